@@ -1,0 +1,44 @@
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON ?= python3
+LOG = printf '[make %(%H:%M:%S)T] %s\n' -1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run test clean
+
+help:
+	@echo 'make run    start the dev server on 127.0.0.1:$${PORT:-5000} with demo data'
+	@echo 'make test   lint + full test suite with PostgreSQL, Redis and Chromium (root)'
+	@echo '            extra pytest args: make test ARGS="-k foo"; PYTEST_WORKERS=N'
+	@echo 'make clean  drop the install stamps so the next run reinstalls'
+
+# Re-running venv on an existing dir only fills in what is missing (e.g. pip).
+$(VENV)/bin/pip:
+	@$(LOG) "create $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps: reinstall only when pyproject.toml changes.
+$(VENV)/.stamp-app: pyproject.toml | $(VENV)/bin/pip
+	@$(LOG) "pip install -e ."
+	$(VENV)/bin/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/pip
+	@$(LOG) "pip install -e '.[test]'"
+	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.stamp-app
+
+run: $(VENV)/.stamp-app
+	@export COOP_ENV=development; \
+	$(LOG) "flask db upgrade" && $(VENV)/bin/flask --app coop db upgrade && \
+	$(LOG) "flask demo load" && $(VENV)/bin/flask --app coop demo load && \
+	$(LOG) "flask run on 127.0.0.1:$${PORT:-5000}" && \
+	exec $(VENV)/bin/flask --app coop run --host 127.0.0.1 --port $${PORT:-5000}
+
+test: $(VENV)/.stamp-test
+	scripts/test.sh $(ARGS)
+
+clean:
+	rm -f $(VENV)/.stamp-app $(VENV)/.stamp-test

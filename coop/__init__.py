@@ -1,0 +1,96 @@
+"""Coop · 共建联盟服务平台."""
+
+import os
+import sqlite3
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from coop import config as settings
+from coop.extensions import api, babel, csrf, db, migrate
+
+LANGUAGES = ("zh", "en")
+MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if config and config.get("TESTING"):
+        app.config.from_object(settings.TestConfig)
+        app.config.setdefault("LOGIN_RATE_LIMIT", "10 per 5 minutes")
+        app.config.setdefault("REDIS_URL", None)
+    else:
+        app.config.from_mapping(settings.from_environment(app.instance_path))
+    app.config.update(
+        API_TITLE="Coop 共建联盟服务平台 API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
+    )
+    api.spec.options["security"] = [{"bearer": []}]
+
+    from coop import models  # noqa: F401
+    from coop.auth import throttle
+
+    throttle.init_app(app)
+    _register_blueprints(app)
+
+    from coop import errors
+
+    errors.register(app)  # after api.init_app: ours replace flask-smorest's handler
+
+    from coop import cli, shell
+
+    cli.register(app)
+    shell.register_template_helpers(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from coop.alliance import api as alliance_api
+    from coop.alliance import views as alliance_views
+    from coop.auth import api as auth_api
+    from coop.auth import views as auth_views
+    from coop.people import api as people_api
+    from coop.people import views as people_views
+    from coop.shell import views as shell_views
+
+    for blueprint in (shell_views.bp, auth_views.bp, alliance_views.bp, people_views.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (auth_api.blp, alliance_api.blp, people_api.blp):
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie
+
+
+def select_locale() -> str:
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES) or "zh"
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    return chosen if chosen in LANGUAGES else "zh"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,116 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from coop.alliance import queries, service
+from coop.alliance.schemas import (
+    AgreementEndIn,
+    AgreementIn,
+    AgreementOut,
+    CommunityOut,
+    StatsOut,
+    UnitArgs,
+    UnitIn,
+    UnitOut,
+)
+from coop.apidoc import documents_errors, page_schema
+from coop.auth.current import require_actor
+from coop.pagination import paginate
+from coop.timeutil import local_today
+from coop.uow import unit_of_work
+
+blp = Blueprint(
+    "alliance_api", __name__, url_prefix="/api/v1", description="Communities, units, agreements"
+)
+
+
+@blp.route("/communities")
+class Communities(MethodView):
+    @blp.response(200, page_schema(CommunityOut))
+    @documents_errors(blp, 401)
+    def get(self):
+        """The communities in the caller's scope, with their neighbourhoods and alliance."""
+        items = queries.communities_for(require_actor())
+        return {"items": items, "total": len(items), "page": 1, "per_page": len(items)}
+
+
+@blp.route("/communities/<int:community_id>")
+class CommunityDetail(MethodView):
+    @blp.response(200, CommunityOut)
+    @documents_errors(blp, 401, 404)
+    def get(self, community_id):
+        """One community; another community's is a 404."""
+        return queries.get_community(require_actor(), community_id)
+
+
+@blp.route("/communities/<int:community_id>/stats")
+class CommunityStats(MethodView):
+    @blp.response(200, StatsOut)
+    @documents_errors(blp, 401, 404)
+    def get(self, community_id):
+        """Dashboard counts, each computed from rows."""
+        community = queries.get_community(require_actor(), community_id)
+        return queries.community_stats(community, local_today())
+
+
+@blp.route("/communities/<int:community_id>/units")
+class CommunityUnits(MethodView):
+    @blp.arguments(UnitIn)
+    @blp.response(201, UnitOut)
+    @documents_errors(blp, 400, 401, 403, 404, 422)
+    def post(self, fields, community_id):
+        """A new unit joins the community's alliance (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            unit = service.add_unit(actor, community_id, **fields)
+        return unit
+
+
+@blp.route("/units")
+class Units(MethodView):
+    @blp.arguments(UnitArgs, location="query")
+    @blp.response(200, page_schema(UnitOut))
+    @documents_errors(blp, 401, 422)
+    def get(self, args):
+        """Partner units serving the caller's communities; filter by community_id, kind, q."""
+        query = queries.units_select(
+            require_actor(),
+            community_id=args.get("community_id"),
+            kind=args.get("kind"),
+            search=args.get("q"),
+        )
+        return paginate(query, args["page"], args["per_page"])
+
+
+@blp.route("/units/<int:unit_id>")
+class UnitDetail(MethodView):
+    @blp.response(200, UnitOut)
+    @documents_errors(blp, 401, 404)
+    def get(self, unit_id):
+        """One unit with its agreements; a unit outside the caller's communities is a 404."""
+        return queries.get_unit(require_actor(), unit_id)
+
+
+@blp.route("/communities/<int:community_id>/units/<int:unit_id>/agreements")
+class Agreements(MethodView):
+    @blp.arguments(AgreementIn)
+    @blp.response(201, AgreementOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def post(self, fields, community_id, unit_id):
+        """Record a signed 《共驻共建协议书》 between the unit and the community (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            agreement = service.record_agreement(actor, community_id, unit_id, **fields)
+        return agreement
+
+
+@blp.route("/agreements/<int:agreement_id>/end")
+class EndAgreement(MethodView):
+    @blp.arguments(AgreementEndIn)
+    @blp.response(200, AgreementOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def post(self, fields, agreement_id):
+        """End an agreement early, with a reason (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            agreement = service.end_agreement(actor, agreement_id, **fields)
+        return agreement

@@ -1,0 +1,264 @@
+"""The tenancy: street → community → neighbourhoods, the alliance, its units and agreements."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.dbtypes import UTCDateTime, enum_type, utcnow
+from coop.extensions import db
+
+MAX_COMMUNITIES_PER_UNIT = 3  # 双报到: a unit serves one to three communities
+
+
+class UnitKind(enum.StrEnum):
+    MUNICIPAL = "municipal"
+    STATIONED = "stationed"
+    DISTRICT = "district"
+    SOCIAL = "social"
+
+    @property
+    def label(self) -> str:
+        return str(UNIT_KIND_LABELS[self])
+
+
+UNIT_KIND_LABELS = {
+    UnitKind.MUNICIPAL: _l("市直结对共建单位"),
+    UnitKind.STATIONED: _l("驻区单位企业"),
+    UnitKind.DISTRICT: _l("区级包联单位"),
+    UnitKind.SOCIAL: _l("社会组织"),
+}
+
+
+class OfficeRole(enum.StrEnum):
+    SECRETARY = "secretary"
+    DEPUTY = "deputy_secretary"
+    MEMBER = "member"
+
+    @property
+    def label(self) -> str:
+        return str(OFFICE_ROLE_LABELS[self])
+
+
+OFFICE_ROLE_LABELS = {
+    OfficeRole.SECRETARY: _l("联盟书记"),
+    OfficeRole.DEPUTY: _l("轮值副书记"),
+    OfficeRole.MEMBER: _l("委员"),
+}
+
+
+class Street(db.Model):
+    __tablename__ = "streets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    communities: Mapped[list["Community"]] = relationship(
+        back_populates="street", order_by="Community.id"
+    )
+
+
+class Community(db.Model):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(sa.ForeignKey("streets.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    street: Mapped[Street] = relationship(back_populates="communities")
+    neighbourhoods: Mapped[list["Neighbourhood"]] = relationship(
+        back_populates="community", order_by="Neighbourhood.position"
+    )
+    alliance: Mapped["Alliance | None"] = relationship(back_populates="community")
+
+    __table_args__ = (sa.UniqueConstraint("street_id", "name"),)
+
+
+class Neighbourhood(db.Model):
+    """邻里单元: buildings grouped by 地域相近、楼栋相连、资源相通."""
+
+    __tablename__ = "neighbourhoods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    community: Mapped[Community] = relationship(back_populates="neighbourhoods")
+
+    __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
+
+
+class Alliance(db.Model):
+    __tablename__ = "alliances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    founded_on: Mapped[date | None]
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    community: Mapped[Community] = relationship(back_populates="alliance")
+    mechanisms: Mapped[list["Mechanism"]] = relationship(order_by="Mechanism.position")
+    terms: Mapped[list["Term"]] = relationship(order_by="Term.starts_on.desc()")
+    offices: Mapped[list["AllianceOffice"]] = relationship(order_by="AllianceOffice.id")
+
+
+class Mechanism(db.Model):
+    """A working mechanism of the alliance (联席会议, 轮值共建, …)."""
+
+    __tablename__ = "mechanisms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(32))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("alliance_id", "name"),)
+
+
+class Term(db.Model):
+    """A half-year term; its rotating deputy secretary is an AllianceOffice pointing here."""
+
+    __tablename__ = "terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(32))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+    __table_args__ = (
+        sa.UniqueConstraint("alliance_id", "starts_on"),
+        sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+    )
+
+    def is_current(self, today: date) -> bool:
+        return self.starts_on <= today <= self.ends_on
+
+
+class Unit(db.Model):
+    """联盟单位: a partner unit; it serves communities through memberships and agreements."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    kind: Mapped[UnitKind] = mapped_column(enum_type(UnitKind, "kind"))
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="unit")
+    agreements: Mapped[list["Agreement"]] = relationship(
+        back_populates="unit", order_by="Agreement.starts_on.desc()"
+    )
+
+
+class Membership(db.Model):
+    """A unit serving a community's alliance (双报到: at most three per unit)."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    joined_on: Mapped[date]
+
+    unit: Mapped[Unit] = relationship(back_populates="memberships")
+    community: Mapped[Community] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("unit_id", "community_id"),)
+
+
+class Agreement(db.Model):
+    """《共驻共建协议书》: live from starts_on to ends_on unless ended early."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    signed_on: Mapped[date]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    scope: Mapped[str] = mapped_column(sa.Text)
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    unit: Mapped[Unit] = relationship(back_populates="agreements")
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        sa.CheckConstraint("ended_on IS NULL OR ended_on >= starts_on", name="ended_in_term"),
+    )
+
+    def last_day(self) -> date:
+        return min(self.ends_on, self.ended_on) if self.ended_on else self.ends_on
+
+    def is_live(self, today: date) -> bool:
+        if self.ended_on is not None and self.ended_on <= today:
+            return False
+        return self.starts_on <= today <= self.ends_on
+
+    def status(self, today: date) -> str:
+        if self.ended_on is not None and self.ended_on <= today:
+            return "ended"
+        if today < self.starts_on:
+            return "upcoming"
+        return "live" if today <= self.ends_on else "expired"
+
+
+class AllianceOffice(db.Model):
+    """联盟书记, 轮值副书记 (one per half-year term) or 委员."""
+
+    __tablename__ = "alliance_offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(sa.ForeignKey("alliances.id"), index=True)
+    role: Mapped[OfficeRole] = mapped_column(enum_type(OfficeRole, "role"))
+    holder_name: Mapped[str] = mapped_column(sa.String(64))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    term_id: Mapped[int | None] = mapped_column(sa.ForeignKey("terms.id"))
+
+    unit: Mapped[Unit | None] = relationship()
+    term: Mapped[Term | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role <> 'deputy_secretary' OR term_id IS NOT NULL", name="deputy_has_term"
+        ),
+        # One rotating deputy per term.
+        sa.Index(
+            "uq_alliance_offices_deputy_term",
+            "term_id",
+            unique=True,
+            postgresql_where=sa.text("role = 'deputy_secretary'"),
+            sqlite_where=sa.text("role = 'deputy_secretary'"),
+        ),
+    )
+
+
+class Honour(db.Model):
+    """An annual honour (同心共建先锋): nominated by the community, approved by the street."""
+
+    __tablename__ = "honours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(64))
+    year: Mapped[int]
+    approved: Mapped[bool] = mapped_column(default=False)
+
+    unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("unit_id", "community_id", "title", "year"),)

@@ -1,0 +1,139 @@
+import marshmallow as ma
+from marshmallow import fields
+
+from coop.alliance.models import OfficeRole, UnitKind
+from coop.apidoc import PageArgs
+from coop.auth.current import actor_community_ids
+from coop.schemas import Trimmed, length
+from coop.timeutil import local_today
+
+
+class NeighbourhoodOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+
+
+class MechanismOut(ma.Schema):
+    name = fields.String()
+    description = fields.String()
+
+
+class TermOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+
+
+class OfficeOut(ma.Schema):
+    role = fields.Enum(OfficeRole, by_value=True)
+    holder_name = fields.String()
+    unit_id = fields.Integer(allow_none=True)
+    term_id = fields.Integer(allow_none=True)
+
+
+class AllianceOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    founded_on = fields.Date(allow_none=True)
+    mechanisms = fields.List(fields.Nested(MechanismOut))
+    offices = fields.List(fields.Nested(OfficeOut))
+    terms = fields.List(fields.Nested(TermOut))
+
+
+class CommunityOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    street = fields.Function(lambda c: {"id": c.street.id, "name": c.street.name})
+    address = fields.String()
+    neighbourhoods = fields.List(fields.Nested(NeighbourhoodOut))
+    alliance = fields.Nested(AllianceOut, allow_none=True)
+
+
+class StatsOut(ma.Schema):
+    community_id = fields.Integer()
+    neighbourhoods = fields.Integer()
+    alliance_units = fields.Integer()
+    alliance_units_by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    units_with_live_agreement = fields.Integer()
+    volunteers = fields.Integer()
+    party_member_volunteers = fields.Integer()
+    mechanisms = fields.Integer()
+    honoured_units = fields.Integer()
+
+
+class AgreementOut(ma.Schema):
+    id = fields.Integer()
+    unit_id = fields.Integer()
+    community_id = fields.Integer()
+    signed_on = fields.Date()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    scope = fields.String()
+    ended_on = fields.Date(allow_none=True)
+    end_reason = fields.String()
+    status = fields.Function(lambda a: a.status(local_today()))
+
+
+class UnitOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.Enum(UnitKind, by_value=True)
+    kind_label = fields.Function(lambda u: u.kind.label)
+    address = fields.String()
+    description = fields.String()
+    # Only what concerns the caller's own communities: another community's agreements are not hers.
+    community_ids = fields.Function(
+        lambda u: sorted(actor_community_ids() & {m.community_id for m in u.memberships})
+    )
+    agreements = fields.Function(
+        lambda u: AgreementOut(many=True).dump(
+            a for a in u.agreements if a.community_id in actor_community_ids()
+        )
+    )
+    has_live_agreement = fields.Function(
+        lambda u: any(
+            a.is_live(local_today())
+            for a in u.agreements
+            if a.community_id in actor_community_ids()
+        )
+    )
+
+
+class UnitArgs(PageArgs):
+    community_id = fields.Integer()
+    kind = fields.Enum(UnitKind, by_value=True)
+    q = Trimmed(validate=length(max=64))
+
+
+class UnitIn(ma.Schema):
+    name = Trimmed(required=True, validate=length(min=2, max=128))
+    kind = fields.Enum(UnitKind, by_value=True, required=True)
+    address = Trimmed(load_default="", validate=length(max=255))
+    contact_name = Trimmed(load_default="", validate=length(max=64))
+    contact_phone = Trimmed(
+        load_default="",
+        validate=ma.validate.Regexp(r"^[0-9+\- ]{0,20}$", error="请填写有效的电话号码。"),
+    )
+    description = Trimmed(load_default="", validate=length(max=2000))
+    joined_on = fields.Date(load_default=local_today)
+
+
+class AgreementIn(ma.Schema):
+    signed_on = fields.Date(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    scope = Trimmed(required=True, validate=length(min=2, max=2000))
+
+    @ma.validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        if {"starts_on", "ends_on"} <= data.keys() and data["ends_on"] <= data["starts_on"]:
+            raise ma.ValidationError("到期日期必须晚于生效日期。", "ends_on")
+        if "signed_on" in data and data["signed_on"] > local_today():
+            raise ma.ValidationError("签订日期不能晚于今天。", "signed_on")
+
+
+class AgreementEndIn(ma.Schema):
+    ended_on = fields.Date(load_default=local_today)
+    reason = Trimmed(required=True, validate=length(min=2, max=500))

@@ -1,0 +1,162 @@
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from coop.alliance import permissions, queries, service
+from coop.alliance.models import UnitKind
+from coop.alliance.schemas import AgreementEndIn, AgreementIn, UnitArgs, UnitIn
+from coop.auth.current import login_required, require_actor
+from coop.errors import Invalid, retry_form
+from coop.htmx import render
+from coop.pagination import paginate
+from coop.schemas import load_form
+from coop.timeutil import local_today
+from coop.uow import unit_of_work
+
+bp = Blueprint("alliance", __name__)
+
+
+@bp.get("/communities")
+@login_required
+def communities():
+    today = local_today()
+    rows = [
+        (c, queries.community_stats(c, today)) for c in queries.communities_for(require_actor())
+    ]
+    return render("alliance/communities.html", rows=rows)
+
+
+@bp.get("/communities/<int:community_id>")
+@login_required
+def community(community_id: int):
+    actor = require_actor()
+    community = queries.get_community(actor, community_id)
+    today = local_today()
+    alliance = community.alliance
+    term, deputy = queries.current_term_and_deputy(alliance, today) if alliance else (None, None)
+    units = paginate(queries.units_select(actor, community_id=community.id), 1, 200)["items"]
+    return render(
+        "alliance/community.html",
+        block="stats",
+        community=community,
+        alliance=alliance,
+        term=term,
+        deputy=deputy,
+        units=units,
+        live_unit_ids=queries.live_agreement_unit_ids(community.id, today),
+        stats=queries.community_stats(community, today),
+        can_manage=permissions.can_manage_community(actor, community),
+        can_view_people=permissions.can_view_people(actor, community),
+    )
+
+
+@bp.get("/communities/<int:community_id>/units")
+@login_required
+def units(community_id: int):
+    actor = require_actor()
+    community = queries.get_community(actor, community_id)
+    args, errors = load_form(UnitArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    query = queries.units_select(
+        actor, community_id=community.id, kind=args.get("kind"), search=args.get("q")
+    )
+    return render(
+        "alliance/units.html",
+        block="unit_rows",
+        community=community,
+        page=paginate(query, args["page"], args["per_page"]),
+        args=args,
+        kinds=list(UnitKind),
+        live_unit_ids=queries.live_agreement_unit_ids(community.id, local_today()),
+        can_manage=permissions.can_manage_community(actor, community),
+    )
+
+
+@bp.route("/communities/<int:community_id>/units/new", methods=["GET", "POST"])
+@login_required
+def new_unit(community_id: int):
+    actor = require_actor()
+    community = queries.get_community(actor, community_id)
+    permissions.require(permissions.can_manage_community(actor, community))
+    context = {"community": community, "kind_options": [(k.value, k.label) for k in UnitKind]}
+    if request.method == "GET":
+        return render("alliance/unit_form.html", form={}, errors={}, **context)
+    retry_form("alliance/unit_form.html", **context)
+    data, errors = load_form(UnitIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        unit = service.add_unit(actor, community.id, **data)
+    flash(_("已将“%(name)s”加入联盟，请记录其《共驻共建协议书》。", name=unit.name), "success")
+    return redirect(url_for("alliance.new_agreement", community_id=community.id, unit_id=unit.id))
+
+
+@bp.get("/units/<int:unit_id>")
+@login_required
+def unit(unit_id: int):
+    actor = require_actor()
+    unit = queries.get_unit(actor, unit_id)
+    visible = permissions.visible_community_ids(actor)
+    today = local_today()
+    served = []
+    for membership in queries.memberships_of(unit.id):
+        if membership.community_id in visible:
+            agreements = queries.agreements_between(unit.id, membership.community_id)
+            served.append(
+                (
+                    membership,
+                    agreements,
+                    any(a.is_live(today) for a in agreements),
+                    permissions.can_manage_community(actor, membership.community),
+                )
+            )
+    return render(
+        "alliance/unit.html",
+        unit=unit,
+        today=today,
+        served=served,
+        is_own_unit=unit.id in permissions.liaison_unit_ids(actor),
+    )
+
+
+@bp.route(
+    "/communities/<int:community_id>/units/<int:unit_id>/agreements/new", methods=["GET", "POST"]
+)
+@login_required
+def new_agreement(community_id: int, unit_id: int):
+    actor = require_actor()
+    community = queries.get_community(actor, community_id)
+    permissions.require(permissions.can_manage_community(actor, community))
+    unit = queries.get_unit(actor, unit_id)
+    context = {"community": community, "unit": unit, "today": local_today()}
+    if request.method == "GET":
+        return render("alliance/agreement_form.html", form={}, errors={}, **context)
+    retry_form("alliance/agreement_form.html", **context)
+    data, errors = load_form(AgreementIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.record_agreement(actor, community.id, unit.id, **data)
+    flash(_("已记录“%(name)s”的《共驻共建协议书》。", name=unit.name), "success")
+    return redirect(url_for("alliance.unit", unit_id=unit.id))
+
+
+@bp.route("/agreements/<int:agreement_id>/end", methods=["GET", "POST"])
+@login_required
+def end_agreement(agreement_id: int):
+    """A confirmation page before ending, so the secretary sees what the unit will lose."""
+    actor = require_actor()
+    agreement = queries.get_agreement(actor, agreement_id)
+    community = queries.get_community(actor, agreement.community_id)
+    permissions.require(permissions.can_manage_community(actor, community))
+    context = {"agreement": agreement, "community": community, "today": local_today()}
+    if request.method == "GET":
+        return render("alliance/agreement_end.html", form={}, errors={}, **context)
+    retry_form("alliance/agreement_end.html", **context)
+    data, errors = load_form(AgreementEndIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.end_agreement(actor, agreement.id, **data)
+    flash(_("协议已终止。"), "success")
+    return redirect(url_for("alliance.unit", unit_id=agreement.unit_id))

@@ -1,0 +1,56 @@
+"""What every JSON endpoint shares: the error shape, paging, and documenting error statuses."""
+
+import functools
+
+import marshmallow as ma
+from flask_smorest import Api
+
+
+class ErrorSchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "snake_case error code, e.g. not_found"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status"})
+    message = ma.fields.String(metadata={"description": "Human message in the user's language"})
+    errors = ma.fields.Dict(metadata={"description": "Field name → list of messages"})
+
+
+class CoopApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+class PageArgs(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+
+def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    return ma.Schema.from_dict(
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema)),
+            "total": ma.fields.Integer(),
+            "page": ma.fields.Integer(),
+            "per_page": ma.fields.Integer(),
+        },
+        name=f"{item_schema.__name__.removesuffix('Schema').removesuffix('Out')}Page",
+    )
+
+
+_STATUS_NAMES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    422: "UNPROCESSABLE_ENTITY",
+    429: "TOO_MANY_REQUESTS",
+}
+
+
+def documents_errors(blp, *statuses: int):
+    """Add each error status to the operation's OpenAPI responses, with the shared error shape."""
+
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, response=_STATUS_NAMES[status])(view)
+        return functools.wraps(view)(view)
+
+    return decorate

@@ -1,0 +1,92 @@
+"""Who is asking: the signed-in user (pages) or the bearer token's user (API)."""
+
+import functools
+
+from flask import request, session
+
+from coop.auth import service
+from coop.auth.errors import InvalidToken
+from coop.auth.models import ApiToken, User
+from coop.errors import Unauthorized
+from coop.extensions import db
+
+SESSION_KEY = "user_id"
+
+
+def _cache() -> dict:
+    """Per-request memo. Not flask.g: g lives as long as the app context, which tests (and
+    nested requests) may share across several requests."""
+    return request.environ.setdefault("coop.current", {})
+
+
+def _from_session() -> User | None:
+    user_id = session.get(SESSION_KEY)
+    user = db.session.get(User, user_id) if user_id else None
+    return user if user is not None and user.is_active else None
+
+
+def current_token() -> ApiToken | None:
+    """The API request's token. :raise InvalidToken: a token was sent but is not live."""
+    cache = _cache()
+    if "api_token" not in cache:
+        header = request.headers.get("Authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if not header:
+            cache["api_token"] = None
+        elif scheme.lower() != "bearer" or not raw.strip():
+            raise InvalidToken()
+        else:
+            cache["api_token"] = service.token_for(raw.strip())
+            if cache["api_token"] is None:
+                raise InvalidToken()
+    return cache["api_token"]
+
+
+def current_actor() -> User | None:
+    cache = _cache()
+    if "actor" not in cache:
+        if request.path.startswith("/api/"):
+            token = current_token()
+            cache["actor"] = token.user if token else None
+        else:
+            cache["actor"] = _from_session()
+    return cache["actor"]
+
+
+def require_actor() -> User:
+    """:raise Unauthorized: nobody is signed in."""
+    actor = current_actor()
+    if actor is None:
+        raise Unauthorized()
+    return actor
+
+
+def login_required(view):
+    """The coarse gate only; what the actor may do is decided in the service layer."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        require_actor()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def sign_in(user: User) -> None:
+    session.clear()  # a fresh session on sign-in: no fixation
+    session[SESSION_KEY] = user.id
+    session.permanent = True
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def actor_community_ids() -> set[int]:
+    """The current actor's communities, worked out once per request (schemas ask per item)."""
+    from coop.alliance.permissions import visible_community_ids
+
+    cache = _cache()
+    if "community_ids" not in cache:
+        cache["community_ids"] = visible_community_ids(current_actor())
+    return cache["community_ids"]

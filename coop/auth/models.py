@@ -1,0 +1,108 @@
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from coop.dbtypes import UTCDateTime, enum_type, utcnow
+from coop.extensions import db
+
+
+class Role(enum.StrEnum):
+    STREET_ADMIN = "street_admin"
+    SECRETARY = "secretary"
+    UNIT_LIAISON = "unit_liaison"
+    VOLUNTEER = "volunteer"
+    RESIDENT = "resident"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.STREET_ADMIN: _l("街道管理员"),
+    Role.SECRETARY: _l("社区书记"),
+    Role.UNIT_LIAISON: _l("单位联络员"),
+    Role.VOLUNTEER: _l("志愿者"),
+    Role.RESIDENT: _l("居民"),
+}
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __audit_exclude__ = ("password_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, role: Role) -> bool:
+        return any(g.role is role for g in self.grants)
+
+    def grants_of(self, role: Role) -> list["RoleGrant"]:
+        return [g for g in self.grants if g.role is role]
+
+    @property
+    def roles(self) -> list[Role]:
+        return sorted({g.role for g in self.grants}, key=list(Role).index)
+
+
+class RoleGrant(db.Model):
+    """A role and the scope it holds: a street, a community or a unit."""
+
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+    street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("streets.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    street: Mapped["Street | None"] = relationship()  # noqa: F821 - coop.alliance.models
+    community: Mapped["Community | None"] = relationship()  # noqa: F821
+    unit: Mapped["Unit | None"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'street_admin' AND street_id IS NOT NULL)"
+            " OR (role = 'unit_liaison' AND unit_id IS NOT NULL)"
+            " OR (role IN ('secretary', 'volunteer', 'resident') AND community_id IS NOT NULL)",
+            name="scope_matches_role",
+        ),
+    )
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    __audit_exclude__ = ("token_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,33 @@
+import marshmallow as ma
+from marshmallow import fields
+
+from coop.auth.models import Role
+from coop.schemas import Trimmed, length
+
+
+class TokenIn(ma.Schema):
+    username = Trimmed(required=True, validate=length(min=1, max=64))
+    password = fields.String(required=True, validate=length(min=1, max=256))
+
+
+class TokenOut(ma.Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+
+
+class GrantOut(ma.Schema):
+    role = fields.Enum(Role, by_value=True)
+    role_label = fields.Function(lambda g: g.role.label)
+    street_id = fields.Integer(allow_none=True)
+    community_id = fields.Integer(allow_none=True)
+    unit_id = fields.Integer(allow_none=True)
+
+
+class MeOut(ma.Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    grants = fields.List(fields.Nested(GrantOut))
+    community_ids = fields.List(fields.Integer())
+    unit_ids = fields.List(fields.Integer())
+    volunteer = fields.Dict(allow_none=True)

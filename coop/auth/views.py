@@ -1,0 +1,51 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from coop.auth import service
+from coop.auth.current import current_actor, sign_in, sign_out
+from coop.auth.schemas import TokenIn
+from coop.errors import Invalid, retry_form
+from coop.htmx import render
+from coop.schemas import load_form
+from coop.uow import unit_of_work
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target:
+        return url_for("shell.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("shell.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = request.values.get("next", "")
+    if request.method == "GET":
+        if current_actor() is not None:
+            return redirect(_safe_next(next_url))
+        return render("auth/login.html", form={}, errors={}, next_url=next_url)
+    retry_form("auth/login.html", next_url=next_url)
+    data, errors = load_form(TokenIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work():
+        user = service.authenticate(
+            data["username"], data["password"], address=request.remote_addr or ""
+        )
+    sign_in(user)
+    flash(_("欢迎，%(name)s！", name=user.display_name), "success")
+    return redirect(_safe_next(next_url))
+
+
+@bp.post("/logout")
+def logout():
+    sign_out()
+    flash(_("您已安全退出。"), "success")
+    return redirect(url_for("auth.login"))

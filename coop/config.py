@@ -1,0 +1,59 @@
+"""Settings from the environment.
+
+``COOP_ENV`` picks the profile. When it is unset, an unset ``DATABASE_URL`` (the embedded SQLite
+default) means development and a set one means production, so a production deployment cannot
+silently run on the development secret.
+"""
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "coop-development-secret-do-not-use-in-production"
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "coop.sqlite3")
+    # Hosting platforms hand out postgres:// or postgresql://; SQLAlchemy needs the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def environment() -> str:
+    return os.environ.get("COOP_ENV") or (
+        "production" if os.environ.get("DATABASE_URL") else "development"
+    )
+
+
+def from_environment(instance_path: str) -> dict:
+    env = environment()
+    secret = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+    if env == "production" and secret == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "Coop refuses to start in production without its own SECRET_KEY: "
+            "set SECRET_KEY to a long random string (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
+    return {
+        "COOP_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+    }
+
+
+class TestConfig:
+    """Overrides for the test suite; the database URL comes from the fixture."""
+
+    TESTING = True
+    COOP_ENV = "testing"
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_SECURE = False

@@ -1,0 +1,146 @@
+"""The domain error tree and the one place that turns any error into a response.
+
+A request under /api/ gets JSON ``{code, status, message, errors}``; an htmx request gets the
+``_error.html`` fragment with the same status; a page request gets a flash message and a redirect
+back (for rule violations) or the error page (for 401/403/404).
+"""
+
+from flask import flash, jsonify, redirect, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from coop.htmx import is_htmx, render
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+    default_message = _l("请求有误，请检查后重试。")
+
+    def __init__(self, message=None, *, code: str | None = None, errors: dict | None = None):
+        self.message = str(message or self.default_message)
+        if code:
+            self.code = code
+        self.errors = errors or {}
+        super().__init__(self.message)
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+    default_message = _l("请先登录。")
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = _l("您没有权限执行此操作。")
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = _l("找不到该内容，或您无权查看。")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    default_message = _l("当前状态下不能执行此操作。")
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+    default_message = _l("提交的内容有误，请按提示修改。")
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    default_message = _l("操作过于频繁，请稍后再试。")
+
+
+HTTP_CODES = {
+    400: ("bad_request", _l("请求格式有误。")),
+    401: ("unauthorized", Unauthorized.default_message),
+    403: ("forbidden", Forbidden.default_message),
+    404: ("not_found", NotFound.default_message),
+    405: ("method_not_allowed", _l("不支持该请求方法。")),
+    409: ("conflict", Conflict.default_message),
+    413: ("payload_too_large", _l("上传的内容过大。")),
+    415: ("unsupported_media_type", _l("请以 JSON 格式提交。")),
+    422: ("invalid", Invalid.default_message),
+    429: ("too_many_requests", TooManyRequests.default_message),
+}
+
+
+def _from_http(exc: HTTPException) -> DomainError:
+    if isinstance(exc, CSRFError):
+        return DomainError(_l("页面已过期，请刷新后重新提交。"), code="csrf_failed")
+    code, message = HTTP_CODES.get(exc.code or 500, ("error", _l("服务器出错了，请稍后再试。")))
+    error = DomainError(message, code=code, errors=_webargs_messages(exc))
+    error.status = exc.code or 500
+    return error
+
+
+def _webargs_messages(exc: HTTPException) -> dict:
+    """flask-smorest puts schema errors under data["messages"][location]; flatten the location."""
+    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+    flat: dict = {}
+    for location_errors in messages.values():
+        if isinstance(location_errors, dict):
+            flat.update(location_errors)
+    return flat
+
+
+def retry_form(template: str, **context) -> None:
+    """Name the form page this POST came from: an Invalid or Conflict raised while handling it
+    re-renders that page with the submitted values and the messages beside their fields."""
+    request.environ["coop.retry_form"] = (template, context)
+
+
+def _localised(errors: dict) -> dict:
+    return {
+        field: [gettext(m) for m in messages] if isinstance(messages, list) else messages
+        for field, messages in errors.items()
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def respond(error: DomainError):
+    error.errors = _localised(error.errors)
+    if _wants_json():
+        body = {
+            "code": error.code,
+            "status": error.status,
+            "message": error.message,
+            "errors": error.errors,
+        }
+        return jsonify(body), error.status
+    if is_htmx():
+        return render("errors/_error.html", error=error), error.status
+    retry = request.environ.get("coop.retry_form")
+    if retry and error.status in (400, 401, 409, 422, 429):
+        template, context = retry
+        form_message = None if error.errors else error.message
+        return render(
+            template, form=request.form, errors=error.errors, form_message=form_message, **context
+        ), error.status
+    if error.status == 401:
+        return redirect(url_for("auth.login", next=request.full_path))
+    if error.status in (403, 404, 405) or request.method == "GET":
+        return render("errors/page.html", error=error), error.status
+    flash(error.message, "error")
+    return redirect(request.referrer or url_for("shell.home"))
+
+
+def register(app) -> None:
+    """Install the handlers; call after api.init_app so these replace flask-smorest's."""
+    app.register_error_handler(DomainError, respond)
+    app.register_error_handler(HTTPException, lambda exc: respond(_from_http(exc)))

@@ -1,0 +1,6 @@
+"""Every model module, imported once so metadata (and Alembic) sees all tables."""
+
+from coop import audit  # noqa: F401
+from coop.alliance import models as alliance_models  # noqa: F401
+from coop.auth import models as auth_models  # noqa: F401
+from coop.people import models as people_models  # noqa: F401

@@ -1,0 +1,34 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from coop.apidoc import documents_errors, page_schema
+from coop.auth.current import require_actor
+from coop.pagination import paginate
+from coop.people import queries, service
+from coop.people.schemas import PeopleArgs, PersonIn, PersonOut
+from coop.uow import unit_of_work
+
+blp = Blueprint("people_api", __name__, url_prefix="/api/v1", description="People of a community")
+
+
+@blp.route("/communities/<int:community_id>/people")
+class People(MethodView):
+    @blp.arguments(PeopleArgs, location="query")
+    @blp.response(200, page_schema(PersonOut))
+    @documents_errors(blp, 401, 403, 404, 422)
+    def get(self, args, community_id):
+        """The community's people, phones masked (secretary, street admin)."""
+        query = queries.people_select(
+            require_actor(), community_id, role=args.get("role"), q=args.get("q", "")
+        )
+        return paginate(query, args["page"], args["per_page"])
+
+    @blp.arguments(PersonIn)
+    @blp.response(201, PersonOut)
+    @documents_errors(blp, 400, 401, 403, 404, 422)
+    def post(self, fields, community_id):
+        """Add a volunteer, resident or unit liaison to the community (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            person = service.add_person(actor, community_id, **fields)
+        return person

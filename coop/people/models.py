@@ -1,0 +1,70 @@
+"""Volunteers, residents and teams: the people of a community beyond their sign-in."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.alliance.models import Community, Neighbourhood, Unit
+from coop.auth.models import User
+from coop.extensions import db
+
+
+class VolunteerProfile(db.Model):
+    __tablename__ = "volunteer_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    home_community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    work_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    is_party_member: Mapped[bool] = mapped_column(default=False)
+    skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    joined_on: Mapped[date | None]
+
+    user: Mapped[User] = relationship(backref=sa.orm.backref("volunteer", uselist=False))
+    home_community: Mapped[Community] = relationship()
+    work_unit: Mapped[Unit | None] = relationship()
+
+
+class ResidentProfile(db.Model):
+    __tablename__ = "resident_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    neighbourhood_id: Mapped[int | None] = mapped_column(sa.ForeignKey("neighbourhoods.id"))
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+
+    user: Mapped[User] = relationship(backref=sa.orm.backref("resident", uselist=False))
+    community: Mapped[Community] = relationship()
+    neighbourhood: Mapped[Neighbourhood | None] = relationship()
+
+
+class Team(db.Model):
+    """A volunteer team (志愿服务队), e.g. the in-service party members' vanguard team."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    members: Mapped[list["TeamMember"]] = relationship(back_populates="team")
+
+    __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    is_leader: Mapped[bool] = mapped_column(default=False)
+
+    team: Mapped[Team] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(backref="team_memberships")

@@ -1,0 +1,52 @@
+import marshmallow as ma
+from marshmallow import fields
+
+from coop.apidoc import PageArgs
+from coop.auth.models import Role
+from coop.people.service import PERSON_ROLES
+from coop.privacy import mask_phone
+from coop.schemas import CommaList, Trimmed, length
+from coop.timeutil import local_today
+
+PHONE = ma.validate.Regexp(
+    r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$", error="请填写 11 位手机号或带区号的座机号。"
+)
+
+
+class PersonIn(ma.Schema):
+    role = fields.Enum(Role, by_value=True, required=True, validate=ma.validate.OneOf(PERSON_ROLES))
+    username = Trimmed(
+        required=True,
+        validate=[
+            length(min=3, max=64),
+            ma.validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="用户名只能包含字母、数字和 _ . -"),
+        ],
+    )
+    display_name = Trimmed(required=True, validate=length(min=1, max=64))
+    password = fields.String(required=True, validate=length(min=8, max=128))
+    phone = Trimmed(load_default="", validate=PHONE)
+    unit_id = fields.Integer(load_default=None)
+    is_party_member = fields.Boolean(load_default=False)
+    work_unit_id = fields.Integer(load_default=None)
+    skills = CommaList(load_default=list)
+    neighbourhood_id = fields.Integer(load_default=None)
+    address = Trimmed(load_default="", validate=length(max=255))
+    joined_on = fields.Date(load_default=local_today)
+
+    @ma.validates_schema
+    def _liaison_needs_unit(self, data, **kwargs):
+        if data.get("role") is Role.UNIT_LIAISON and data.get("unit_id") is None:
+            raise ma.ValidationError("单位联络员需要选择所在单位。", "unit_id")
+
+
+class PersonOut(ma.Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    phone = fields.Function(lambda u: mask_phone(u.phone))
+    roles = fields.Function(lambda u: [r.value for r in u.roles])
+
+
+class PeopleArgs(PageArgs):
+    role = fields.Enum(Role, by_value=True)
+    q = Trimmed(validate=length(max=64))

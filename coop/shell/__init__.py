@@ -1,0 +1,57 @@
+"""The shell: layout, navigation, home and language; what every page shares."""
+
+from pathlib import Path
+
+from flask import request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from coop.alliance import permissions
+from coop.auth.current import current_actor
+from coop.auth.models import Role
+from coop.privacy import mask_phone
+
+VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor"
+
+
+def _vendored(prefix: str) -> tuple[str, str]:
+    """(file name, SRI hash) of the vendored script, read from CHECKSUMS."""
+    for line in (VENDOR / "CHECKSUMS").read_text().splitlines():
+        digest, _, name = line.partition("  ")
+        if name.startswith(prefix):
+            return name, digest
+    raise RuntimeError(f"{prefix} is not vendored")
+
+
+def nav_items(actor) -> list[tuple[str, str]]:
+    """(url, label) of the places this actor works in."""
+    items = [(url_for("shell.home"), _("首页"))]
+    if actor is None:
+        return items
+    communities = sorted(permissions.visible_community_ids(actor))
+    if actor.has_role(Role.STREET_ADMIN):
+        items.append((url_for("alliance.communities"), _("街道")))
+    elif communities:
+        items.append((url_for("alliance.community", community_id=communities[0]), _("社区")))
+    for unit_id in sorted(permissions.liaison_unit_ids(actor)):
+        items.append((url_for("alliance.unit", unit_id=unit_id), _("我的单位")))
+    items.append((url_for("people.me"), _("我的")))
+    return items
+
+
+def register_template_helpers(app) -> None:
+    htmx_file, htmx_sri = _vendored("htmx-")
+
+    @app.context_processor
+    def shell_context():
+        actor = current_actor()
+        return {
+            "actor": actor,
+            "nav": nav_items(actor),
+            "locale": str(get_locale()),
+            "htmx_file": htmx_file,
+            "htmx_sri": htmx_sri,
+            "current_endpoint": request.endpoint,
+        }
+
+    app.add_template_filter(mask_phone, "mask_phone")

@@ -1,0 +1,1 @@
+"""Scheduled jobs: the clock entry point and one small module per job."""

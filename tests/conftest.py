@@ -1,0 +1,118 @@
+"""Fixtures: one migrated database per xdist worker; each test runs in a transaction that is
+rolled back, so tests see only their own rows. Browser tests use a committed database instead.
+
+DATABASE_URL (PostgreSQL in `make test`) picks the engine; without it, SQLite files in a temp
+dir. Tests marked ``postgres`` need PostgreSQL: skipped locally without it, failed in CI.
+"""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+
+from coop import create_app
+from coop.auth import throttle
+from coop.extensions import db
+
+BASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = BASE_URL.startswith(("postgresql", "postgres:"))
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _database_url(suffix: str, tmp_dir) -> str:
+    """A fresh, empty database for this worker (and purpose)."""
+    if not ON_POSTGRES:
+        return f"sqlite:///{tmp_dir}/coop-{_worker()}-{suffix}.sqlite3"
+    url = sa.engine.make_url(re.sub(r"^postgres(ql)?:", "postgresql+psycopg:", BASE_URL))
+    name = f"{url.database}_{_worker()}_{suffix}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def make_app(database_url: str, **overrides):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **overrides,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    return make_app(_database_url("unit", tmp_path_factory.mktemp("db")))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, app):
+    """Roll every test back; browser tests run against their own committed database."""
+    app.extensions[throttle._KEY].limiter.storage.reset()
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("committed"):
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = sa.orm.scoped_session(
+            sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            transaction.rollback()
+            connection.close()
+            db.session = original
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for service-level tests."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def pytest_collection_modifyitems(config, items):
+    _require_redis_in_ci(items)
+    needs_postgres = [item for item in items if item.get_closest_marker("postgres")]
+    if ON_POSTGRES or not needs_postgres:
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise pytest.UsageError(
+            f"{len(needs_postgres)} tests need PostgreSQL and CI never skips them: "
+            "set DATABASE_URL (make test does)."
+        )
+    for item in needs_postgres:
+        item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL on PostgreSQL"))
+
+
+def _require_redis_in_ci(items):
+    needs_redis = [item for item in items if item.get_closest_marker("redis")]
+    if os.environ.get("REDIS_URL") or not needs_redis:
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise pytest.UsageError("tests need Redis and CI never skips them: set REDIS_URL")
+    for item in needs_redis:
+        item.add_marker(pytest.mark.skip(reason="needs REDIS_URL"))

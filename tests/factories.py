@@ -1,0 +1,128 @@
+"""Factories with full defaults: a test overrides only what it is about."""
+
+import itertools
+from datetime import date, timedelta
+
+from coop.alliance.models import (
+    Agreement,
+    Alliance,
+    Community,
+    Membership,
+    Neighbourhood,
+    Street,
+    Unit,
+    UnitKind,
+)
+from coop.auth import service as auth_service
+from coop.auth.models import Role, RoleGrant, User
+from coop.extensions import db
+from coop.people.models import VolunteerProfile
+from coop.timeutil import local_today
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+# Hashing is deliberately slow; every factory user shares one hash of PASSWORD.
+_password_hash: str | None = None
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def make_street(**overrides) -> Street:
+    street = Street(**{"name": f"测试街道{_n()}", **overrides})
+    db.session.add(street)
+    db.session.flush()
+    return street
+
+
+def make_community(street: Street | None = None, neighbourhoods: int = 2, **overrides):
+    community = Community(
+        **{"street": street or make_street(), "name": f"测试社区{_n()}", **overrides}
+    )
+    for position in range(neighbourhoods):
+        community.neighbourhoods.append(
+            Neighbourhood(name=f"邻里单元{position + 1}", position=position)
+        )
+    db.session.add(community)
+    db.session.add(Alliance(community=community, name=f"{community.name}党建联盟"))
+    db.session.flush()
+    return community
+
+
+def make_unit(community: Community | None = None, *, live: bool = True, **overrides) -> Unit:
+    unit = Unit(**{"name": f"测试单位{_n()}", "kind": UnitKind.STATIONED, **overrides})
+    db.session.add(unit)
+    if community is not None:
+        db.session.add(Membership(unit=unit, community=community, joined_on=date(2024, 1, 1)))
+        if live:
+            make_agreement(unit, community)
+    db.session.flush()
+    return unit
+
+
+def make_agreement(unit: Unit, community: Community, **overrides) -> Agreement:
+    today = local_today()
+    agreement = Agreement(
+        **{
+            "unit": unit,
+            "community_id": community.id,
+            "signed_on": today - timedelta(days=30),
+            "starts_on": today - timedelta(days=30),
+            "ends_on": today + timedelta(days=335),
+            "scope": "每月一次志愿服务",
+            **overrides,
+        }
+    )
+    db.session.add(agreement)
+    db.session.flush()
+    return agreement
+
+
+def make_user(*grants: RoleGrant, **overrides) -> User:
+    global _password_hash
+    n = _n()
+    user = User(**{"username": f"user{n}", "display_name": f"测试用户{n}", **overrides})
+    if _password_hash is None:
+        user.set_password(PASSWORD)
+        _password_hash = user.password_hash
+    user.password_hash = _password_hash
+    user.grants.extend(grants)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_secretary(community: Community, **overrides) -> User:
+    return make_user(RoleGrant(role=Role.SECRETARY, community_id=community.id), **overrides)
+
+
+def make_street_admin(street: Street, **overrides) -> User:
+    return make_user(RoleGrant(role=Role.STREET_ADMIN, street_id=street.id), **overrides)
+
+
+def make_liaison(unit: Unit, **overrides) -> User:
+    return make_user(RoleGrant(role=Role.UNIT_LIAISON, unit_id=unit.id), **overrides)
+
+
+def make_resident(community: Community, **overrides) -> User:
+    return make_user(RoleGrant(role=Role.RESIDENT, community_id=community.id), **overrides)
+
+
+def make_volunteer(community: Community, *, party: bool = True, **overrides) -> User:
+    user = make_user(RoleGrant(role=Role.VOLUNTEER, community_id=community.id), **overrides)
+    db.session.add(
+        VolunteerProfile(user=user, home_community_id=community.id, is_party_member=party)
+    )
+    db.session.flush()
+    return user
+
+
+def bearer(user: User) -> dict:
+    raw, _token = auth_service.issue_token(user)
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def login(client, user: User) -> None:
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
