@@ -3,7 +3,7 @@
 import os
 import sqlite3
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -80,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # jobs and the CLI speak Chinese
+        return "zh"
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(LANGUAGES) or "zh"
     chosen = request.args.get("lang") or request.cookies.get("lang")
@@ -89,8 +91,17 @@ def select_locale() -> str:
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _begin),
+        # so that SAVEPOINTs and rollbacks behave as on PostgreSQL.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

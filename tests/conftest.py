@@ -10,6 +10,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 
@@ -89,8 +90,22 @@ def ctx(app):
         yield
 
 
+class _Client(FlaskClient):
+    """Commits the test's own rows (to a savepoint) before each request.
+
+    In tests the request shares the test's app context and so its session; without this, a
+    request that rolls back (a refused form) would also roll back the rows the test set up.
+    The outer transaction still rolls everything back when the test ends.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = _Client
     return app.test_client()
 
 

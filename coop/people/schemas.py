@@ -14,7 +14,12 @@ PHONE = ma.validate.Regexp(
 
 
 class PersonIn(ma.Schema):
-    role = fields.Enum(Role, by_value=True, required=True, validate=ma.validate.OneOf(PERSON_ROLES))
+    role = fields.Enum(
+        Role,
+        by_value=True,
+        required=True,
+        validate=ma.validate.OneOf(PERSON_ROLES, error="请从给定的选项中选择。"),
+    )
     username = Trimmed(
         required=True,
         validate=[
@@ -33,7 +38,7 @@ class PersonIn(ma.Schema):
     address = Trimmed(load_default="", validate=length(max=255))
     joined_on = fields.Date(load_default=local_today)
 
-    @ma.validates_schema
+    @ma.validates_schema(skip_on_field_errors=False)
     def _liaison_needs_unit(self, data, **kwargs):
         if data.get("role") is Role.UNIT_LIAISON and data.get("unit_id") is None:
             raise ma.ValidationError("单位联络员需要选择所在单位。", "unit_id")
