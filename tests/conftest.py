@@ -131,3 +131,27 @@ def _require_redis_in_ci(items):
         raise pytest.UsageError("tests need Redis and CI never skips them: set REDIS_URL")
     for item in needs_redis:
         item.add_marker(pytest.mark.skip(reason="needs REDIS_URL"))
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counted: ...`` then ``counted.n`` is the statements run."""
+    from contextlib import contextmanager
+    from types import SimpleNamespace
+
+    @contextmanager
+    def counting():
+        counted = SimpleNamespace(n=0)
+
+        def count(*args):
+            counted.n += 1
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield counted
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+
+    return counting

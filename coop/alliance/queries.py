@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from coop.alliance import permissions
 from coop.alliance.models import (
@@ -57,7 +58,11 @@ def units_select(
         visible &= {community_id}
     serving = sa.select(Membership.unit_id).where(Membership.community_id.in_(visible))
     own = permissions.liaison_unit_ids(actor) if community_id is None else set()
-    query = sa.select(Unit).where(sa.or_(Unit.id.in_(serving), Unit.id.in_(own)))
+    query = (
+        sa.select(Unit)
+        .where(sa.or_(Unit.id.in_(serving), Unit.id.in_(own)))
+        .options(selectinload(Unit.memberships), selectinload(Unit.agreements))
+    )
     if kind is not None:
         query = query.where(Unit.kind == kind)
     if search:

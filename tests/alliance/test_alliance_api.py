@@ -224,3 +224,16 @@ def test_openapi_describes_operations_and_the_error_shape(client):
     post_unit = spec["paths"]["/api/v1/communities/{community_id}/units"]["post"]
     assert {"201", "403", "422"} <= set(post_unit["responses"]) and "requestBody" in post_unit
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_listing_units_costs_the_same_queries_for_3_or_12_units(client, community, count_queries):
+    headers = bearer(make_resident(community))
+    for _ in range(3):
+        make_unit(community)
+    with count_queries() as few:
+        client.get("/api/v1/units", headers=headers)
+    for _ in range(9):
+        make_unit(community)
+    with count_queries() as many:
+        assert len(client.get("/api/v1/units", headers=headers).json["items"]) == 12
+    assert many.n == few.n

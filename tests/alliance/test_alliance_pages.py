@@ -222,3 +222,16 @@ def test_the_community_page_reads_in_english_when_chosen(client, community):
     client.set_cookie("lang", "en")
     html = client.get(f"/communities/{community.id}").get_data(as_text=True)
     assert '<html lang="en">' in html and "Partner units" in html
+
+
+def test_community_page_queries_do_not_grow_with_units(client, community, count_queries):
+    login(client, make_resident(community))
+    for _ in range(3):
+        make_unit(community)
+    with count_queries() as few:
+        client.get(f"/communities/{community.id}")
+    for _ in range(9):
+        make_unit(community)
+    with count_queries() as many:
+        client.get(f"/communities/{community.id}")
+    assert many.n == few.n
