@@ -60,7 +60,7 @@ def form_values(schema: ma.Schema, form: MultiDict) -> dict:
         if field.dump_only or name not in form:
             continue
         value = form.get(name, "")
-        if value.strip() or field.required:
+        if value.strip():  # blank counts as missing, so a required field says 此项必填
             values[name] = value
     return values
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from coop.alliance import permissions
 from coop.auth.current import current_actor
@@ -39,6 +40,13 @@ def nav_items(actor) -> list[tuple[str, str]]:
     return items
 
 
+def html_date(value) -> Markup:
+    """A date that never breaks across lines on a narrow phone."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{0}">{0}</time>').format(value.isoformat())
+
+
 def register_template_helpers(app) -> None:
     htmx_file, htmx_sri = _vendored("htmx-")
 
@@ -55,3 +63,4 @@ def register_template_helpers(app) -> None:
         }
 
     app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_filter(html_date, "date")
