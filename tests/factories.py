@@ -1,6 +1,7 @@
 """Factories with full defaults: a test overrides only what it is about."""
 
 import itertools
+import re
 from datetime import date, timedelta
 
 from coop.alliance.models import (
@@ -126,3 +127,9 @@ def bearer(user: User) -> dict:
 def login(client, user: User) -> None:
     with client.session_transaction() as session:
         session["user_id"] = user.id
+
+
+def csrf(client, path: str = "/login") -> str:
+    """The CSRF token of the form a page serves, as a browser would submit it."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]

@@ -1,11 +1,10 @@
-import re
-
 import pytest
 import sqlalchemy as sa
 
 from coop.alliance.models import Agreement, Unit
 from coop.extensions import db
 from tests.factories import (
+    csrf,
     login,
     make_community,
     make_liaison,
@@ -15,12 +14,6 @@ from tests.factories import (
     make_unit,
     make_volunteer,
 )
-
-
-def csrf(client, path):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))[
-        1
-    ]
 
 
 @pytest.fixture

@@ -1,20 +1,13 @@
-import re
-
 import pytest
 
 from coop.auth import service
 from coop.auth.errors import InvalidCredentials
 from coop.errors import TooManyRequests
-from tests.factories import PASSWORD, login, make_community, make_secretary, make_user
-
-
-def csrf_token(client, path="/login"):
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+from tests.factories import PASSWORD, csrf, login, make_community, make_secretary, make_user
 
 
 def sign_in(client, username, password, **extra):
-    data = {"username": username, "password": password, "csrf_token": csrf_token(client), **extra}
+    data = {"username": username, "password": password, "csrf_token": csrf(client), **extra}
     return client.post("/login", data=data)
 
 
@@ -69,7 +62,7 @@ def test_too_many_failures_answer_429_on_the_page(client, ctx):
     assert "登录失败次数过多" in response.get_data(as_text=True)
 
 
-def test_sign_in_form_needs_its_csrf_token(client, ctx):
+def test_sign_in_form_needs_its_csrf(client, ctx):
     user = make_user()
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 302  # back to the form, with the reason flashed
@@ -103,7 +96,7 @@ def test_sign_out_ends_the_session(client, ctx):
     user = make_user()
     login(client, user)
     assert client.get("/me").status_code == 200
-    token = csrf_token(client, "/me")
+    token = csrf(client, "/me")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/me").status_code == 302
 

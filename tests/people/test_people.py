@@ -1,5 +1,3 @@
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -10,6 +8,7 @@ from coop.people import service
 from coop.timeutil import local_today
 from tests.factories import (
     bearer,
+    csrf,
     login,
     make_community,
     make_resident,
@@ -95,12 +94,6 @@ def test_secretary_cannot_add_a_street_admin(ctx):
     community = make_community()
     with pytest.raises(Invalid):
         add(make_secretary(community), community, role=Role.STREET_ADMIN)
-
-
-def csrf(client, path):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))[
-        1
-    ]
 
 
 def test_people_page_masks_phones(client, ctx):
