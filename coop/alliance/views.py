@@ -36,7 +36,6 @@ def community(community_id: int):
     units = paginate(queries.units_select(actor, community_id=community.id), 1, 200)["items"]
     return render(
         "alliance/community.html",
-        block="stats",
         community=community,
         alliance=alliance,
         term=term,
