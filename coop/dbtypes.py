@@ -40,3 +40,12 @@ def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def labelled(enum_cls, labels: dict):
+    """Give each member a ``label``: the (lazily translated) word users read for it."""
+    missing = set(enum_cls) - set(labels)
+    if missing:
+        raise ValueError(f"{enum_cls.__name__} lacks labels for {missing}")
+    enum_cls.label = property(lambda member: str(labels[member]))
+    return enum_cls

@@ -1,6 +1,13 @@
 """Every model module, imported once so metadata (and Alembic) sees all tables."""
 
-from coop import audit  # noqa: F401
+from coop import (
+    audit,  # noqa: F401
+    idempotency,  # noqa: F401
+)
 from coop.alliance import models as alliance_models  # noqa: F401
 from coop.auth import models as auth_models  # noqa: F401
+from coop.claims import models as claims_models  # noqa: F401
+from coop.needs import models as needs_models  # noqa: F401
 from coop.people import models as people_models  # noqa: F401
+from coop.projects import models as projects_models  # noqa: F401
+from coop.resources import models as resources_models  # noqa: F401

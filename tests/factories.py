@@ -133,3 +133,78 @@ def csrf(client, path: str = "/login") -> str:
     """The CSRF token of the form a page serves, as a browser would submit it."""
     html = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+
+
+def make_need(community: Community, **overrides):
+    from coop.categories import Category
+    from coop.needs.models import Beneficiary, Need, NeedSource, NeedStatus
+
+    need = Need(
+        **{
+            "community_id": community.id,
+            "title": f"需求{_n()}",
+            "category": Category.CARE,
+            "source": NeedSource.VISIT,
+            "beneficiary_group": Beneficiary.ELDERLY,
+            "status": NeedStatus.LISTED,
+            "requester_name": "刘桂兰",
+            "requester_phone": "13812341234",
+            "requester_address": "阳光苑3号楼2单元",
+            **overrides,
+        }
+    )
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def make_resource(unit: Unit, community: Community, **overrides):
+    from coop.resources.models import Resource, ResourceKind, ResourceStatus
+
+    resource = Resource(
+        **{
+            "community_id": community.id,
+            "unit_id": unit.id,
+            "kind": ResourceKind.VOLUNTEERS,
+            "title": f"资源{_n()}",
+            "quantity": 10,
+            "unit_of_measure": "人",
+            "status": ResourceStatus.LISTED,
+            **overrides,
+        }
+    )
+    db.session.add(resource)
+    db.session.flush()
+    return resource
+
+
+def make_project(community: Community, *, needs=None, **overrides):
+    """A published project starting in ten days, claimable for a week, from one listed need."""
+    from coop.categories import Category
+    from coop.dbtypes import utcnow
+    from coop.needs.models import NeedStatus
+    from coop.projects.models import Project, ProjectMode, ProjectStatus
+
+    now = utcnow()
+    project = Project(
+        **{
+            "community_id": community.id,
+            "title": f"项目{_n()}",
+            "category": Category.CARE,
+            "mode": ProjectMode.TEAM,
+            "slots": 2,
+            "starts_at": now + timedelta(days=10),
+            "ends_at": now + timedelta(days=40),
+            "claim_deadline": now + timedelta(days=7),
+            "status": ProjectStatus.PUBLISHED,
+            **overrides,
+        }
+    )
+    db.session.add(project)
+    db.session.flush()
+    for need in needs if needs is not None else [make_need(community)]:
+        need.project_id = project.id
+        need.status = NeedStatus.IN_PROJECT
+    db.session.flush()
+    db.session.refresh(project)
+    return project

@@ -68,6 +68,8 @@ class Community(db.Model):
     name: Mapped[str] = mapped_column(sa.String(64))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # A unit holding this many approved, unfulfilled claims here is asked to deliver first.
+    max_open_claims: Mapped[int] = mapped_column(default=5, server_default="5")
 
     street: Mapped[Street] = relationship(back_populates="communities")
     neighbourhoods: Mapped[list["Neighbourhood"]] = relationship(

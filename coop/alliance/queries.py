@@ -158,3 +158,11 @@ def community_stats(community: Community, today: date) -> dict:
         "mechanisms": len(alliance.mechanisms) if alliance else 0,
         "honoured_units": honoured,
     }
+
+
+def memberships_for_units(unit_ids: set[int]) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership).where(Membership.unit_id.in_(unit_ids)).order_by(Membership.id)
+        )
+    )

@@ -1,0 +1,113 @@
+"""Named reads of claims and resource orders, scoped like the projects they belong to."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from coop.alliance.permissions import liaison_unit_ids, visible_community_ids
+from coop.auth.models import User
+from coop.claims.models import Claim, ClaimStatus, ResourceOrder
+from coop.errors import NotFound
+from coop.extensions import db
+from coop.projects.models import Project, ProjectStatus
+
+
+def claims_select(
+    actor: User | None,
+    *,
+    community_id: int | None = None,
+    mine: bool = False,
+    **filters,
+) -> sa.Select:
+    """Claims on the actor's communities' projects: everyone sees who claimed what."""
+    visible = visible_community_ids(actor)
+    if community_id is not None:
+        visible &= {community_id}
+    query = (
+        sa.select(Claim)
+        .join(Project, Claim.project_id == Project.id)
+        .where(Project.community_id.in_(visible), Project.status != ProjectStatus.DRAFT)
+    )
+    if mine:
+        query = query.where(
+            sa.or_(
+                Claim.unit_id.in_(liaison_unit_ids(actor)),
+                Claim.volunteer_id == (actor.id if actor else None),
+            )
+        )
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Claim, name) == value)
+    return query.options(
+        selectinload(Claim.unit), selectinload(Claim.volunteer), selectinload(Claim.resources)
+    ).order_by(Claim.created_at.desc(), Claim.id.desc())
+
+
+def get_claim(actor: User | None, claim_id: int) -> Claim:
+    """:raise NotFound: the claim does not exist or is on a project the actor cannot see."""
+    claim = db.session.scalar(claims_select(actor).where(Claim.id == claim_id))
+    if claim is None:
+        raise NotFound()
+    return claim
+
+
+def open_claims_of_unit(unit_id: int, community_id: int) -> int:
+    """Approved claims the unit has not yet delivered in this community."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Claim)
+        .join(Project, Claim.project_id == Project.id)
+        .where(
+            Claim.unit_id == unit_id,
+            Claim.status == ClaimStatus.APPROVED,
+            Project.community_id == community_id,
+        )
+    )
+
+
+def is_stale(claim: Claim, now: datetime) -> bool:
+    """Approved, the project's start has passed, and the work has not begun."""
+    return (
+        claim.status is ClaimStatus.APPROVED
+        and claim.project.starts_at < now
+        and claim.project.status in (ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED)
+    )
+
+
+def orders_select(actor: User | None, *, community_id: int | None = None, **filters) -> sa.Select:
+    """Resource orders: the secretary's community's, and those addressed to the actor's unit."""
+    from coop.alliance.models import Community
+    from coop.alliance.permissions import can_manage_community
+
+    visible = visible_community_ids(actor)
+    if community_id is not None:
+        visible &= {community_id}
+    managed = [
+        c.id
+        for c in db.session.scalars(sa.select(Community).where(Community.id.in_(visible)))
+        if can_manage_community(actor, c)
+    ]
+    query = (
+        sa.select(ResourceOrder)
+        .join(Project, ResourceOrder.project_id == Project.id)
+        .where(
+            Project.community_id.in_(visible),
+            sa.or_(
+                Project.community_id.in_(managed),
+                ResourceOrder.unit_id.in_(liaison_unit_ids(actor)),
+            ),
+        )
+    )
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(ResourceOrder, name) == value)
+    return query.order_by(ResourceOrder.created_at.desc(), ResourceOrder.id.desc())
+
+
+def get_order(actor: User | None, order_id: int) -> ResourceOrder:
+    """:raise NotFound: not an order the actor may see."""
+    order = db.session.scalar(orders_select(actor).where(ResourceOrder.id == order_id))
+    if order is None:
+        raise NotFound()
+    return order

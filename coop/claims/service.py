@@ -1,0 +1,359 @@
+"""点单认领: claiming projects and deciding claims.
+
+Every change to a project's claims first takes the project's row lock, so slot counting is
+serialised per project; the CHECK on ``projects.approved_count`` and the partial unique index on
+live claims back the rules up in the database.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from coop.alliance import queries as alliance_queries
+from coop.alliance.permissions import liaison_unit_ids, require
+from coop.auth.models import User
+from coop.claims import errors, permissions, queries
+from coop.claims.models import (
+    CLAIM_FLOW,
+    LIVE,
+    ORDER_FLOW,
+    Claim,
+    ClaimantType,
+    ClaimStatus,
+    ResourceOrder,
+)
+from coop.errors import Forbidden, Invalid
+from coop.extensions import db
+from coop.projects import queries as project_queries
+from coop.projects.models import CLAIMABLE, Project, ProjectMode, ProjectStatus
+from coop.projects.service import _sync_fullness
+from coop.resources.models import Resource, ResourceStatus
+
+
+def _claimant_unit(actor: User, project: Project) -> int:
+    """The actor's unit that serves the project's community. :raise Forbidden: none does."""
+    for membership in alliance_queries.memberships_for_units(liaison_unit_ids(actor)):
+        if membership.community_id == project.community_id:
+            return membership.unit_id
+    raise Forbidden(_("只有本社区联盟单位的联络员可以代表单位认领。"))
+
+
+def _check_unit_may_claim(unit_id: int, project: Project, now: datetime) -> None:
+    if alliance_queries.live_agreement(unit_id, project.community_id, now.date()) is None:
+        raise errors.NoLiveAgreement()
+    limit = project.community.max_open_claims
+    open_claims = queries.open_claims_of_unit(unit_id, project.community_id)
+    if open_claims >= limit:
+        raise errors.TooManyOpenClaims(
+            _(
+                "贵单位已认领的项目中还有 %(n)d 个未完成，请先完成再认领新的项目。",
+                n=open_claims,
+            )
+        )
+
+
+def _pledged(unit_id: int, project: Project, resource_ids: list[int]) -> list[Resource]:
+    resources = list(db.session.scalars(sa.select(Resource).where(Resource.id.in_(resource_ids))))
+    if len(resources) != len(set(resource_ids)) or any(
+        r.unit_id != unit_id
+        or r.community_id != project.community_id
+        or r.status is not ResourceStatus.LISTED
+        for r in resources
+    ):
+        raise Invalid(errors={"resource_ids": [_("只能承诺贵单位在本社区已列入清单的资源。")]})
+    return resources
+
+
+def _take_slot(project: Project, claim: Claim) -> None:
+    """Approve ``claim`` into a free slot. :raise ProjectFull: none is left."""
+    if project.free_slots <= 0:
+        raise errors.ProjectFull()
+    CLAIM_FLOW.move(claim, "approve")
+    project.approved_count += 1
+    if project.mode is ProjectMode.TEAM and project.lead_claim_id is None:
+        db.session.flush()
+        project.lead_claim_id = claim.id
+    _sync_fullness(project)
+
+
+def _give_slot_back(project: Project, claim: Claim) -> None:
+    project.approved_count -= 1
+    if project.lead_claim_id == claim.id:
+        project.lead_claim_id = db.session.scalar(
+            sa.select(Claim.id)
+            .where(
+                Claim.project_id == project.id,
+                Claim.id != claim.id,
+                Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.FULFILLED)),
+            )
+            .order_by(Claim.decided_at, Claim.id)
+            .limit(1)
+        )
+    _sync_fullness(project)
+
+
+def _insert(claim: Claim) -> Claim:
+    """Add the claim; the live-claim unique index turns a racing duplicate into AlreadyClaimed."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(claim)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise errors.AlreadyClaimed() from error
+    return claim
+
+
+def claim_project(
+    actor: User,
+    project_id: int,
+    *,
+    claimant: ClaimantType,
+    now: datetime,
+    note: str = "",
+    resource_ids: list[int] = (),
+) -> Claim:
+    """A liaison claims a published project for her unit, or a volunteer a routine one for herself.
+
+    :raise NotClaimable: not on the menu, past its deadline, or a team project for a volunteer.
+    :raise NoLiveAgreement, TooManyOpenClaims: the unit may not claim now.
+    :raise AlreadyClaimed: a live claim by the same claimant exists. :raise ProjectFull: no slot.
+    """
+    project = project_queries.get_project(actor, project_id, for_update=True)
+    if project.status is ProjectStatus.CLAIMED:
+        raise errors.ProjectFull()
+    if project.status not in CLAIMABLE:
+        raise errors.NotClaimable()
+    if now > project.claim_deadline:
+        raise errors.NotClaimable(
+            _("该项目的认领已于 %(when)s 截止。", when=_local(project.claim_deadline))
+        )
+    if claimant is ClaimantType.UNIT:
+        unit_id = _claimant_unit(actor, project)
+        _check_unit_may_claim(unit_id, project, now)
+        claim = Claim(
+            claimant_type=claimant,
+            unit_id=unit_id,
+            claimant_key=f"unit:{unit_id}",
+            resources=_pledged(unit_id, project, list(resource_ids)),
+        )
+    else:
+        require(permissions.is_volunteer_of(actor, project.community_id))
+        if project.mode is not ProjectMode.ROUTINE:
+            raise errors.NotClaimable(_("组团式项目由联盟单位认领，志愿者可认领日常型项目。"))
+        if resource_ids:
+            raise Invalid(errors={"resource_ids": [_("志愿者认领不需要承诺资源。")]})
+        claim = Claim(
+            claimant_type=claimant, volunteer_id=actor.id, claimant_key=f"volunteer:{actor.id}"
+        )
+    if db.session.scalar(
+        sa.select(Claim.id).where(
+            Claim.project_id == project.id,
+            Claim.claimant_key == claim.claimant_key,
+            Claim.status.in_(LIVE),
+        )
+    ):
+        raise errors.AlreadyClaimed()
+    claim.project = project
+    claim.note = note
+    claim.created_by_id = actor.id
+    _insert(claim)
+    if project.auto_approve:
+        claim.decided_at = now
+        _take_slot(project, claim)
+    db.session.flush()
+    return claim
+
+
+def _local(moment: datetime) -> str:
+    from coop.timeutil import COMMUNITY_TZ
+
+    return moment.astimezone(COMMUNITY_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _decide(actor: User, claim_id: int) -> tuple[Claim, Project]:
+    claim = queries.get_claim(actor, claim_id)
+    project = project_queries.get_project(actor, claim.project_id, for_update=True)
+    db.session.refresh(claim)
+    return claim, project
+
+
+def approve_claim(actor: User, claim_id: int, *, now: datetime) -> Claim:
+    """The secretary approves a pending claim into a free slot. :raise ProjectFull: none left."""
+    claim, project = _decide(actor, claim_id)
+    require(permissions.can_decide_claims(actor, project.community))
+    CLAIM_FLOW.check(claim, "approve")  # an illegal move says so before "full" does
+    _take_slot(project, claim)
+    claim.decided_by_id, claim.decided_at = actor.id, now
+    db.session.flush()
+    return claim
+
+
+def reject_claim(actor: User, claim_id: int, *, reason: str, now: datetime) -> Claim:
+    """The secretary turns a pending claim down, with a reason the claimant reads."""
+    claim, project = _decide(actor, claim_id)
+    require(permissions.can_decide_claims(actor, project.community))
+    CLAIM_FLOW.move(claim, "reject")
+    claim.decision_reason, claim.decided_by_id, claim.decided_at = reason, actor.id, now
+    db.session.flush()
+    return claim
+
+
+def withdraw_claim(actor: User, claim_id: int, *, reason: str = "", now: datetime) -> Claim:
+    """The claimant takes her claim back; an approved one frees its slot."""
+    claim, project = _decide(actor, claim_id)
+    require(permissions.is_claimant(actor, claim))
+    was_approved = claim.status is ClaimStatus.APPROVED
+    CLAIM_FLOW.move(claim, "withdraw")
+    claim.decision_reason, claim.decided_at = reason, now
+    if was_approved:
+        _give_slot_back(project, claim)
+    db.session.flush()
+    return claim
+
+
+def release_claim(actor: User, claim_id: int, *, reason: str, now: datetime) -> Claim:
+    """The secretary frees a slot held by a claim that is not being delivered (e.g. stale)."""
+    claim, project = _decide(actor, claim_id)
+    require(permissions.can_decide_claims(actor, project.community))
+    CLAIM_FLOW.move(claim, "release")
+    claim.decision_reason, claim.decided_by_id, claim.decided_at = reason, actor.id, now
+    _give_slot_back(project, claim)
+    db.session.flush()
+    return claim
+
+
+def fulfil_claim(actor: User, claim_id: int, *, now: datetime) -> Claim:
+    """The secretary marks the claimant's work delivered; the slot stays taken."""
+    claim, project = _decide(actor, claim_id)
+    require(permissions.can_decide_claims(actor, project.community))
+    CLAIM_FLOW.move(claim, "fulfil")
+    claim.fulfilled_at = now
+    db.session.flush()
+    return claim
+
+
+def set_lead(actor: User, project_id: int, claim_id: int) -> Project:
+    """The secretary picks the lead unit of a team project among its approved claims."""
+    project = project_queries.get_project(actor, project_id, for_update=True)
+    require(permissions.can_decide_claims(actor, project.community))
+    claim = db.session.get(Claim, claim_id)
+    if (
+        project.mode is not ProjectMode.TEAM
+        or claim is None
+        or claim.project_id != project.id
+        or claim.status not in (ClaimStatus.APPROVED, ClaimStatus.FULFILLED)
+    ):
+        raise Invalid(errors={"claim_id": [_("请选择本项目已通过的单位认领。")]})
+    project.lead_claim_id = claim.id
+    db.session.flush()
+    return project
+
+
+def end_claims_of(actor: User, project: Project, *, reason: str) -> None:
+    """A cancelled project: pending claims are rejected, approved ones released."""
+    for claim in db.session.scalars(
+        sa.select(Claim).where(Claim.project_id == project.id, Claim.status.in_(LIVE))
+    ):
+        action = "reject" if claim.status is ClaimStatus.PENDING else "release"
+        CLAIM_FLOW.move(claim, action)
+        claim.decision_reason = reason
+    project.approved_count = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Claim.project_id == project.id, Claim.status == ClaimStatus.FULFILLED
+        )
+    )
+
+
+def order_resource(
+    actor: User, project_id: int, resource_id: int, *, note: str = ""
+) -> ResourceOrder:
+    """资源点单: the secretary asks a unit for one of its listed resources for a project.
+
+    :raise OrderTaken: an order for this resource and project is waiting already.
+    """
+    project = project_queries.get_project(actor, project_id, for_update=True)
+    require(permissions.can_decide_claims(actor, project.community))
+    if project.status not in CLAIMABLE:
+        raise errors.NotClaimable()
+    resource = db.session.get(Resource, resource_id)
+    if (
+        resource is None
+        or resource.community_id != project.community_id
+        or resource.status is not ResourceStatus.LISTED
+    ):
+        raise Invalid(errors={"resource_id": [_("请选择本社区已列入清单的资源。")]})
+    order = ResourceOrder(
+        project=project,
+        resource=resource,
+        unit_id=resource.unit_id,
+        note=note,
+        requested_by_id=actor.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(order)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise errors.OrderTaken() from error
+    return order
+
+
+def accept_order(actor: User, order_id: int, *, now: datetime) -> ResourceOrder:
+    """The unit accepts an order: it becomes an approved claim pledging that resource.
+
+    :raise NoLiveAgreement, TooManyOpenClaims, AlreadyClaimed, ProjectFull: as for claiming.
+    """
+    order = queries.get_order(actor, order_id)
+    require(order.unit_id in liaison_unit_ids(actor))
+    project = project_queries.get_project(actor, order.project_id, for_update=True)
+    db.session.refresh(order)
+    ORDER_FLOW.move(order, "accept")
+    if project.status is ProjectStatus.CLAIMED:
+        raise errors.ProjectFull()
+    if project.status not in CLAIMABLE:
+        raise errors.NotClaimable()
+    _check_unit_may_claim(order.unit_id, project, now)
+    if db.session.scalar(
+        sa.select(Claim.id).where(
+            Claim.project_id == project.id,
+            Claim.claimant_key == f"unit:{order.unit_id}",
+            Claim.status.in_(LIVE),
+        )
+    ):
+        raise errors.AlreadyClaimed()
+    claim = _insert(
+        Claim(
+            project=project,
+            claimant_type=ClaimantType.UNIT,
+            unit_id=order.unit_id,
+            claimant_key=f"unit:{order.unit_id}",
+            resources=[order.resource],
+            note=order.note,
+            created_by_id=actor.id,
+            decided_at=now,
+        )
+    )
+    _take_slot(project, claim)
+    order.claim = claim
+    db.session.flush()
+    return order
+
+
+def decline_order(actor: User, order_id: int, *, reason: str) -> ResourceOrder:
+    """The unit declines, saying why."""
+    order = queries.get_order(actor, order_id)
+    require(order.unit_id in liaison_unit_ids(actor))
+    ORDER_FLOW.move(order, "decline")
+    order.reply = reason
+    db.session.flush()
+    return order
+
+
+def cancel_order(actor: User, order_id: int) -> ResourceOrder:
+    """The secretary withdraws an order the unit has not answered."""
+    order = queries.get_order(actor, order_id)
+    require(permissions.can_decide_claims(actor, order.project.community))
+    ORDER_FLOW.move(order, "cancel")
+    db.session.flush()
+    return order

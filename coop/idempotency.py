@@ -1,0 +1,76 @@
+"""Idempotency-Key on the POSTs that create things: a retry returns the first response.
+
+The record is written in the same transaction as what it created, and is unique per user and
+key, so two racing retries cannot both create: the loser replays the winner's response.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coop.dbtypes import UTCDateTime, utcnow
+from coop.errors import Conflict, Invalid
+from coop.extensions import db
+
+MAX_KEY_LENGTH = 128
+
+
+class IdempotencyMismatch(Conflict):
+    code = "idempotency_mismatch"
+    default_message = _l("同一个 Idempotency-Key 已用于另一个请求。")
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(MAX_KEY_LENGTH))
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    status_code: Mapped[int]
+    body: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
+
+
+def request_key() -> str | None:
+    """The request's Idempotency-Key. :raise Invalid: longer than 128 characters."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise Invalid(errors={"Idempotency-Key": [f"长度应为 1–{MAX_KEY_LENGTH} 个字符。"]})
+    return key
+
+
+def fingerprint(payload) -> str:
+    canonical = json.dumps(
+        [request.method, request.path, payload], sort_keys=True, default=str, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replay(user_id: int, key: str, print_: str) -> IdempotencyRecord | None:
+    """The first response to this key. :raise IdempotencyMismatch: the body differed."""
+    record = db.session.scalar(
+        sa.select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+        )
+    )
+    if record is not None and record.fingerprint != print_:
+        raise IdempotencyMismatch()
+    return record
+
+
+def remember(user_id: int, key: str, print_: str, status_code: int, body: dict) -> None:
+    db.session.add(
+        IdempotencyRecord(
+            user_id=user_id, key=key, fingerprint=print_, status_code=status_code, body=body
+        )
+    )
+    db.session.flush()

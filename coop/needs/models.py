@@ -1,0 +1,144 @@
+"""服务需求清单: residents' needs, from where they arrive to resolved."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.alliance.models import Community, Neighbourhood
+from coop.auth.models import User
+from coop.categories import Category
+from coop.dbtypes import UTCDateTime, enum_type, labelled, utcnow
+from coop.extensions import db
+from coop.states import StateMachine, moves
+
+
+class NeedSource(enum.StrEnum):
+    HALL = "hall"
+    DAILY = "daily"
+    VISIT = "visit"
+    GRID = "grid"
+    RESIDENT = "resident"
+    PROPOSAL = "proposal"
+
+
+labelled(
+    NeedSource,
+    {
+        NeedSource.HALL: _l("服务大厅登记"),
+        NeedSource.DAILY: _l("日常工作"),
+        NeedSource.VISIT: _l("入户走访"),
+        NeedSource.GRID: _l("网格上报"),
+        NeedSource.RESIDENT: _l("居民线上提交"),
+        NeedSource.PROPOSAL: _l("合理化建议"),
+    },
+)
+
+
+class Beneficiary(enum.StrEnum):
+    OLD_PARTY_MEMBER = "old_party_member"
+    DISABLED = "disabled"
+    ELDERLY = "elderly"
+    NEEDY = "needy"
+    CHILDREN = "children"
+    RESIDENTS = "residents"
+
+
+labelled(
+    Beneficiary,
+    {
+        Beneficiary.OLD_PARTY_MEMBER: _l("老党员"),
+        Beneficiary.DISABLED: _l("残疾人"),
+        Beneficiary.ELDERLY: _l("老年人"),
+        Beneficiary.NEEDY: _l("困难群众"),
+        Beneficiary.CHILDREN: _l("儿童"),
+        Beneficiary.RESIDENTS: _l("全体居民"),
+    },
+)
+
+
+class Urgency(enum.StrEnum):
+    NORMAL = "normal"
+    SOON = "soon"
+    URGENT = "urgent"
+
+
+labelled(
+    Urgency, {Urgency.NORMAL: _l("一般"), Urgency.SOON: _l("较急"), Urgency.URGENT: _l("紧急")}
+)
+
+
+class NeedStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    LISTED = "listed"
+    IN_PROJECT = "in_project"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+labelled(
+    NeedStatus,
+    {
+        NeedStatus.SUBMITTED: _l("待审核"),
+        NeedStatus.LISTED: _l("已列入清单"),
+        NeedStatus.IN_PROJECT: _l("已纳入项目"),
+        NeedStatus.RESOLVED: _l("已解决"),
+        NeedStatus.CLOSED: _l("已关闭"),
+        NeedStatus.REJECTED: _l("未受理"),
+    },
+)
+
+S = NeedStatus
+NEED_FLOW = StateMachine(
+    name=_l("需求"),
+    moves=moves(
+        list=((S.SUBMITTED,), S.LISTED),
+        reject=((S.SUBMITTED, S.LISTED), S.REJECTED),
+        compile=((S.LISTED,), S.IN_PROJECT),
+        release=((S.IN_PROJECT,), S.LISTED),
+        resolve=((S.LISTED, S.IN_PROJECT), S.RESOLVED),
+        close=((S.RESOLVED, S.REJECTED), S.CLOSED),
+    ),
+    action_labels={
+        "list": _l("列入清单"),
+        "reject": _l("不予受理"),
+        "compile": _l("纳入项目"),
+        "release": _l("移出项目"),
+        "resolve": _l("标记为已解决"),
+        "close": _l("关闭"),
+    },
+)
+
+
+class Need(db.Model):
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    neighbourhood_id: Mapped[int | None] = mapped_column(sa.ForeignKey("neighbourhoods.id"))
+    title: Mapped[str] = mapped_column(sa.String(128))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
+    source: Mapped[NeedSource] = mapped_column(enum_type(NeedSource, "source"))
+    beneficiary_group: Mapped[Beneficiary] = mapped_column(enum_type(Beneficiary, "beneficiary"))
+    urgency: Mapped[Urgency] = mapped_column(enum_type(Urgency, "urgency"), default=Urgency.NORMAL)
+    status: Mapped[NeedStatus] = mapped_column(
+        enum_type(NeedStatus, "status"), default=NeedStatus.SUBMITTED, index=True
+    )
+    requester_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    requester_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    requester_address: Mapped[str] = mapped_column(sa.String(255), default="")
+    requester_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    reject_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    resolution: Mapped[str] = mapped_column(sa.Text, default="")
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    community: Mapped[Community] = relationship()
+    neighbourhood: Mapped[Neighbourhood | None] = relationship()
+    requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])

@@ -1,0 +1,55 @@
+"""Named reads of the demand list, scoped to what the actor may see."""
+
+import sqlalchemy as sa
+
+from coop.alliance import permissions as alliance_permissions
+from coop.alliance.models import Community
+from coop.auth.models import User
+from coop.errors import NotFound
+from coop.extensions import db
+from coop.needs import permissions
+from coop.needs.models import Need
+
+
+def needs_select(
+    actor: User | None, *, community_id: int | None = None, mine: bool = False, **filters
+) -> sa.Select:
+    """Needs of the actor's communities: all of them for staff, the public list plus her own
+    for everyone else. ``filters`` are column=value pairs (status, category, source, …) and q."""
+    visible = alliance_permissions.visible_community_ids(actor)
+    if community_id is not None:
+        visible &= {community_id}
+    staff = {
+        c.id
+        for c in db.session.scalars(sa.select(Community).where(Community.id.in_(visible)))
+        if permissions.can_see_all_needs(actor, c)
+    }
+    own = Need.requester_id == (actor.id if actor else None)
+    scope = sa.or_(
+        Need.community_id.in_(staff),
+        sa.and_(Need.community_id.in_(visible), Need.status.in_(permissions.PUBLIC_STATUSES)),
+        own,
+    )
+    query = sa.select(Need).where(own if mine else scope)
+    search = filters.pop("q", None)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Need, name) == value)
+    if search:
+        query = query.where(
+            sa.or_(
+                Need.title.contains(search, autoescape=True),
+                Need.description.contains(search, autoescape=True),
+                Need.requester_name.contains(search, autoescape=True),
+            )
+        )
+    return query.order_by(Need.created_at.desc(), Need.id.desc())
+
+
+def get_need(actor: User | None, need_id: int, *, for_update: bool = False) -> Need:
+    """:raise NotFound: the need does not exist or is not one the actor may see."""
+    query = needs_select(actor).where(Need.id == need_id)
+    need = db.session.scalar(query.with_for_update(of=Need) if for_update else query)
+    if need is None:
+        raise NotFound()
+    return need

@@ -1,0 +1,184 @@
+"""The demand list's rules: recording, residents' own needs, and moving a need along."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from coop.alliance import queries as alliance_queries
+from coop.alliance.models import Neighbourhood
+from coop.alliance.permissions import require
+from coop.audit import AuditLog, current_actor_id
+from coop.auth.models import User
+from coop.dbtypes import utcnow
+from coop.errors import Invalid
+from coop.extensions import db
+from coop.needs import permissions, queries
+from coop.needs.errors import NeedNotEditable
+from coop.needs.models import NEED_FLOW, Need, NeedSource, NeedStatus
+
+EDITABLE = (NeedStatus.SUBMITTED, NeedStatus.LISTED)
+
+
+def _check_neighbourhood(community_id: int, neighbourhood_id: int | None) -> None:
+    if neighbourhood_id is None:
+        return
+    neighbourhood = db.session.get(Neighbourhood, neighbourhood_id)
+    if neighbourhood is None or neighbourhood.community_id != community_id:
+        raise Invalid(errors={"neighbourhood_id": [_("请选择本社区的邻里单元。")]})
+
+
+def record_need(actor: User, community_id: int, **fields) -> Need:
+    """The secretary records a need as it arrives; it goes straight onto the list.
+
+    :raise Forbidden: she does not manage the community. :raise Invalid: foreign neighbourhood.
+    """
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_manage_needs(actor, community))
+    _check_neighbourhood(community.id, fields.get("neighbourhood_id"))
+    need = Need(
+        community_id=community.id, created_by_id=actor.id, status=NeedStatus.LISTED, **fields
+    )
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def submit_need(actor: User, community_id: int, **fields) -> Need:
+    """A resident raises her own need from her phone; the secretary then lists or rejects it.
+
+    :raise Forbidden: she is not a resident or volunteer of the community.
+    """
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_submit_need(actor, community))
+    _check_neighbourhood(community.id, fields.get("neighbourhood_id"))
+    resident = getattr(actor, "resident", None)
+    need = Need(
+        community_id=community.id,
+        source=NeedSource.RESIDENT,
+        requester_id=actor.id,
+        requester_name=actor.display_name,
+        requester_phone=actor.phone or "",
+        requester_address=resident.address if resident else "",
+        created_by_id=actor.id,
+        status=NeedStatus.SUBMITTED,
+        **fields,
+    )
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def update_need(actor: User, need_id: int, **fields) -> Need:
+    """Correct a need while it is still open. :raise NeedNotEditable: it moved on already."""
+    need = queries.get_need(actor, need_id, for_update=True)
+    require(permissions.can_manage_needs(actor, need.community))
+    if need.status not in EDITABLE:
+        raise NeedNotEditable()
+    _check_neighbourhood(need.community_id, fields.get("neighbourhood_id", need.neighbourhood_id))
+    for name, value in fields.items():
+        setattr(need, name, value)
+    db.session.flush()
+    return need
+
+
+def _move(actor: User, need_id: int, action: str) -> Need:
+    need = queries.get_need(actor, need_id, for_update=True)
+    require(permissions.can_manage_needs(actor, need.community))
+    NEED_FLOW.move(need, action)
+    return need
+
+
+def list_need(actor: User, need_id: int) -> Need:
+    """Accept a submitted need onto the demand list. :raise IllegalTransition: not submitted."""
+    need = _move(actor, need_id, "list")
+    db.session.flush()
+    return need
+
+
+def reject_need(actor: User, need_id: int, *, reason: str) -> Need:
+    """Decline a need with a reason the resident reads on her phone."""
+    need = _move(actor, need_id, "reject")
+    need.reject_reason = reason
+    db.session.flush()
+    return need
+
+
+def resolve_need(actor: User, need_id: int, *, resolution: str = "") -> Need:
+    """Mark a need solved, on the list or in a project."""
+    need = _move(actor, need_id, "resolve")
+    need.resolution = resolution
+    db.session.flush()
+    return need
+
+
+def close_need(actor: User, need_id: int) -> Need:
+    """Archive a resolved or rejected need."""
+    need = _move(actor, need_id, "close")
+    db.session.flush()
+    return need
+
+
+def reveal_requester(actor: User, need_id: int, *, reason: str) -> dict:
+    """The requester's full phone and address, for staff only, with the reason logged.
+
+    :raise Forbidden: the actor may not reveal personal data.
+    """
+    need = queries.get_need(actor, need_id)
+    require(permissions.can_reveal_requester(actor, need))
+    db.session.add(
+        AuditLog(
+            at=utcnow(),
+            actor_id=current_actor_id.get() or actor.id,
+            action="reveal",
+            object_type="needs",
+            object_id=str(need.id),
+            before=None,
+            after={"fields": ["requester_phone", "requester_address"], "reason": reason},
+        )
+    )
+    db.session.flush()
+    return {"phone": need.requester_phone, "address": need.requester_address}
+
+
+def compile_into(project, need_ids: list[int]) -> list[Need]:
+    """Put listed needs of the project's community into it (the projects service calls this).
+
+    :raise Invalid: a need is not the community's or is not on the list.
+    """
+    needs = list(
+        db.session.scalars(
+            sa.select(Need).where(Need.id.in_(need_ids)).with_for_update().order_by(Need.id)
+        )
+    )
+    if len(needs) != len(set(need_ids)) or any(
+        n.community_id != project.community_id for n in needs
+    ):
+        raise Invalid(errors={"need_ids": [_("请选择本社区清单中的需求。")]})
+    for need in needs:
+        if need.project_id != project.id:
+            if need.status is not NeedStatus.LISTED:
+                raise Invalid(errors={"need_ids": [_("只有“已列入清单”的需求可以纳入项目。")]})
+            NEED_FLOW.move(need, "compile")
+            need.project_id = project.id
+    return needs
+
+
+def release_need(need: Need) -> None:
+    """Take a need out of its project and put it back on the list."""
+    if need.status is NeedStatus.IN_PROJECT:
+        NEED_FLOW.move(need, "release")
+    need.project_id = None
+
+
+def release_from(project) -> None:
+    """A cancelled project gives its open needs back to the list."""
+    for need in list(project.needs):
+        if need.status is NeedStatus.IN_PROJECT:
+            release_need(need)
+
+
+def resolve_with(project) -> None:
+    """A completed project resolves the needs it was compiled from."""
+    for need in project.needs:
+        if need.status is NeedStatus.IN_PROJECT:
+            NEED_FLOW.move(need, "resolve")
+            need.resolution = _("已通过项目“%(title)s”解决。", title=project.title)
