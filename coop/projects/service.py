@@ -92,11 +92,12 @@ def publish_project(actor: User, project_id: int, *, now: datetime) -> Project:
     """Put a draft on the menu. :raise Invalid: no needs, or the claim deadline has passed."""
     project = queries.get_project(actor, project_id, for_update=True)
     require(can_manage_community(actor, project.community))
-    PROJECT_FLOW.move(project, "publish")
+    PROJECT_FLOW.check(project, "publish")
     if not project.needs:
         raise Invalid(errors={"need_ids": [_("项目至少要来自一条需求。")]})
     if project.claim_deadline <= now:
         raise Invalid(errors={"claim_deadline": [_("认领截止时间已过，请先修改。")]})
+    PROJECT_FLOW.move(project, "publish")
     project.published_at = now
     db.session.flush()
     return project
