@@ -68,13 +68,40 @@ def _register_blueprints(app: Flask) -> None:
     from coop.alliance import views as alliance_views
     from coop.auth import api as auth_api
     from coop.auth import views as auth_views
+    from coop.claims import api as claims_api
+    from coop.claims import views as claims_views
+    from coop.needs import api as needs_api
+    from coop.needs import excel_views as needs_excel_views
+    from coop.needs import views as needs_views
     from coop.people import api as people_api
     from coop.people import views as people_views
+    from coop.projects import api as projects_api
+    from coop.projects import views as projects_views
+    from coop.resources import api as resources_api
+    from coop.resources import views as resources_views
     from coop.shell import views as shell_views
 
-    for blueprint in (shell_views.bp, auth_views.bp, alliance_views.bp, people_views.bp):
+    for blueprint in (
+        shell_views.bp,
+        auth_views.bp,
+        alliance_views.bp,
+        people_views.bp,
+        needs_views.bp,
+        resources_views.bp,
+        projects_views.bp,
+        claims_views.bp,
+        needs_excel_views.bp,
+    ):
         app.register_blueprint(blueprint)
-    for blueprint in (auth_api.blp, alliance_api.blp, people_api.blp):
+    for blueprint in (
+        auth_api.blp,
+        alliance_api.blp,
+        people_api.blp,
+        needs_api.blp,
+        resources_api.blp,
+        projects_api.blp,
+        claims_api.blp,
+    ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie
 

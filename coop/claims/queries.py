@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from coop.alliance.permissions import liaison_unit_ids, visible_community_ids
 from coop.auth.models import User
-from coop.claims.models import Claim, ClaimStatus, ResourceOrder
+from coop.claims.models import Claim, ClaimStatus, ResourceOrder, claim_resources
 from coop.errors import NotFound
 from coop.extensions import db
 from coop.projects.models import Project, ProjectStatus
@@ -40,7 +40,10 @@ def claims_select(
         if value is not None:
             query = query.where(getattr(Claim, name) == value)
     return query.options(
-        selectinload(Claim.unit), selectinload(Claim.volunteer), selectinload(Claim.resources)
+        selectinload(Claim.project),  # every list of claims shows its project
+        selectinload(Claim.unit),
+        selectinload(Claim.volunteer),
+        selectinload(Claim.resources),
     ).order_by(Claim.created_at.desc(), Claim.id.desc())
 
 
@@ -62,6 +65,35 @@ def open_claims_of_unit(unit_id: int, community_id: int) -> int:
             Claim.unit_id == unit_id,
             Claim.status == ClaimStatus.APPROVED,
             Project.community_id == community_id,
+        )
+    )
+
+
+HOLDING = (ClaimStatus.APPROVED, ClaimStatus.FULFILLED)
+
+
+def approved_claims_by_project(project_ids: list[int]) -> dict[int, list[Claim]]:
+    """The claims holding each project's slots (approved or fulfilled), oldest decision first."""
+    claims = db.session.scalars(
+        sa.select(Claim)
+        .where(Claim.project_id.in_(project_ids), Claim.status.in_(HOLDING))
+        .options(selectinload(Claim.unit), selectinload(Claim.volunteer))
+        .order_by(Claim.decided_at, Claim.id)
+    )
+    found: dict[int, list[Claim]] = {}
+    for claim in claims:
+        found.setdefault(claim.project_id, []).append(claim)
+    return found
+
+
+def committed_resource_ids(resource_ids: list[int]) -> set[int]:
+    """Which of these resources an approved or fulfilled claim pledges ("committed")."""
+    return set(
+        db.session.scalars(
+            sa.select(claim_resources.c.resource_id)
+            .join(Claim, Claim.id == claim_resources.c.claim_id)
+            .where(claim_resources.c.resource_id.in_(resource_ids), Claim.status.in_(HOLDING))
+            .distinct()
         )
     )
 

@@ -29,6 +29,7 @@ from coop.projects import queries as project_queries
 from coop.projects.models import CLAIMABLE, Project, ProjectMode, ProjectStatus
 from coop.projects.service import _sync_fullness
 from coop.resources.models import Resource, ResourceStatus
+from coop.timeutil import COMMUNITY_TZ
 
 
 def _claimant_unit(actor: User, project: Project) -> int:
@@ -40,7 +41,9 @@ def _claimant_unit(actor: User, project: Project) -> int:
 
 
 def _check_unit_may_claim(unit_id: int, project: Project, now: datetime) -> None:
-    if alliance_queries.live_agreement(unit_id, project.community_id, now.date()) is None:
+    # Agreements run by the community's calendar: before 08:00 there, UTC is still on yesterday.
+    today = now.astimezone(COMMUNITY_TZ).date()
+    if alliance_queries.live_agreement(unit_id, project.community_id, today) is None:
         raise errors.NoLiveAgreement()
     limit = project.community.max_open_claims
     open_claims = queries.open_claims_of_unit(unit_id, project.community_id)
@@ -54,6 +57,8 @@ def _check_unit_may_claim(unit_id: int, project: Project, now: datetime) -> None
 
 
 def _pledged(unit_id: int, project: Project, resource_ids: list[int]) -> list[Resource]:
+    if not resource_ids:
+        return []
     resources = list(db.session.scalars(sa.select(Resource).where(Resource.id.in_(resource_ids))))
     if len(resources) != len(set(resource_ids)) or any(
         r.unit_id != unit_id
@@ -72,7 +77,8 @@ def _take_slot(project: Project, claim: Claim) -> None:
     CLAIM_FLOW.move(claim, "approve")
     project.approved_count += 1
     if project.mode is ProjectMode.TEAM and project.lead_claim_id is None:
-        db.session.flush()
+        if claim.id is None:
+            db.session.flush()
         project.lead_claim_id = claim.id
     _sync_fullness(project)
 
@@ -166,8 +172,6 @@ def claim_project(
 
 
 def _local(moment: datetime) -> str:
-    from coop.timeutil import COMMUNITY_TZ
-
     return moment.astimezone(COMMUNITY_TZ).strftime("%Y-%m-%d %H:%M")
 
 

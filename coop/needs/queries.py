@@ -24,7 +24,8 @@ def needs_select(
         for c in db.session.scalars(sa.select(Community).where(Community.id.in_(visible)))
         if permissions.can_see_all_needs(actor, c)
     }
-    own = Need.requester_id == (actor.id if actor else None)
+    # Nobody signed in owns nothing: `== None` would read as IS NULL, i.e. every staff-recorded need.
+    own = Need.requester_id == actor.id if actor is not None else sa.false()
     scope = sa.or_(
         Need.community_id.in_(staff),
         sa.and_(Need.community_id.in_(visible), Need.status.in_(permissions.PUBLIC_STATUSES)),

@@ -13,7 +13,7 @@ from coop.errors import Invalid
 from coop.extensions import db
 from coop.needs import permissions, queries
 from coop.needs.errors import NeedNotEditable
-from coop.needs.models import NEED_FLOW, Need, NeedSource, NeedStatus
+from coop.needs.models import NEED_FLOW, Beneficiary, Need, NeedSource, NeedStatus
 
 EDITABLE = (NeedStatus.SUBMITTED, NeedStatus.LISTED)
 
@@ -51,6 +51,7 @@ def submit_need(actor: User, community_id: int, **fields) -> Need:
     require(permissions.can_submit_need(actor, community))
     _check_neighbourhood(community.id, fields.get("neighbourhood_id"))
     resident = getattr(actor, "resident", None)
+    fields.setdefault("beneficiary_group", Beneficiary.RESIDENTS)  # staff reclassify if needed
     need = Need(
         community_id=community.id,
         source=NeedSource.RESIDENT,

@@ -7,7 +7,7 @@ from coop.alliance import queries as alliance_queries
 from coop.alliance.models import Membership, Neighbourhood
 from coop.alliance.permissions import require
 from coop.auth.models import User
-from coop.errors import Invalid
+from coop.errors import Conflict, Invalid
 from coop.extensions import db
 from coop.resources import permissions, queries
 from coop.resources.models import RESOURCE_FLOW, Resource, ResourceStatus
@@ -59,11 +59,11 @@ def offer_resource(
 
 
 def update_resource(actor: User, resource_id: int, **fields) -> Resource:
-    """The owner (or the secretary) corrects an offer that is not withdrawn."""
+    """The owner (or the secretary) corrects an offer. :raise Conflict: it is withdrawn."""
     resource = queries.get_resource(actor, resource_id, for_update=True)
     require(permissions.can_offer_for(actor, resource.unit_id, resource.community))
     if resource.status not in EDITABLE:
-        raise Invalid(errors={"status": [_("已撤回的资源不能修改。")]})
+        raise Conflict(_("已撤回的资源不能修改。"))
     if "neighbourhood_ids" in fields:
         resource.neighbourhoods = _neighbourhoods(
             resource.community_id, list(fields.pop("neighbourhood_ids"))

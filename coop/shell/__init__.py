@@ -34,8 +34,20 @@ def nav_items(actor) -> list[tuple[str, str]]:
         items.append((url_for("alliance.communities"), _("街道")))
     elif communities:
         items.append((url_for("alliance.community", community_id=communities[0]), _("社区")))
-    for unit_id in sorted(permissions.liaison_unit_ids(actor)):
+    managed = sorted(g.community_id for g in actor.grants_of(Role.SECRETARY))
+    if managed:
+        items.append((url_for("needs.index", community_id=managed[0]), _("需求清单")))
+        items.append((url_for("projects.index", community_id=managed[0]), _("项目清单")))
+    liaison_units = sorted(permissions.liaison_unit_ids(actor))
+    for unit_id in liaison_units:
         items.append((url_for("alliance.unit", unit_id=unit_id), _("我的单位")))
+    claimant = liaison_units or actor.has_role(Role.VOLUNTEER)
+    if claimant and communities and not managed:
+        items.append((url_for("claims.menu", community_id=communities[0]), _("项目菜单")))
+    if liaison_units:
+        items.append((url_for("claims.mine"), _("我的认领")))
+    if actor.has_role(Role.RESIDENT):
+        items.append((url_for("needs.mine"), _("我的需求")))
     items.append((url_for("people.me"), _("我的")))
     return items
 

@@ -1,0 +1,384 @@
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from coop.alliance import queries as alliance_queries
+from coop.alliance.permissions import liaison_unit_ids, require
+from coop.apidoc import PageArgs
+from coop.auth.current import login_required, require_actor
+from coop.categories import Category
+from coop.claims import errors as claim_errors
+from coop.claims import permissions, queries, service
+from coop.claims.forms import ClaimIn
+from coop.claims.models import CLAIM_FLOW, ORDER_FLOW, ClaimantType, ClaimStatus, OrderStatus
+from coop.dbtypes import utcnow
+from coop.errors import Invalid, retry_form
+from coop.extensions import db
+from coop.htmx import is_htmx, render
+from coop.needs.forms import ReasonIn, load_form_lists
+from coop.pagination import paginate
+from coop.projects import queries as project_queries
+from coop.projects.models import ProjectMode, ProjectStatus
+from coop.resources import queries as resource_queries
+from coop.resources.models import ResourceStatus
+from coop.schemas import load_form
+from coop.timeutil import local_today
+from coop.uow import unit_of_work
+
+bp = Blueprint("claims", __name__)
+
+# The event every claim change announces; fragments that count claims listen for it.
+CLAIMS_CHANGED = "claims-changed"
+DECISIONS = ("approve", "reject", "release", "fulfil")
+
+
+def _count(query: sa.Select) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    """Back to the page the form came from, if it is a path on this site."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def _fragment(html: str, target: str):
+    """An htmx answer that replaces ``target`` and tells the page that claims changed.
+
+    Claim forms aim htmx at their own message slot, so that the one error handler's fragment
+    lands there; only success re-aims the response at the element to replace.
+    """
+    response = make_response(html)
+    response.headers["HX-Trigger"] = CLAIMS_CHANGED
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _live_claims_count(actor) -> int:
+    return sum(
+        _count(queries.claims_select(actor, mine=True, status=status))
+        for status in (ClaimStatus.PENDING, ClaimStatus.APPROVED)
+    )
+
+
+# --- The menu (点单) -------------------------------------------------------------------------
+
+
+def _claimant_context(actor, community, now) -> dict:
+    """Who the actor claims as in this community, and what she may pledge.
+
+    The unit is the one claims.service picks: the first of her units that serves the community.
+    """
+    unit = next(
+        (
+            m.unit
+            for m in alliance_queries.memberships_for_units(liaison_unit_ids(actor))
+            if m.community_id == community.id
+        ),
+        None,
+    )
+    unit_blocked = None
+    pledge_options = []
+    if unit is not None:
+        if alliance_queries.live_agreement(unit.id, community.id, local_today()) is None:
+            unit_blocked = str(claim_errors.NoLiveAgreement.default_message)
+        pledges = resource_queries.resources_select(
+            actor, community_id=community.id, unit_id=unit.id, status=ResourceStatus.LISTED
+        )
+        pledge_options = paginate(pledges, 1, 200)["items"]
+    mine = {}
+    for status in (ClaimStatus.PENDING, ClaimStatus.APPROVED):
+        query = queries.claims_select(actor, community_id=community.id, mine=True, status=status)
+        mine.update({c.project_id: c for c in paginate(query, 1, 500)["items"]})
+    return {
+        "now": now,
+        "unit": unit,
+        "unit_blocked": unit_blocked,
+        "is_volunteer": permissions.is_volunteer_of(actor, community.id),
+        "pledge_options": pledge_options,
+        "my_claims": mine,
+        "claim_flow": CLAIM_FLOW,
+    }
+
+
+def _claim_as(context: dict, project) -> str | None:
+    """'unit', 'volunteer' or None: how the actor would claim this project."""
+    if context["unit"] is not None:
+        return ClaimantType.UNIT.value
+    if context["is_volunteer"] and project.mode is ProjectMode.ROUTINE:
+        return ClaimantType.VOLUNTEER.value
+    return None
+
+
+def _panel_context(actor, project, now) -> dict:
+    context = _claimant_context(actor, project.community, now)
+    return {**context, "project": project, "claim_as": _claim_as(context, project)}
+
+
+@bp.get("/communities/<int:community_id>/menu")
+@login_required
+def menu(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    now = utcnow()
+    on_menu = []
+    for status in (ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED):
+        query = project_queries.projects_select(actor, community_id=community.id, status=status)
+        on_menu.extend(paginate(query, 1, 500)["items"])
+    context = _claimant_context(actor, community, now)
+    groups = [
+        (
+            category,
+            sorted((p for p in on_menu if p.category is category), key=lambda p: p.claim_deadline),
+        )
+        for category in Category
+    ]
+    return render(
+        "claims/menu.html",
+        community=community,
+        groups=groups,
+        total=len(on_menu),
+        claim_as_by_project={p.id: _claim_as(context, p) for p in on_menu},
+        shows_badge=context["unit"] is not None or context["is_volunteer"],
+        my_claims_count=_live_claims_count(actor),
+        form={},
+        errors={},
+        **context,
+    )
+
+
+@bp.route("/projects/<int:project_id>/claim", methods=["GET", "POST"])
+@login_required
+def claim(project_id: int):
+    """认领. From the menu card with htmx: the card's panel is swapped in place and the page
+    hears claims-changed. Without JavaScript: this page, then back to the menu."""
+    actor = require_actor()
+    project = project_queries.get_project(actor, project_id)
+    now = utcnow()
+    context = _panel_context(actor, project, now)
+    if request.method == "GET":
+        return render("claims/claim.html", form={}, errors={}, **context)
+    retry_form("claims/claim.html", **context)
+    data, errors = load_form_lists(ClaimIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        made = service.claim_project(actor, project.id, now=now, **data)
+        approved = made.status is ClaimStatus.APPROVED
+    if is_htmx():
+        html = render_template(
+            "claims/_claim_panel.html", just_claimed=True, **_panel_context(actor, project, now)
+        )
+        return _fragment(html, f"#claim-panel-{project.id}")
+    if approved:
+        flash(_("认领成功：“%(title)s”。", title=project.title), "success")
+    else:
+        flash(_("已提交认领“%(title)s”，等待社区审核。", title=project.title), "success")
+    return redirect(
+        url_for("claims.menu", community_id=project.community_id) + f"#project-{project.id}"
+    )
+
+
+# --- My claims ---------------------------------------------------------------------------
+
+
+def _mine_context(actor) -> dict:
+    args, errors = load_form(PageArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    units = sorted(liaison_unit_ids(actor))
+    return {
+        "page": paginate(queries.claims_select(actor, mine=True), args["page"], args["per_page"]),
+        "my_claims_count": _live_claims_count(actor),
+        "orders_waiting": sum(
+            _count(queries.orders_select(actor, unit_id=u, status=OrderStatus.REQUESTED))
+            for u in units
+        ),
+        "is_liaison": bool(units),
+        "claim_flow": CLAIM_FLOW,
+        "now": utcnow(),
+        "is_stale": queries.is_stale,
+    }
+
+
+@bp.get("/my/claims")
+@login_required
+def mine():
+    return render("claims/mine.html", **_mine_context(require_actor()))
+
+
+@bp.get("/my/claims/badge")
+@login_required
+def badge():
+    """The 我的认领 count, for pages that refresh it on claims-changed; the full list if visited."""
+    return render("claims/mine.html", block="claims_badge", **_mine_context(require_actor()))
+
+
+# --- The secretary's queue and her decisions -----------------------------------------------
+
+
+@bp.get("/communities/<int:community_id>/claims")
+@login_required
+def queue(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_decide_claims(actor, community))
+    now = utcnow()
+    sections = {}
+    for status in (ClaimStatus.PENDING, ClaimStatus.APPROVED):
+        query = queries.claims_select(actor, community_id=community.id, status=status)
+        sections[status.value] = paginate(query, 1, 500)["items"]
+    stale = [c for c in sections["approved"] if queries.is_stale(c, now)]
+    # htmx asks for the counts only, when claims-changed says a decision moved them.
+    return render(
+        "claims/queue.html",
+        block="queue_counts",
+        community=community,
+        pending=sections["pending"],
+        approved=sorted(sections["approved"], key=lambda c: not queries.is_stale(c, now)),
+        stale_count=len(stale),
+        now=now,
+        is_stale=queries.is_stale,
+        can_decide=True,
+        claim_flow=CLAIM_FLOW,
+        claim_actions={
+            c.id: [a for a in CLAIM_FLOW.allowed(c) if a in DECISIONS]
+            for c in sections["pending"] + sections["approved"]
+        },
+        holding=(ClaimStatus.APPROVED, ClaimStatus.FULFILLED),
+    )
+
+
+def _row_context(actor, claim, *, show_project: bool) -> dict:
+    return {
+        "claim": claim,
+        "project": claim.project,
+        "now": utcnow(),
+        "is_stale": queries.is_stale,
+        "can_decide": permissions.can_decide_claims(actor, claim.project.community),
+        "row_actions": [a for a in CLAIM_FLOW.allowed(claim) if a in DECISIONS],
+        "holding": (ClaimStatus.APPROVED, ClaimStatus.FULFILLED),
+        "show_project": show_project,
+        "next_url": request.form.get("next", ""),
+        "claim_flow": CLAIM_FLOW,
+    }
+
+
+@bp.post("/claims/<int:claim_id>/<any(approve, fulfil):action>")
+@login_required
+def decide(claim_id: int, action: str):
+    actor = require_actor()
+    claim = queries.get_claim(actor, claim_id)
+    with unit_of_work(actor):
+        if action == "approve":
+            service.approve_claim(actor, claim.id, now=utcnow())
+            message = _("已通过“%(name)s”的认领。", name=claim.claimant_name)
+        else:
+            service.fulfil_claim(actor, claim.id, now=utcnow())
+            message = _("已标记“%(name)s”的认领为已完成。", name=claim.claimant_name)
+    if is_htmx():
+        context = _row_context(actor, claim, show_project=request.form.get("show_project") == "1")
+        return _fragment(render_template("claims/_claim_row.html", **context), f"#claim-{claim.id}")
+    flash(message, "success")
+    default = url_for("projects.detail", project_id=claim.project_id)
+    return redirect(_safe_next(request.form.get("next"), default))
+
+
+@bp.route("/claims/<int:claim_id>/<any(reject, release, withdraw):action>", methods=["GET", "POST"])
+@login_required
+def end(claim_id: int, action: str):
+    """不通过, 释放 and 撤回 end a claim: each asks for the reason the other side reads."""
+    actor = require_actor()
+    claim = queries.get_claim(actor, claim_id)
+    if action == "withdraw":
+        require(permissions.is_claimant(actor, claim))
+    else:
+        require(permissions.can_decide_claims(actor, claim.project.community))
+    default = (
+        url_for("claims.mine")
+        if action == "withdraw"
+        else url_for("projects.detail", project_id=claim.project_id)
+    )
+    next_url = _safe_next(request.values.get("next"), default)
+    context = {"claim": claim, "action": action, "next_url": next_url}
+    if request.method == "GET":
+        return render("claims/confirm.html", form={}, errors={}, **context)
+    retry_form("claims/confirm.html", **context)
+    data, errors = load_form(ReasonIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        if action == "reject":
+            service.reject_claim(actor, claim.id, reason=data["reason"], now=utcnow())
+            message = _("已不通过该认领，认领方会看到原因。")
+        elif action == "release":
+            service.release_claim(actor, claim.id, reason=data["reason"], now=utcnow())
+            message = _("已释放该认领，名额重新开放。")
+        else:
+            service.withdraw_claim(actor, claim.id, reason=data["reason"], now=utcnow())
+            message = _("已撤回认领。")
+    flash(message, "success")
+    return redirect(next_url)
+
+
+# --- 资源点单 addressed to a unit ---------------------------------------------------------
+
+
+def _orders_context(actor) -> dict:
+    units = [
+        alliance_queries.get_unit(actor, unit_id) for unit_id in sorted(liaison_unit_ids(actor))
+    ]
+    require(bool(units))
+    return {
+        "by_unit": [
+            (unit, paginate(queries.orders_select(actor, unit_id=unit.id), 1, 200)["items"])
+            for unit in units
+        ],
+        "order_flow": ORDER_FLOW,
+    }
+
+
+@bp.get("/orders")
+@login_required
+def orders():
+    return render("claims/orders.html", form={}, errors={}, **_orders_context(require_actor()))
+
+
+@bp.post("/orders/<int:order_id>/accept")
+@login_required
+def accept_order(order_id: int):
+    actor = require_actor()
+    retry_form("claims/orders.html", **_orders_context(actor))
+    with unit_of_work(actor):
+        order = service.accept_order(actor, order_id, now=utcnow())
+        title = order.project.title
+    flash(_("已接单：贵单位已认领“%(title)s”。", title=title), "success")
+    return redirect(url_for("claims.orders"))
+
+
+@bp.route("/orders/<int:order_id>/decline", methods=["GET", "POST"])
+@login_required
+def decline_order(order_id: int):
+    actor = require_actor()
+    order = queries.get_order(actor, order_id)
+    require(order.unit_id in liaison_unit_ids(actor))
+    context = {"order": order, "action": "decline", "next_url": url_for("claims.orders")}
+    if request.method == "GET":
+        return render("claims/confirm.html", form={}, errors={}, **context)
+    retry_form("claims/confirm.html", **context)
+    data, errors = load_form(ReasonIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.decline_order(actor, order.id, reason=data["reason"])
+    flash(_("已婉拒，社区会看到原因。"), "success")
+    return redirect(url_for("claims.orders"))

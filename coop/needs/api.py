@@ -1,0 +1,153 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from coop.alliance import queries as alliance_queries
+from coop.apidoc import documents_errors, page_schema
+from coop.auth.current import require_actor
+from coop.errors import Invalid
+from coop.needs import permissions, queries, service
+from coop.needs.schemas import (
+    REQUESTER_FIELDS,
+    NeedArgs,
+    NeedIn,
+    NeedOut,
+    NeedPatch,
+    RejectIn,
+    ResolveIn,
+    RevealIn,
+    RevealOut,
+)
+from coop.pagination import paginate
+from coop.uow import unit_of_work
+
+blp = Blueprint("needs_api", __name__, url_prefix="/api/v1", description="服务需求清单 · needs")
+
+
+@blp.before_request
+def _signed_in():
+    require_actor()  # 401 comes before reading the body: no token, no 422 either
+
+
+@blp.route("/needs")
+class Needs(MethodView):
+    @blp.arguments(NeedArgs, location="query")
+    @blp.response(200, page_schema(NeedOut))
+    @documents_errors(blp, 401, 422)
+    def get(self, args):
+        """Needs of the caller's communities: every need for staff, the public list and her own
+        for others; ``mine=true`` for her own only."""
+        query = queries.needs_select(
+            require_actor(),
+            community_id=args.get("community_id"),
+            mine=args["mine"],
+            status=args.get("status"),
+            category=args.get("category"),
+            source=args.get("source"),
+            beneficiary_group=args.get("beneficiary_group"),
+            urgency=args.get("urgency"),
+            neighbourhood_id=args.get("neighbourhood_id"),
+            q=args.get("q"),
+        )
+        return paginate(query, args["page"], args["per_page"])
+
+    @blp.arguments(NeedIn)
+    @blp.response(201, NeedOut)
+    @documents_errors(blp, 400, 401, 403, 404, 422)
+    def post(self, fields):
+        """The secretary records a need (listed at once); a resident or volunteer submits her own
+        (waiting for the secretary, source 居民线上提交, requester herself)."""
+        actor = require_actor()
+        community_id = fields.pop("community_id")
+        with unit_of_work(actor):
+            community = alliance_queries.get_community(actor, community_id)
+            if permissions.can_manage_needs(actor, community):
+                if "beneficiary_group" not in fields:
+                    raise Invalid(errors={"beneficiary_group": ["此项必填。"]})
+                need = service.record_need(actor, community_id, **fields)
+            else:
+                for name in REQUESTER_FIELDS:
+                    fields.pop(name, None)
+                need = service.submit_need(actor, community_id, **fields)
+        return need
+
+
+@blp.route("/needs/<int:need_id>")
+class NeedDetail(MethodView):
+    @blp.response(200, NeedOut)
+    @documents_errors(blp, 401, 404)
+    def get(self, need_id):
+        """One need; one the caller may not see is a 404."""
+        return queries.get_need(require_actor(), need_id)
+
+    @blp.arguments(NeedPatch(partial=True))
+    @blp.response(200, NeedOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def patch(self, fields, need_id):
+        """Correct a need that is still submitted or listed (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            need = service.update_need(actor, need_id, **fields)
+        return need
+
+
+@blp.route("/needs/<int:need_id>/list")
+class ListNeed(MethodView):
+    @blp.response(200, NeedOut)
+    @documents_errors(blp, 401, 403, 404, 409)
+    def post(self, need_id):
+        """Accept a submitted need onto the demand list (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            need = service.list_need(actor, need_id)
+        return need
+
+
+@blp.route("/needs/<int:need_id>/reject")
+class RejectNeed(MethodView):
+    @blp.arguments(RejectIn)
+    @blp.response(200, NeedOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def post(self, fields, need_id):
+        """Decline a need with a reason the resident reads (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            need = service.reject_need(actor, need_id, **fields)
+        return need
+
+
+@blp.route("/needs/<int:need_id>/resolve")
+class ResolveNeed(MethodView):
+    @blp.arguments(ResolveIn)
+    @blp.response(200, NeedOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def post(self, fields, need_id):
+        """Mark a listed or compiled need solved, optionally saying how (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            need = service.resolve_need(actor, need_id, **fields)
+        return need
+
+
+@blp.route("/needs/<int:need_id>/close")
+class CloseNeed(MethodView):
+    @blp.response(200, NeedOut)
+    @documents_errors(blp, 401, 403, 404, 409)
+    def post(self, need_id):
+        """Archive a resolved or rejected need (secretary)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            need = service.close_need(actor, need_id)
+        return need
+
+
+@blp.route("/needs/<int:need_id>/reveal")
+class RevealRequester(MethodView):
+    @blp.arguments(RevealIn)
+    @blp.response(200, RevealOut)
+    @documents_errors(blp, 400, 401, 403, 404, 422)
+    def post(self, fields, need_id):
+        """The requester's full phone and address (secretary); the reason goes to the audit log."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            revealed = service.reveal_requester(actor, need_id, **fields)
+        return revealed

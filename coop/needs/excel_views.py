@@ -1,0 +1,118 @@
+from urllib.parse import quote
+
+import marshmallow as ma
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask_babel import get_locale
+from marshmallow import fields
+from sqlalchemy.orm import selectinload
+
+from coop.alliance import queries as alliance_queries
+from coop.alliance.permissions import require
+from coop.auth.current import login_required, require_actor
+from coop.categories import Category
+from coop.dbtypes import utcnow
+from coop.errors import Invalid, retry_form
+from coop.extensions import db
+from coop.htmx import render
+from coop.needs import excel, imports, permissions, queries
+from coop.needs.models import Beneficiary, Need, NeedSource, NeedStatus, Urgency
+from coop.schemas import Trimmed, length, load_form
+from coop.timeutil import local_today
+from coop.uow import unit_of_work
+
+bp = Blueprint("needs_excel", __name__)
+
+
+class ExportArgs(ma.Schema):
+    """The demand list's filters, as its list page passes them on to the export link."""
+
+    status = fields.Enum(NeedStatus, by_value=True)
+    category = fields.Enum(Category, by_value=True)
+    source = fields.Enum(NeedSource, by_value=True)
+    beneficiary_group = fields.Enum(Beneficiary, by_value=True)
+    urgency = fields.Enum(Urgency, by_value=True)
+    neighbourhood_id = fields.Integer()
+    q = Trimmed(validate=length(max=64))
+
+
+def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
+    """An attachment with its Chinese name (RFC 5987) and an ASCII name for old clients."""
+    response = Response(data, mimetype=excel.XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _managed_community(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_manage_needs(actor, community))
+    return actor, community
+
+
+@bp.route("/communities/<int:community_id>/needs/import", methods=["GET", "POST"])
+@login_required
+def import_form(community_id: int):
+    actor, community = _managed_community(community_id)
+    context = {
+        "community": community,
+        "jobs": imports.recent_import_jobs(community.id),
+        "max_rows": excel.MAX_ROWS,
+    }
+    if request.method == "GET":
+        return render("needs_excel/import.html", form={}, errors={}, **context)
+    retry_form("needs_excel/import.html", **context)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise excel.SheetRejected(excel.NO_FILE)
+    rows = excel.read_sheet(upload.stream.read(excel.MAX_BYTES + 1))
+    with unit_of_work(actor):
+        job = imports.create_import_job(
+            actor, community.id, filename=upload.filename, total_rows=len(rows)
+        )
+    imports.start_import_job(
+        current_app._get_current_object(), job.id, rows, locale=str(get_locale())
+    )
+    return redirect(url_for("needs_excel.job", job_id=job.id), code=303)
+
+
+@bp.get("/communities/<int:community_id>/needs/import/template.xlsx")
+@login_required
+def template(community_id: int):
+    _actor, community = _managed_community(community_id)
+    data = excel.build_template([n.name for n in community.neighbourhoods])
+    return _xlsx(data, f"服务需求清单导入模板-{community.name}.xlsx", "needs-template.xlsx")
+
+
+@bp.get("/needs/imports/<int:job_id>")
+@login_required
+def job(job_id: int):
+    job = imports.get_import_job(require_actor(), job_id)
+    return render(
+        "needs_excel/job.html",
+        block="job_status",
+        job=job,
+        community=job.community,
+        stalled=job.is_stalled(utcnow()),
+    )
+
+
+@bp.get("/communities/<int:community_id>/needs/export.xlsx")
+@login_required
+def export(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    args, errors = load_form(ExportArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    query = queries.needs_select(actor, community_id=community.id, **args).options(
+        selectinload(Need.neighbourhood)
+    )
+    data = excel.write_export(
+        db.session.scalars(query),
+        with_requester=permissions.can_see_all_needs(actor, community),
+    )
+    today = local_today().isoformat()
+    return _xlsx(data, f"服务需求清单-{community.name}-{today}.xlsx", f"needs-{today}.xlsx")

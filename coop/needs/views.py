@@ -1,0 +1,248 @@
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from coop.alliance import queries as alliance_queries
+from coop.alliance.permissions import require
+from coop.apidoc import PageArgs
+from coop.auth.current import login_required, require_actor
+from coop.categories import Category
+from coop.errors import Invalid, retry_form
+from coop.extensions import db
+from coop.htmx import render
+from coop.needs import permissions, queries, service
+from coop.needs.forms import NeedArgs, NeedIn, NeedSubmitIn, ReasonIn, ResolveIn
+from coop.needs.models import NEED_FLOW, Beneficiary, NeedSource, NeedStatus, Urgency
+from coop.pagination import paginate
+from coop.projects import queries as project_queries
+from coop.projects.models import Project
+from coop.schemas import load_form
+from coop.uow import unit_of_work
+
+bp = Blueprint("needs", __name__)
+
+FILTERS = ("status", "category", "source", "beneficiary_group", "urgency", "neighbourhood_id", "q")
+# What the secretary does from the detail page; compile/release happen through projects.
+PAGE_ACTIONS = ("list", "reject", "resolve", "close")
+# The steps a resident's need walks through, as she reads them on her phone.
+PROGRESS = (NeedStatus.SUBMITTED, NeedStatus.LISTED, NeedStatus.IN_PROJECT, NeedStatus.RESOLVED)
+
+
+def _options(enum_cls, skip=()) -> list[tuple[str, str]]:
+    return [(member.value, member.label) for member in enum_cls if member not in skip]
+
+
+def _status_counts(query: sa.Select) -> dict:
+    """How many of the query's needs are in each state (for the counts above the list)."""
+    rows = query.order_by(None).subquery()
+    return dict(
+        db.session.execute(sa.select(rows.c.status, sa.func.count()).group_by(rows.c.status)).all()
+    )
+
+
+def _filter_args(args: dict) -> dict:
+    """The current filters as URL parameters, for the pager and the export link."""
+    return {
+        name: (value.value if hasattr(value, "value") else value)
+        for name, value in args.items()
+        if name in FILTERS and value not in (None, "")
+    }
+
+
+def _form_context(community) -> dict:
+    return {
+        "community": community,
+        "category_options": _options(Category),
+        "source_options": _options(NeedSource, skip=(NeedSource.RESIDENT,)),
+        "beneficiary_options": _options(Beneficiary),
+        "urgency_options": _options(Urgency),
+        "neighbourhood_options": [(n.id, n.name) for n in community.neighbourhoods],
+    }
+
+
+@bp.get("/communities/<int:community_id>/needs")
+@login_required
+def index(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_see_all_needs(actor, community))
+    args, errors = load_form(NeedArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    filters = {name: args.get(name) for name in FILTERS}
+    excel = {
+        endpoint: endpoint in current_app.view_functions
+        for endpoint in ("needs_excel.import_form", "needs_excel.export")
+    }
+    return render(
+        "needs/list.html",
+        block="need_rows",
+        page=paginate(
+            queries.needs_select(actor, community_id=community.id, **filters),
+            args["page"],
+            args["per_page"],
+        ),
+        args=args,
+        filter_args=_filter_args(args),
+        counts=_status_counts(queries.needs_select(actor, community_id=community.id)),
+        statuses=list(NeedStatus),
+        source_filter_options=_options(NeedSource),
+        can_manage=permissions.can_manage_needs(actor, community),
+        excel=excel,
+        **_form_context(community),
+    )
+
+
+@bp.route("/communities/<int:community_id>/needs/new", methods=["GET", "POST"])
+@login_required
+def new(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_manage_needs(actor, community))
+    context = _form_context(community)
+    if request.method == "GET":
+        return render("needs/form.html", form={}, errors={}, **context)
+    retry_form("needs/form.html", **context)
+    data, errors = load_form(NeedIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        need = service.record_need(actor, community.id, **data)
+    flash(_("已将“%(title)s”列入需求清单。", title=need.title), "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+def _detail_context(actor, need) -> dict:
+    can_manage = permissions.can_manage_needs(actor, need.community)
+    project = None
+    if need.project_id is not None:
+        # Not get_project: a resident may see her need in a draft she may not see; show no link.
+        project = db.session.scalar(
+            project_queries.projects_select(actor).where(Project.id == need.project_id)
+        )
+    return {
+        "need": need,
+        "project": project,
+        "can_manage": can_manage,
+        "can_see_all": permissions.can_see_all_needs(actor, need.community),
+        "can_reveal": permissions.can_reveal_requester(actor, need),
+        "actions": [a for a in NEED_FLOW.allowed(need) if a in PAGE_ACTIONS] if can_manage else [],
+        "action_labels": NEED_FLOW.action_labels,
+        "is_requester": permissions.is_requester(actor, need),
+    }
+
+
+@bp.get("/needs/<int:need_id>")
+@login_required
+def detail(need_id: int):
+    actor = require_actor()
+    need = queries.get_need(actor, need_id)
+    return render("needs/detail.html", form={}, errors={}, **_detail_context(actor, need))
+
+
+@bp.post("/needs/<int:need_id>/<any(list, resolve, close):action>")
+@login_required
+def move(need_id: int, action: str):
+    actor = require_actor()
+    need = queries.get_need(actor, need_id)
+    retry_form("needs/detail.html", **_detail_context(actor, need))
+    with unit_of_work(actor):
+        if action == "list":
+            service.list_need(actor, need.id)
+            message = _("已列入需求清单。")
+        elif action == "resolve":
+            data, errors = load_form(ResolveIn(), request.form)
+            if errors:
+                raise Invalid(errors=errors)
+            service.resolve_need(actor, need.id, **data)
+            message = _("已标记为已解决。")
+        else:
+            service.close_need(actor, need.id)
+            message = _("已关闭。")
+    flash(message, "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/needs/<int:need_id>/reject", methods=["GET", "POST"])
+@login_required
+def reject(need_id: int):
+    """不予受理 asks for the reason first: the resident reads it on her phone."""
+    actor = require_actor()
+    need = queries.get_need(actor, need_id)
+    require(permissions.can_manage_needs(actor, need.community))
+    context = {"need": need}
+    if request.method == "GET":
+        return render("needs/reject.html", form={}, errors={}, **context)
+    retry_form("needs/reject.html", **context)
+    data, errors = load_form(ReasonIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.reject_need(actor, need.id, reason=data["reason"])
+    flash(_("已不予受理，居民会看到原因。"), "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/needs/<int:need_id>/reveal", methods=["GET", "POST"])
+@login_required
+def reveal(need_id: int):
+    """The full phone and address are shown once, after a reason is logged; never in a URL."""
+    actor = require_actor()
+    need = queries.get_need(actor, need_id)
+    require(permissions.can_reveal_requester(actor, need))
+    context = {"need": need, "revealed": None}
+    if request.method == "GET":
+        return render("needs/reveal.html", form={}, errors={}, **context)
+    retry_form("needs/reveal.html", **context)
+    data, errors = load_form(ReasonIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        revealed = service.reveal_requester(actor, need.id, reason=data["reason"])
+    response = current_app.make_response(
+        render("needs/reveal.html", form={}, errors={}, **{**context, "revealed": revealed})
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/communities/<int:community_id>/needs/submit", methods=["GET", "POST"])
+@login_required
+def submit(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_submit_need(actor, community))
+    resident = getattr(actor, "resident", None)
+    neighbourhood = resident.neighbourhood_id if resident else None
+    context = _form_context(community)
+    if request.method == "GET":
+        form = {"urgency": Urgency.NORMAL.value}
+        if neighbourhood:
+            form["neighbourhood_id"] = str(neighbourhood)
+        return render("needs/submit.html", form=form, errors={}, **context)
+    retry_form("needs/submit.html", **context)
+    data, errors = load_form(NeedSubmitIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.submit_need(actor, community.id, **data)
+    flash(_("已提交，社区工作人员审核后会在这里告诉您进展。"), "success")
+    return redirect(url_for("needs.mine"))
+
+
+@bp.get("/my/needs")
+@login_required
+def mine():
+    actor = require_actor()
+    args, errors = load_form(PageArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    submit_to = [
+        c for c in alliance_queries.communities_for(actor) if permissions.can_submit_need(actor, c)
+    ]
+    return render(
+        "needs/mine.html",
+        page=paginate(queries.needs_select(actor, mine=True), args["page"], args["per_page"]),
+        progress=PROGRESS,
+        submit_to=submit_to,
+    )

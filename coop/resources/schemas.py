@@ -1,0 +1,97 @@
+from decimal import Decimal
+
+import marshmallow as ma
+from flask import request
+from marshmallow import fields
+
+from coop.alliance.schemas import NeighbourhoodOut
+from coop.apidoc import PageArgs
+from coop.categories import Category
+from coop.claims import queries as claims_queries
+from coop.projects.schemas import LocalDateTime
+from coop.resources.models import ResourceKind, ResourceStatus
+from coop.schemas import Trimmed, length
+
+
+def preload_commitments(resources) -> None:
+    """Work out in one query which of a page of resources are committed, for ResourceOut."""
+    memo = request.environ.setdefault("coop.committed", {})
+    wanted = [r.id for r in resources if r.id not in memo]
+    if wanted:
+        pledged = claims_queries.committed_resource_ids(wanted)
+        memo.update({resource_id: resource_id in pledged for resource_id in wanted})
+
+
+def _committed(resource) -> bool:
+    preload_commitments([resource])
+    return request.environ["coop.committed"][resource.id]
+
+
+class ResourceOut(ma.Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    unit_id = fields.Integer()
+    unit_name = fields.Function(lambda r: r.unit.name)
+    kind = fields.Enum(ResourceKind, by_value=True)
+    kind_label = fields.Function(lambda r: r.kind.label)
+    title = fields.String()
+    description = fields.String()
+    category = fields.Enum(Category, by_value=True, allow_none=True)
+    quantity = fields.Float()
+    unit_of_measure = fields.String()
+    available_from = fields.Date(allow_none=True)
+    available_until = fields.Date(allow_none=True)
+    status = fields.Enum(ResourceStatus, by_value=True)
+    status_label = fields.Function(lambda r: r.status.label)
+    return_reason = fields.String()
+    neighbourhoods = fields.List(fields.Nested(NeighbourhoodOut))
+    # Not a state: whether an approved or fulfilled claim pledges the resource.
+    committed = fields.Function(_committed, metadata={"type": "boolean"})
+    created_at = LocalDateTime()
+
+
+class ResourceArgs(PageArgs):
+    community_id = fields.Integer()
+    status = fields.Enum(ResourceStatus, by_value=True)
+    kind = fields.Enum(ResourceKind, by_value=True)
+    unit_id = fields.Integer()
+    q = Trimmed(validate=length(max=64))
+
+
+class ResourcePatch(ma.Schema):
+    """What the unit (or the secretary) may correct; a PATCH loads it partially."""
+
+    kind = fields.Enum(ResourceKind, by_value=True, required=True)
+    title = Trimmed(required=True, validate=length(min=2, max=128))
+    description = Trimmed(load_default="", validate=length(max=2000))
+    category = fields.Enum(Category, by_value=True, allow_none=True, load_default=None)
+    quantity = fields.Decimal(
+        required=True,
+        places=2,
+        validate=ma.validate.Range(
+            min=Decimal(0),
+            max=Decimal("9999999999"),
+            min_inclusive=False,
+            error="数量应大于 0。",
+        ),
+        error_messages={"special": "请填写数字。"},
+    )
+    unit_of_measure = Trimmed(required=True, validate=length(min=1, max=16))
+    available_from = fields.Date(allow_none=True, load_default=None)
+    available_until = fields.Date(allow_none=True, load_default=None)
+    neighbourhood_ids = fields.List(fields.Integer(), load_default=list)
+
+    @ma.validates_schema
+    def _window_in_order(self, data, **kwargs):
+        start, end = data.get("available_from"), data.get("available_until")
+        if start and end and end < start:
+            raise ma.ValidationError("结束日期不能早于开始日期。", "available_until")
+
+
+class ResourceIn(ResourcePatch):
+    community_id = fields.Integer(required=True)
+    unit_id = fields.Integer(required=True)
+
+
+class SendBackIn(ma.Schema):
+    reason = Trimmed(required=True, validate=length(min=2, max=500))

@@ -1,0 +1,168 @@
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from coop.alliance import queries as alliance_queries
+from coop.alliance.permissions import liaison_unit_ids, require
+from coop.auth.current import login_required, require_actor
+from coop.categories import Category
+from coop.errors import Invalid, retry_form
+from coop.htmx import render
+from coop.needs.forms import ReasonIn, load_form_lists
+from coop.pagination import paginate
+from coop.resources import permissions, queries, service
+from coop.resources.forms import ResourceArgs, ResourceIn
+from coop.resources.models import RESOURCE_FLOW, ResourceKind, ResourceStatus
+from coop.schemas import load_form
+from coop.uow import unit_of_work
+
+bp = Blueprint("resources", __name__)
+
+
+def _own_units(actor, community) -> list:
+    """The actor's units that serve this community: what she may offer for as a liaison."""
+    own = liaison_unit_ids(actor)
+    return [
+        m.unit
+        for m in alliance_queries.memberships_for_units(own)
+        if m.community_id == community.id
+    ]
+
+
+def _offer_units(actor, community) -> list:
+    """Units the actor may offer for here: her own, or (for the secretary) any alliance unit.
+
+    :raise Forbidden: she is neither a liaison of a unit serving the community nor its secretary.
+    """
+    if permissions.can_review_resources(actor, community):
+        query = alliance_queries.units_select(actor, community_id=community.id)
+        return paginate(query, 1, 200)["items"]
+    own = _own_units(actor, community)
+    require(bool(own))
+    return own
+
+
+@bp.get("/communities/<int:community_id>/resources")
+@login_required
+def index(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    args, errors = load_form(ResourceArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    can_review = permissions.can_review_resources(actor, community)
+    own_units = _own_units(actor, community)
+    pending = (
+        paginate(
+            queries.resources_select(
+                actor, community_id=community.id, status=ResourceStatus.OFFERED
+            ),
+            1,
+            200,
+        )["items"]
+        if can_review
+        else []
+    )
+    own_offers = [
+        (unit, queries.resources_select(actor, community_id=community.id, unit_id=unit.id))
+        for unit in own_units
+    ]
+    own_offers = [(unit, paginate(query, 1, 200)["items"]) for unit, query in own_offers]
+    return render(
+        "resources/list.html",
+        block="resource_rows",
+        community=community,
+        page=paginate(
+            queries.resources_select(
+                actor,
+                community_id=community.id,
+                status=ResourceStatus.LISTED,
+                kind=args.get("kind"),
+            ),
+            args["page"],
+            args["per_page"],
+        ),
+        args=args,
+        kinds=list(ResourceKind),
+        can_review=can_review,
+        can_offer=can_review or bool(own_units),
+        pending=pending,
+        own_offers=own_offers,
+        flow=RESOURCE_FLOW,
+    )
+
+
+@bp.route("/communities/<int:community_id>/resources/new", methods=["GET", "POST"])
+@login_required
+def new(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    units = _offer_units(actor, community)
+    context = {
+        "community": community,
+        "unit_options": [(u.id, u.name) for u in units],
+        "kind_options": [(k.value, k.label) for k in ResourceKind],
+        "category_options": [(c.value, c.label) for c in Category],
+        "neighbourhood_options": [(n.id, n.name) for n in community.neighbourhoods],
+    }
+    if request.method == "GET":
+        form = {"unit_id": str(units[0].id)} if len(units) == 1 else {}
+        return render("resources/form.html", form=form, errors={}, **context)
+    retry_form("resources/form.html", **context)
+    data, errors = load_form_lists(ResourceIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        resource = service.offer_resource(actor, community.id, data.pop("unit_id"), **data)
+    flash(_("已申报“%(title)s”，等待社区审核后列入清单。", title=resource.title), "success")
+    return redirect(url_for("resources.index", community_id=community.id))
+
+
+@bp.post("/resources/<int:resource_id>/<any(list, reoffer):action>")
+@login_required
+def move(resource_id: int, action: str):
+    actor = require_actor()
+    with unit_of_work(actor):
+        if action == "list":
+            resource = service.list_resource(actor, resource_id)
+            message = _("“%(title)s”已列入联盟资源清单。", title=resource.title)
+        else:
+            resource = service.reoffer_resource(actor, resource_id)
+            message = _("已重新提交“%(title)s”，等待社区审核。", title=resource.title)
+    flash(message, "success")
+    return redirect(url_for("resources.index", community_id=resource.community_id))
+
+
+@bp.route("/resources/<int:resource_id>/send-back", methods=["GET", "POST"])
+@login_required
+def send_back(resource_id: int):
+    """退回 asks what the unit should change."""
+    actor = require_actor()
+    resource = queries.get_resource(actor, resource_id)
+    require(permissions.can_review_resources(actor, resource.community))
+    context = {"resource": resource, "action": "send_back"}
+    if request.method == "GET":
+        return render("resources/confirm.html", form={}, errors={}, **context)
+    retry_form("resources/confirm.html", **context)
+    data, errors = load_form(ReasonIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.send_back_resource(actor, resource.id, reason=data["reason"])
+    flash(_("已退回，单位会看到原因。"), "success")
+    return redirect(url_for("resources.index", community_id=resource.community_id))
+
+
+@bp.route("/resources/<int:resource_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(resource_id: int):
+    actor = require_actor()
+    resource = queries.get_resource(actor, resource_id)
+    require(permissions.can_offer_for(actor, resource.unit_id, resource.community))
+    context = {"resource": resource, "action": "withdraw"}
+    if request.method == "GET":
+        return render("resources/confirm.html", form={}, errors={}, **context)
+    retry_form("resources/confirm.html", **context)
+    with unit_of_work(actor):
+        service.withdraw_resource(actor, resource.id)
+    flash(_("已撤回“%(title)s”。", title=resource.title), "success")
+    return redirect(url_for("resources.index", community_id=resource.community_id))

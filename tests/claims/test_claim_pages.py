@@ -1,0 +1,415 @@
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from coop.categories import Category
+from coop.claims.models import Claim, ClaimantType, ClaimStatus, OrderStatus, ResourceOrder
+from coop.dbtypes import utcnow
+from coop.extensions import db
+from coop.projects.models import ProjectMode, ProjectStatus
+from tests.factories import (
+    csrf,
+    login,
+    make_community,
+    make_liaison,
+    make_project,
+    make_resident,
+    make_resource,
+    make_secretary,
+    make_unit,
+    make_volunteer,
+)
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def community(ctx):
+    return make_community()
+
+
+@pytest.fixture
+def unit(community):
+    return make_unit(community, name="康达物业")
+
+
+def _claims() -> list[Claim]:
+    return list(db.session.scalars(sa.select(Claim).order_by(Claim.id)))
+
+
+def _claim(project, unit, status=ClaimStatus.PENDING) -> Claim:
+    claim = Claim(
+        project=project,
+        claimant_type=ClaimantType.UNIT,
+        unit_id=unit.id,
+        claimant_key=f"unit:{unit.id}",
+        status=status,
+    )
+    db.session.add(claim)
+    if status is ClaimStatus.APPROVED:
+        project.approved_count += 1
+    db.session.flush()
+    return claim
+
+
+@pytest.mark.parametrize(
+    "path", ["/communities/{c}/menu", "/communities/{c}/claims", "/projects/{p}/claim"]
+)
+def test_another_communitys_claim_pages_are_not_found(client, community, path):
+    project = make_project(community)
+    login(client, make_secretary(make_community()))
+    assert client.get(path.format(c=community.id, p=project.id)).status_code == 404
+
+
+@pytest.mark.parametrize("make", [make_resident, make_volunteer])
+def test_the_claims_queue_is_forbidden_to_members(client, community, make):
+    login(client, make(community))
+    assert client.get(f"/communities/{community.id}/claims").status_code == 403
+
+
+def test_incoming_orders_are_for_liaisons(client, community):
+    login(client, make_resident(community))
+    assert client.get("/orders").status_code == 403
+
+
+def test_the_menu_groups_published_projects_by_category(client, community, unit):
+    make_project(community, title="党史故事会", category=Category.RED_EDUCATION)
+    make_project(community, title="理发进小区", category=Category.CONVENIENCE, slots=3)
+    make_project(community, title="草稿不上菜单", status=ProjectStatus.DRAFT)
+    login(client, make_liaison(unit))
+    html = client.get(f"/communities/{community.id}/menu").get_data(as_text=True)
+    red, convenience = html.index(">红色教育</h2>"), html.index(">便民服务</h2>")
+    assert red < html.index("党史故事会") < convenience < html.index("理发进小区")
+    assert "草稿不上菜单" not in html
+    assert "剩余名额 <strong>3</strong>/3" in html and "认领截止" in html
+    assert "以“康达物业”的名义认领" in html
+
+
+def test_an_empty_menu_says_so(client, community):
+    login(client, make_resident(community))
+    html = client.get(f"/communities/{community.id}/menu").get_data(as_text=True)
+    assert "现在没有可认领的项目。" in html
+
+
+def test_a_resident_reads_the_menu_without_a_claim_button(client, community):
+    make_project(community, title="理发进小区")
+    login(client, make_resident(community))
+    html = client.get(f"/communities/{community.id}/menu").get_data(as_text=True)
+    assert "理发进小区" in html and "确认认领" not in html and "我的认领" not in html
+
+
+def test_claiming_from_the_menu_swaps_the_panel_and_announces_it(client, community, unit):
+    project = make_project(community)
+    resource = make_resource(unit, community, title="物业维修工")
+    liaison = make_liaison(unit)
+    login(client, liaison)
+    menu = f"/communities/{community.id}/menu"
+    html = client.get(menu).get_data(as_text=True)
+    assert "物业维修工" in html and 'hx-trigger="claims-changed from:body"' in html
+    response = client.post(
+        f"/projects/{project.id}/claim",
+        data={
+            "csrf_token": csrf(client, menu),
+            "claimant": "unit",
+            "note": "可派 3 人",
+            "resource_ids": [str(resource.id)],
+        },
+        headers=HTMX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "claims-changed"
+    assert response.headers["HX-Retarget"] == f"#claim-panel-{project.id}"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert "<html" not in html and f'id="claim-panel-{project.id}"' in html
+    assert "已提交认领，等待社区审核" in html and "撤回认领" in html
+    (claim,) = _claims()
+    assert claim.unit_id == unit.id and claim.status is ClaimStatus.PENDING
+    assert claim.note == "可派 3 人" and [r.id for r in claim.resources] == [resource.id]
+    # the badge the page re-fetches on claims-changed
+    badge = client.get("/my/claims/badge", headers=HTMX).get_data(as_text=True)
+    assert "<html" not in badge and '<span class="count"' in badge and ">1</span>" in badge
+
+
+def test_claiming_works_without_javascript(client, community, unit):
+    project = make_project(community, auto_approve=True)
+    login(client, make_liaison(unit))
+    menu = f"/communities/{community.id}/menu"
+    response = client.post(
+        f"/projects/{project.id}/claim", data={"csrf_token": csrf(client, menu), "claimant": "unit"}
+    )
+    assert response.status_code == 302
+    assert response.location == f"{menu}#project-{project.id}"
+    (claim,) = _claims()
+    assert claim.status is ClaimStatus.APPROVED
+    html = client.get(response.location).get_data(as_text=True)
+    assert "认领成功" in html and "您已认领" in html
+
+
+def test_claiming_twice_is_refused_in_place(client, community, unit):
+    project = make_project(community)
+    _claim(project, unit)
+    login(client, make_liaison(unit))
+    menu = f"/communities/{community.id}/menu"
+    form = {"csrf_token": csrf(client, menu), "claimant": "unit"}
+    response = client.post(f"/projects/{project.id}/claim", data=form, headers=HTMX)
+    assert response.status_code == 409 and "HX-Trigger" not in response.headers
+    assert "请勿重复认领" in response.get_data(as_text=True)
+    response = client.post(f"/projects/{project.id}/claim", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "<html" in html and "请勿重复认领" in html
+    assert len(_claims()) == 1
+
+
+def test_an_invalid_pledge_changes_nothing(client, community, unit):
+    project = make_project(community)
+    foreign = make_resource(make_unit(community), community)
+    login(client, make_liaison(unit))
+    path = f"/projects/{project.id}/claim"
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf(client, path),
+            "claimant": "unit",
+            "resource_ids": [str(foreign.id)],
+        },
+    )
+    assert response.status_code == 422
+    assert "只能承诺贵单位在本社区已列入清单的资源" in response.get_data(as_text=True)
+    assert _claims() == []
+
+
+def test_a_bad_claimant_value_shows_an_error(client, community, unit):
+    project = make_project(community)
+    login(client, make_liaison(unit))
+    path = f"/projects/{project.id}/claim"
+    response = client.post(path, data={"csrf_token": csrf(client, path), "claimant": "team"})
+    assert response.status_code == 422 and _claims() == []
+
+
+def test_a_unit_without_a_live_agreement_is_told_before_claiming(client, community):
+    unit = make_unit(community, live=False)
+    make_project(community)
+    login(client, make_liaison(unit))
+    html = client.get(f"/communities/{community.id}/menu").get_data(as_text=True)
+    assert "没有生效中的《共驻共建协议书》" in html and "确认认领" not in html
+
+
+def test_a_volunteer_claims_routine_projects_only(client, community):
+    team = make_project(community, title="组团项目")
+    routine = make_project(community, title="每周陪伴", mode=ProjectMode.ROUTINE, slots=1)
+    volunteer = make_volunteer(community)
+    login(client, volunteer)
+    menu = f"/communities/{community.id}/menu"
+    html = client.get(menu).get_data(as_text=True)
+    assert "组团式项目由联盟单位认领" in html
+    assert f'action="/projects/{routine.id}/claim"' in html
+    assert f'action="/projects/{team.id}/claim"' not in html
+    response = client.post(
+        f"/projects/{routine.id}/claim",
+        data={"csrf_token": csrf(client, menu), "claimant": "volunteer"},
+        headers=HTMX,
+    )
+    assert response.headers["HX-Trigger"] == "claims-changed"
+    (claim,) = _claims()
+    assert claim.volunteer_id == volunteer.id and claim.project_id == routine.id
+
+
+def test_the_badge_is_a_page_when_visited_directly(client, community, unit):
+    login(client, make_liaison(unit))
+    html = client.get("/my/claims/badge").get_data(as_text=True)
+    assert "<html" in html and "还没有认领项目。" in html
+
+
+def test_my_claims_lists_the_units_claims(client, community, unit):
+    project = make_project(community, title="送医上门")
+    _claim(project, unit, ClaimStatus.APPROVED)
+    other = make_project(community, title="别人的项目")
+    _claim(other, make_unit(community))
+    login(client, make_liaison(unit))
+    html = client.get("/my/claims").get_data(as_text=True)
+    assert "送医上门" in html and "已认领" in html and "撤回认领" in html
+    assert "别人的项目" not in html
+
+
+def test_withdrawing_a_claim_needs_a_reason(client, community, unit):
+    project = make_project(community)
+    claim = _claim(project, unit, ClaimStatus.APPROVED)
+    login(client, make_liaison(unit))
+    path = f"/claims/{claim.id}/withdraw"
+    assert "确认撤回认领" in client.get(path).get_data(as_text=True)
+    response = client.post(path, data={"csrf_token": csrf(client, path), "reason": ""})
+    assert response.status_code == 422
+    db.session.refresh(claim)
+    assert claim.status is ClaimStatus.APPROVED
+    response = client.post(path, data={"csrf_token": csrf(client, path), "reason": "人手不足"})
+    assert response.location == "/my/claims"
+    db.session.refresh(claim)
+    db.session.refresh(project)
+    assert claim.status is ClaimStatus.WITHDRAWN and project.approved_count == 0
+
+
+def test_withdrawing_returns_to_a_safe_next_page_only(client, community, unit):
+    claim = _claim(make_project(community), unit)
+    login(client, make_liaison(unit))
+    path = f"/claims/{claim.id}/withdraw?next=https://evil.example/"
+    response = client.post(path, data={"csrf_token": csrf(client, path), "reason": "改期"})
+    assert response.location == "/my/claims"
+
+
+def test_someone_else_cannot_withdraw_a_claim(client, community, unit):
+    claim = _claim(make_project(community), unit)
+    login(client, make_liaison(make_unit(community)))
+    assert client.get(f"/claims/{claim.id}/withdraw").status_code == 403
+
+
+def test_the_queue_shows_pending_and_stale_claims(client, community, unit):
+    now = utcnow()
+    make_project_kw = {
+        "claim_deadline": now - timedelta(days=3),
+        "starts_at": now - timedelta(days=1),
+        "ends_at": now + timedelta(days=9),
+    }
+    late = make_project(community, title="逾期的项目", **make_project_kw)
+    _claim(late, unit, ClaimStatus.APPROVED)
+    _claim(make_project(community, title="待审的项目"), make_unit(community, name="鑫源超市"))
+    login(client, make_secretary(community))
+    html = client.get(f"/communities/{community.id}/claims").get_data(as_text=True)
+    assert "待审的项目" in html and "鑫源超市" in html and "通过</button>" in html
+    assert "逾期的项目" in html and "逾期未开展" in html and "释放</a>" in html
+    counts = client.get(f"/communities/{community.id}/claims", headers=HTMX).get_data(as_text=True)
+    assert "<html" not in counts and "<dd>1</dd>" in counts
+
+
+def test_approving_in_the_queue_swaps_the_row_and_announces_it(client, community, unit):
+    project = make_project(community)
+    claim = _claim(project, unit)
+    login(client, make_secretary(community))
+    queue = f"/communities/{community.id}/claims"
+    response = client.post(
+        f"/claims/{claim.id}/approve",
+        data={"csrf_token": csrf(client, queue), "next": queue, "show_project": "1"},
+        headers=HTMX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "claims-changed"
+    assert response.headers["HX-Retarget"] == f"#claim-{claim.id}"
+    assert f'<li id="claim-{claim.id}">' in html and "已认领" in html and project.title in html
+    db.session.refresh(claim)
+    assert claim.status is ClaimStatus.APPROVED
+
+
+def test_approving_into_a_full_project_is_refused_in_the_row(client, community, unit):
+    project = make_project(community, slots=1)
+    _claim(project, make_unit(community), ClaimStatus.APPROVED)
+    project.status = ProjectStatus.CLAIMED
+    claim = _claim(project, unit)
+    login(client, make_secretary(community))
+    queue = f"/communities/{community.id}/claims"
+    response = client.post(
+        f"/claims/{claim.id}/approve", data={"csrf_token": csrf(client, queue)}, headers=HTMX
+    )
+    assert response.status_code == 409 and "名额已满" in response.get_data(as_text=True)
+    db.session.refresh(claim)
+    assert claim.status is ClaimStatus.PENDING
+
+
+def test_releasing_a_claim_needs_a_reason(client, community, unit):
+    project = make_project(community)
+    claim = _claim(project, unit, ClaimStatus.APPROVED)
+    login(client, make_secretary(community))
+    queue = f"/communities/{community.id}/claims"
+    path = f"/claims/{claim.id}/release?next={queue}"
+    response = client.post(path, data={"csrf_token": csrf(client, path), "reason": "x"})
+    assert response.status_code == 422 and "长度应为 2–500 个字" in response.get_data(as_text=True)
+    response = client.post(path, data={"csrf_token": csrf(client, path), "reason": "逾期未开展"})
+    assert response.location == queue
+    db.session.refresh(claim)
+    assert claim.status is ClaimStatus.RELEASED and claim.decision_reason == "逾期未开展"
+
+
+def test_rejecting_a_claim_shows_the_reason_to_the_unit(client, community, unit):
+    claim = _claim(make_project(community), unit)
+    login(client, make_secretary(community))
+    path = f"/claims/{claim.id}/reject"
+    client.post(path, data={"csrf_token": csrf(client, path), "reason": "已有单位承担"})
+    login(client, make_liaison(unit))
+    html = client.get("/my/claims").get_data(as_text=True)
+    assert "未通过" in html and "已有单位承担" in html
+
+
+def _order(project, resource) -> ResourceOrder:
+    order = ResourceOrder(
+        project=project, resource=resource, unit_id=resource.unit_id, note="周六上午"
+    )
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def test_liaison_accepts_an_order_and_so_claims(client, community, unit):
+    project = make_project(community, title="社区义诊")
+    order = _order(project, make_resource(unit, community, title="医护志愿者"))
+    login(client, make_liaison(unit))
+    html = client.get("/orders").get_data(as_text=True)
+    assert "社区义诊" in html and "医护志愿者" in html and "接单" in html and "婉拒" in html
+    assert "社区点单 <span" in client.get("/my/claims").get_data(as_text=True)
+    response = client.post(
+        f"/orders/{order.id}/accept", data={"csrf_token": csrf(client, "/orders")}
+    )
+    assert response.location == "/orders"
+    db.session.refresh(order)
+    assert order.status is OrderStatus.ACCEPTED and order.claim.status is ClaimStatus.APPROVED
+
+
+def test_declining_an_order_needs_a_reason(client, community, unit):
+    order = _order(make_project(community), make_resource(unit, community))
+    login(client, make_liaison(unit))
+    path = f"/orders/{order.id}/decline"
+    response = client.post(path, data={"csrf_token": csrf(client, path), "reason": ""})
+    assert response.status_code == 422
+    db.session.refresh(order)
+    assert order.status is OrderStatus.REQUESTED
+    client.post(path, data={"csrf_token": csrf(client, path), "reason": "本月人手紧张"})
+    db.session.refresh(order)
+    assert order.status is OrderStatus.DECLINED and order.reply == "本月人手紧张"
+
+
+def test_an_order_that_cannot_be_accepted_is_explained(client, community):
+    unit = make_unit(community, live=False)
+    order = _order(make_project(community), make_resource(unit, community))
+    login(client, make_liaison(unit))
+    response = client.post(
+        f"/orders/{order.id}/accept", data={"csrf_token": csrf(client, "/orders")}
+    )
+    assert response.status_code == 409
+    assert "没有生效中的《共驻共建协议书》" in response.get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.status is OrderStatus.REQUESTED
+
+
+def _fill(community, unit, n: int) -> None:
+    for _ in range(n):
+        project = make_project(community)
+        _claim(project, unit)
+        _claim(project, make_unit(community))
+
+
+@pytest.mark.parametrize("who", ["secretary", "liaison"])
+def test_claim_lists_queries_do_not_grow_with_claims(client, community, unit, count_queries, who):
+    if who == "secretary":
+        login(client, make_secretary(community))
+        paths = [f"/communities/{community.id}/claims"]
+    else:
+        login(client, make_liaison(unit))
+        paths = ["/my/claims", f"/communities/{community.id}/menu"]
+    _fill(community, unit, 2)
+    with count_queries() as few:
+        for path in paths:
+            assert client.get(path).status_code == 200
+    _fill(community, unit, 6)
+    with count_queries() as many:
+        for path in paths:
+            client.get(path)
+    assert many.n == few.n
