@@ -26,6 +26,7 @@ from coop.alliance.models import (
     UnitKind,
 )
 from coop.auth.models import Role, RoleGrant, User
+from coop.demo import lists
 from coop.extensions import db
 from coop.people.models import ResidentProfile, Team, TeamMember, VolunteerProfile
 from coop.timeutil import local_today
@@ -314,4 +315,5 @@ def load(today: date | None = None) -> bool:
     loader.team(hemei, "在职党员先锋队", "双报到在职党员", hm_people[:12])
     loader.residents(hemei, "hmr", 20)
     db.session.flush()
+    lists.load(today, xingwang, hemei)
     return True

@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from coop.alliance.models import Community
-from coop.alliance.permissions import can_manage_community, visible_community_ids
+from coop.alliance.permissions import managed_community_ids, visible_community_ids
 from coop.auth.models import User
 from coop.errors import NotFound
 from coop.extensions import db
@@ -13,14 +12,18 @@ from coop.projects.models import Project, ProjectStatus
 
 def projects_select(actor: User | None, *, community_id: int | None = None, **filters) -> sa.Select:
     """Projects of the actor's communities; drafts only for the secretary who compiles them."""
+    return (
+        _visible(actor, community_id=community_id, **filters)
+        .options(selectinload(Project.needs))
+        .order_by(Project.starts_at, Project.id)
+    )
+
+
+def _visible(actor: User | None, *, community_id: int | None = None, **filters) -> sa.Select:
     visible = visible_community_ids(actor)
     if community_id is not None:
         visible &= {community_id}
-    managed = [
-        c.id
-        for c in db.session.scalars(sa.select(Community).where(Community.id.in_(visible)))
-        if can_manage_community(actor, c)
-    ]
+    managed = visible & managed_community_ids(actor)
     query = sa.select(Project).where(
         Project.community_id.in_(visible),
         sa.or_(Project.status != ProjectStatus.DRAFT, Project.community_id.in_(managed)),
@@ -31,7 +34,7 @@ def projects_select(actor: User | None, *, community_id: int | None = None, **fi
             query = query.where(getattr(Project, name) == value)
     if search:
         query = query.where(Project.title.contains(search, autoescape=True))
-    return query.options(selectinload(Project.needs)).order_by(Project.starts_at, Project.id)
+    return query
 
 
 def get_project(actor: User | None, project_id: int, *, for_update: bool = False) -> Project:
@@ -39,10 +42,17 @@ def get_project(actor: User | None, project_id: int, *, for_update: bool = False
 
     ``for_update`` holds the project's row lock: every change to its claims takes it first.
     """
-    query = projects_select(actor).where(Project.id == project_id)
-    project = db.session.scalar(query.with_for_update(of=Project) if for_update else query)
+    if for_update:
+        # The locked row overwrites any copy read before the lock; its needs load when used.
+        query = (
+            _visible(actor)
+            .where(Project.id == project_id)
+            .with_for_update(of=Project)
+            .execution_options(populate_existing=True)
+        )
+    else:
+        query = projects_select(actor).where(Project.id == project_id)
+    project = db.session.scalar(query)
     if project is None:
         raise NotFound()
-    if for_update:
-        db.session.refresh(project)  # the locked row, not a copy read before the lock
     return project
