@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from coop.alliance import queries as alliance_queries
+from coop.alliance.models import Membership
 from coop.alliance.permissions import liaison_unit_ids, require
 from coop.auth.models import User
 from coop.claims import errors, permissions, queries
@@ -41,10 +42,18 @@ def _claimant_unit(actor: User, project: Project) -> int:
 
 
 def _check_unit_may_claim(unit_id: int, project: Project, now: datetime) -> None:
+    """:raise NoLiveAgreement: no agreement today. :raise TooManyOpenClaims: deliver first."""
     # Agreements run by the community's calendar: before 08:00 there, UTC is still on yesterday.
     today = now.astimezone(COMMUNITY_TZ).date()
     if alliance_queries.live_agreement(unit_id, project.community_id, today) is None:
         raise errors.NoLiveAgreement()
+    # The unit's membership row serialises its claims across projects, so two racing claims
+    # cannot both slip under the open-claims limit (the project lock is always taken first).
+    db.session.execute(
+        sa.select(Membership.id)
+        .where(Membership.unit_id == unit_id, Membership.community_id == project.community_id)
+        .with_for_update()
+    )
     limit = project.community.max_open_claims
     open_claims = queries.open_claims_of_unit(unit_id, project.community_id)
     if open_claims >= limit:
@@ -187,6 +196,8 @@ def approve_claim(actor: User, claim_id: int, *, now: datetime) -> Claim:
     claim, project = _decide(actor, claim_id)
     require(permissions.can_decide_claims(actor, project.community))
     CLAIM_FLOW.check(claim, "approve")  # an illegal move says so before "full" does
+    if claim.unit_id is not None:
+        _check_unit_may_claim(claim.unit_id, project, now)
     _take_slot(project, claim)
     claim.decided_by_id, claim.decided_at = actor.id, now
     db.session.flush()

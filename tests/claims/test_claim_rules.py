@@ -261,3 +261,13 @@ def test_cancelling_a_project_ends_its_claims(community):
     projects.cancel_project(make_secretary(community), project.id, reason="取消")
     assert approved.status is ClaimStatus.RELEASED and pending.status is ClaimStatus.REJECTED
     assert project.approved_count == 0
+
+
+def test_approving_checks_the_units_open_claims_again(community):
+    community.max_open_claims = 1
+    liaison = liaison_of_new_unit(community)
+    waiting = claim(liaison, make_project(community))
+    claim(liaison, make_project(community, auto_approve=True))
+    with pytest.raises(errors.TooManyOpenClaims):
+        service.approve_claim(make_secretary(community), waiting.id, now=NOW)
+    assert waiting.status is ClaimStatus.PENDING

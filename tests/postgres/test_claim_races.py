@@ -241,3 +241,17 @@ def test_database_refuses_a_second_live_claim_even_from_raw_sql(race_app):
             connection.execute(insert, {**row, "status": "approved"})
         assert refused.value.orig.diag.constraint_name == "uq_claims_live_per_claimant"
         connection.rollback()
+
+
+def test_one_unit_racing_across_projects_stays_within_its_open_claims(race_app):
+    with race_app.app_context():
+        community = factories.make_community()
+        community.max_open_claims = 2
+        liaison = factories.make_liaison(factories.make_unit(community))
+        projects = [factories.make_project(community, auto_approve=True) for _ in range(8)]
+        ids = (liaison.id, [p.id for p in projects])
+        db.session.commit()
+
+    outcomes = kinds(race(race_app, [claim_as(ids[0], project_id) for project_id in ids[1]]))
+    assert outcomes.count("approved") == 2
+    assert outcomes.count("too_many_open_claims") == 6
