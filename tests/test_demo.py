@@ -8,6 +8,7 @@ from coop.alliance import queries
 from coop.alliance.models import Community, Unit
 from coop.auth.models import User
 from coop.extensions import db
+from coop.needs.models import Need
 from coop.timeutil import local_today
 
 
@@ -59,3 +60,20 @@ def test_loading_twice_changes_nothing(loaded):
 def test_a_unit_serves_both_communities(loaded):
     shared = db.session.scalars(sa.select(Unit).where(Unit.name == demo.SHARED_UNIT)).one()
     assert len(queries.memberships_of(shared.id)) == 2
+
+
+def test_the_dashboard_counts_the_lists_from_rows(loaded):
+    from coop.stats import community_stats
+
+    stats = community_stats(loaded["兴旺社区"], local_today())
+    assert sum(stats["needs_by_status"].values()) == db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Need)
+        .where(Need.community_id == loaded["兴旺社区"].id)
+    )
+    assert all(
+        stats["projects_by_category"][c] > 0
+        for c in ("红色教育", "政策宣讲", "关心关爱", "社会治理", "便民服务")
+    )
+    assert stats["listed_resources_by_kind"]["funds"] >= 6  # the e-bike sheds
+    assert stats["claims_fulfilled"] > 0

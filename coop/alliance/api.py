@@ -1,6 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from coop import stats
 from coop.alliance import queries, service
 from coop.alliance.schemas import (
     AgreementEndIn,
@@ -49,7 +50,7 @@ class CommunityStats(MethodView):
     def get(self, community_id):
         """Dashboard counts, each computed from rows."""
         community = queries.get_community(require_actor(), community_id)
-        return queries.community_stats(community, local_today())
+        return stats.community_stats(community, local_today())
 
 
 @blp.route("/communities/<int:community_id>/units")

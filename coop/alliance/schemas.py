@@ -61,6 +61,11 @@ class StatsOut(ma.Schema):
     party_member_volunteers = fields.Integer()
     mechanisms = fields.Integer()
     honoured_units = fields.Integer()
+    needs_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    projects_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    projects_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    listed_resources_by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    claims_fulfilled = fields.Integer()
 
 
 class AgreementOut(ma.Schema):

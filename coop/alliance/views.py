@@ -1,6 +1,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from coop import stats
 from coop.alliance import permissions, queries, service
 from coop.alliance.models import UnitKind
 from coop.alliance.schemas import AgreementEndIn, AgreementIn, UnitArgs, UnitIn
@@ -19,9 +20,7 @@ bp = Blueprint("alliance", __name__)
 @login_required
 def communities():
     today = local_today()
-    rows = [
-        (c, queries.community_stats(c, today)) for c in queries.communities_for(require_actor())
-    ]
+    rows = [(c, stats.community_stats(c, today)) for c in queries.communities_for(require_actor())]
     return render("alliance/communities.html", rows=rows)
 
 
@@ -42,7 +41,7 @@ def community(community_id: int):
         deputy=deputy,
         units=units,
         live_unit_ids=queries.live_agreement_unit_ids(community.id, today),
-        stats=queries.community_stats(community, today),
+        stats=stats.community_stats(community, today),
         can_manage=permissions.can_manage_community(actor, community),
         can_view_people=permissions.can_view_people(actor, community),
     )
