@@ -7,6 +7,7 @@ from coop import (
 from coop.alliance import models as alliance_models  # noqa: F401
 from coop.auth import models as auth_models  # noqa: F401
 from coop.claims import models as claims_models  # noqa: F401
+from coop.needs import imports as needs_imports  # noqa: F401  (ImportJob)
 from coop.needs import models as needs_models  # noqa: F401
 from coop.people import models as people_models  # noqa: F401
 from coop.projects import models as projects_models  # noqa: F401

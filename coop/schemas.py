@@ -5,6 +5,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
 
+from coop.timeutil import COMMUNITY_TZ
+
 # The message ids are Chinese, like every other msgid in Coop; errors.py passes them through
 # gettext when it responds, so an English page shows the English catalog's wording.
 fields.Field.default_error_messages = {
@@ -53,11 +55,21 @@ class CommaList(fields.List):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class ReasonIn(ma.Schema):
+    """Rejecting, cancelling, releasing, declining, revealing: someone reads why."""
+
+    reason = Trimmed(required=True, validate=length(min=2, max=500))
+
+
 def form_values(schema: ma.Schema, form: MultiDict) -> dict:
-    """The form's fields the schema knows, with blank optional fields left out."""
+    """The form's fields the schema knows, with blank optional fields left out. A List field
+    gets every checked box (blank ones dropped); a CommaList is one text box."""
     values = {}
     for name, field in schema.fields.items():
         if field.dump_only or name not in form:
+            continue
+        if isinstance(field, fields.List) and not isinstance(field, CommaList):
+            values[name] = [value for value in form.getlist(name) if value.strip()]
             continue
         value = form.get(name, "")
         if value.strip():  # blank counts as missing, so a required field says 此项必填
@@ -66,8 +78,30 @@ def form_values(schema: ma.Schema, form: MultiDict) -> dict:
 
 
 def load_form(schema: ma.Schema, form: MultiDict) -> tuple[dict, dict]:
-    """(data, errors): errors maps field name → messages, empty when the form is valid."""
+    """(data, errors): errors maps field name → messages, empty when the form is valid.
+    The schema is the one the JSON API loads; the form's strings go through the same rules."""
     try:
         return schema.load(form_values(schema, form)), {}
     except ma.ValidationError as error:
         return {}, error.normalized_messages()
+
+
+class LocalDateTime(fields.AwareDateTime):
+    """ISO 8601 in and out; a datetime-local input sends the same (2026-11-23T09:30). A time given
+    without an offset is the community's (Asia/Shanghai); times go out with the +08:00 offset, as
+    people there read them."""
+
+    default_error_messages = {"invalid": "请按 年-月-日 时:分 填写时间，例如 2026-11-23 09:30。"}
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=COMMUNITY_TZ, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None:
+            value = value.astimezone(COMMUNITY_TZ)
+        return super()._serialize(value, attr, obj, **kwargs)

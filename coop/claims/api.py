@@ -16,16 +16,15 @@ from coop.claims.schemas import (
     ClaimArgs,
     ClaimIn,
     ClaimOut,
-    DeclineIn,
     OrderArgs,
     OrderIn,
     OrderOut,
-    ReasonIn,
     WithdrawIn,
 )
 from coop.dbtypes import utcnow
 from coop.errors import Conflict
 from coop.pagination import paginate
+from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
 blp = Blueprint(
@@ -252,7 +251,7 @@ class AcceptOrder(MethodView):
 
 @blp.route("/orders/<int:order_id>/decline")
 class DeclineOrder(MethodView):
-    @blp.arguments(DeclineIn)
+    @blp.arguments(ReasonIn)
     @blp.response(200, OrderOut)
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def post(self, fields, order_id):

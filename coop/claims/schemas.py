@@ -5,8 +5,7 @@ from coop.apidoc import PageArgs
 from coop.claims import queries
 from coop.claims.models import ClaimantType, ClaimStatus, OrderStatus
 from coop.dbtypes import utcnow
-from coop.projects.schemas import LocalDateTime
-from coop.schemas import Trimmed, length
+from coop.schemas import LocalDateTime, Trimmed, length
 
 
 class ClaimOut(ma.Schema):
@@ -45,11 +44,9 @@ class ClaimIn(ma.Schema):
     resource_ids = fields.List(fields.Integer(), load_default=list)
 
 
-class ReasonIn(ma.Schema):
-    reason = Trimmed(required=True, validate=length(min=2, max=500))
-
-
 class WithdrawIn(ma.Schema):
+    """The API lets a claimant withdraw without a reason; the page asks for one (ReasonIn)."""
+
     reason = Trimmed(load_default="", validate=length(max=500))
 
 
@@ -77,7 +74,3 @@ class OrderArgs(PageArgs):
 class OrderIn(ma.Schema):
     resource_id = fields.Integer(required=True)
     note = Trimmed(load_default="", validate=length(max=500))
-
-
-class DeclineIn(ma.Schema):
-    reason = Trimmed(required=True, validate=length(min=2, max=500))

@@ -11,19 +11,18 @@ from coop.auth.current import login_required, require_actor
 from coop.categories import Category
 from coop.claims import errors as claim_errors
 from coop.claims import permissions, queries, service
-from coop.claims.forms import ClaimIn
 from coop.claims.models import CLAIM_FLOW, ORDER_FLOW, ClaimantType, ClaimStatus, OrderStatus
+from coop.claims.schemas import ClaimIn
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.htmx import is_htmx, render
-from coop.needs.forms import ReasonIn, load_form_lists
 from coop.pagination import paginate
 from coop.projects import queries as project_queries
 from coop.projects.models import ProjectMode, ProjectStatus
 from coop.resources import queries as resource_queries
 from coop.resources.models import ResourceStatus
-from coop.schemas import load_form
+from coop.schemas import ReasonIn, load_form
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
@@ -168,7 +167,7 @@ def claim(project_id: int):
     if request.method == "GET":
         return render("claims/claim.html", form={}, errors={}, **context)
     retry_form("claims/claim.html", **context)
-    data, errors = load_form_lists(ClaimIn(), request.form)
+    data, errors = load_form(ClaimIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
     with unit_of_work(actor):

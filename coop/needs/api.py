@@ -4,7 +4,6 @@ from flask_smorest import Blueprint
 from coop.alliance import queries as alliance_queries
 from coop.apidoc import documents_errors, page_schema
 from coop.auth.current import require_actor
-from coop.errors import Invalid
 from coop.needs import permissions, queries, service
 from coop.needs.schemas import (
     REQUESTER_FIELDS,
@@ -12,12 +11,11 @@ from coop.needs.schemas import (
     NeedIn,
     NeedOut,
     NeedPatch,
-    RejectIn,
     ResolveIn,
-    RevealIn,
     RevealOut,
 )
 from coop.pagination import paginate
+from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
 blp = Blueprint("needs_api", __name__, url_prefix="/api/v1", description="服务需求清单 · needs")
@@ -61,8 +59,6 @@ class Needs(MethodView):
         with unit_of_work(actor):
             community = alliance_queries.get_community(actor, community_id)
             if permissions.can_manage_needs(actor, community):
-                if "beneficiary_group" not in fields:
-                    raise Invalid(errors={"beneficiary_group": ["此项必填。"]})
                 need = service.record_need(actor, community_id, **fields)
             else:
                 for name in REQUESTER_FIELDS:
@@ -104,7 +100,7 @@ class ListNeed(MethodView):
 
 @blp.route("/needs/<int:need_id>/reject")
 class RejectNeed(MethodView):
-    @blp.arguments(RejectIn)
+    @blp.arguments(ReasonIn)
     @blp.response(200, NeedOut)
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def post(self, fields, need_id):
@@ -142,7 +138,7 @@ class CloseNeed(MethodView):
 
 @blp.route("/needs/<int:need_id>/reveal")
 class RevealRequester(MethodView):
-    @blp.arguments(RevealIn)
+    @blp.arguments(ReasonIn)
     @blp.response(200, RevealOut)
     @documents_errors(blp, 400, 401, 403, 404, 422)
     def post(self, fields, need_id):

@@ -1,38 +1,24 @@
 from urllib.parse import quote
 
-import marshmallow as ma
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask_babel import get_locale
-from marshmallow import fields
 from sqlalchemy.orm import selectinload
 
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import require
 from coop.auth.current import login_required, require_actor
-from coop.categories import Category
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.htmx import render
 from coop.needs import excel, imports, permissions, queries
-from coop.needs.models import Beneficiary, Need, NeedSource, NeedStatus, Urgency
-from coop.schemas import Trimmed, length, load_form
+from coop.needs.models import Need
+from coop.needs.schemas import NeedFilters
+from coop.schemas import load_form
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
 bp = Blueprint("needs_excel", __name__)
-
-
-class ExportArgs(ma.Schema):
-    """The demand list's filters, as its list page passes them on to the export link."""
-
-    status = fields.Enum(NeedStatus, by_value=True)
-    category = fields.Enum(Category, by_value=True)
-    source = fields.Enum(NeedSource, by_value=True)
-    beneficiary_group = fields.Enum(Beneficiary, by_value=True)
-    urgency = fields.Enum(Urgency, by_value=True)
-    neighbourhood_id = fields.Integer()
-    q = Trimmed(validate=length(max=64))
 
 
 def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
@@ -104,7 +90,8 @@ def job(job_id: int):
 def export(community_id: int):
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
-    args, errors = load_form(ExportArgs(), request.args)
+    # The list page passes its filters on to the export link; the whole filtered list, unpaged.
+    args, errors = load_form(NeedFilters(), request.args)
     if errors:
         raise Invalid(errors=errors)
     query = queries.needs_select(actor, community_id=community.id, **args).options(

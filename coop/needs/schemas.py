@@ -4,13 +4,12 @@ from marshmallow import fields
 from coop.apidoc import PageArgs
 from coop.categories import Category
 from coop.needs.models import Beneficiary, NeedSource, NeedStatus, Urgency
+from coop.people.schemas import PHONE
 from coop.privacy import mask_address, mask_phone
-from coop.projects.schemas import LocalDateTime
-from coop.schemas import Trimmed, length
+from coop.schemas import LocalDateTime, Trimmed, length
 
-PHONE_OR_BLANK = ma.validate.Regexp(
-    r"^(1\d{10}|0\d{2,3}-?\d{7,8})?$", error="请填写 11 位手机号或带区号的座机号。"
-)
+# A JSON body may send "" for no phone; a form's blank box never reaches the validator.
+PHONE_OR_BLANK = ma.validate.Regexp(f"^$|{PHONE.regex.pattern}", error=PHONE.error)
 
 
 class NeedOut(ma.Schema):
@@ -40,8 +39,9 @@ class NeedOut(ma.Schema):
     created_at = LocalDateTime()
 
 
-class NeedArgs(PageArgs):
-    community_id = fields.Integer()
+class NeedFilters(ma.Schema):
+    """The demand list's filters: its page, its Excel export and the API read the same ones."""
+
     status = fields.Enum(NeedStatus, by_value=True)
     category = fields.Enum(Category, by_value=True)
     source = fields.Enum(NeedSource, by_value=True)
@@ -49,6 +49,12 @@ class NeedArgs(PageArgs):
     urgency = fields.Enum(Urgency, by_value=True)
     neighbourhood_id = fields.Integer()
     q = Trimmed(validate=length(max=64))
+
+
+class NeedArgs(NeedFilters, PageArgs):
+    """The API's query; the list page takes the community from its URL and shows all of it."""
+
+    community_id = fields.Integer()
     mine = fields.Boolean(load_default=False)
 
 
@@ -73,19 +79,20 @@ class NeedIn(NeedPatch):
     community_id = fields.Integer(required=True)
 
 
+class RecordNeedForm(NeedPatch):
+    """The secretary's 登记需求 page (the community is in its URL): she picks the source and whom
+    the need serves. The API defaults the source to 社区大厅 instead."""
+
+    source = fields.Enum(NeedSource, by_value=True, required=True)
+    beneficiary_group = fields.Enum(Beneficiary, by_value=True, required=True)
+
+
+# What a resident may not say about her own need: who she is says it.
 REQUESTER_FIELDS = ("source", "requester_name", "requester_phone", "requester_address")
 
 
-class RejectIn(ma.Schema):
-    reason = Trimmed(required=True, validate=length(min=2, max=500))
-
-
 class ResolveIn(ma.Schema):
-    resolution = Trimmed(load_default="", validate=length(max=2000))
-
-
-class RevealIn(ma.Schema):
-    reason = Trimmed(required=True, validate=length(min=2, max=500))
+    resolution = Trimmed(load_default="", validate=length(max=500))
 
 
 class RevealOut(ma.Schema):

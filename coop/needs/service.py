@@ -33,6 +33,8 @@ def record_need(actor: User, community_id: int, **fields) -> Need:
     """
     community = alliance_queries.get_community(actor, community_id)
     require(permissions.can_manage_needs(actor, community))
+    if fields.get("beneficiary_group") is None:  # staff classify what they record
+        raise Invalid(errors={"beneficiary_group": [_("此项必填。")]})
     _check_neighbourhood(community.id, fields.get("neighbourhood_id"))
     need = Need(
         community_id=community.id, created_by_id=actor.id, status=NeedStatus.LISTED, **fields

@@ -11,17 +11,24 @@ from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.htmx import render
 from coop.needs import permissions, queries, service
-from coop.needs.forms import NeedArgs, NeedIn, NeedSubmitIn, ReasonIn, ResolveIn
 from coop.needs.models import NEED_FLOW, Beneficiary, NeedSource, NeedStatus, Urgency
+from coop.needs.schemas import (
+    REQUESTER_FIELDS,
+    NeedArgs,
+    NeedFilters,
+    NeedPatch,
+    RecordNeedForm,
+    ResolveIn,
+)
 from coop.pagination import paginate
 from coop.projects import queries as project_queries
 from coop.projects.models import Project
-from coop.schemas import load_form
+from coop.schemas import ReasonIn, load_form
 from coop.uow import unit_of_work
 
 bp = Blueprint("needs", __name__)
 
-FILTERS = ("status", "category", "source", "beneficiary_group", "urgency", "neighbourhood_id", "q")
+FILTERS = tuple(NeedFilters().fields)
 # What the secretary does from the detail page; compile/release happen through projects.
 PAGE_ACTIONS = ("list", "reject", "resolve", "close")
 # The steps a resident's need walks through, as she reads them on her phone.
@@ -66,7 +73,7 @@ def index(community_id: int):
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
     require(permissions.can_see_all_needs(actor, community))
-    args, errors = load_form(NeedArgs(), request.args)
+    args, errors = load_form(NeedArgs(exclude=("community_id", "mine")), request.args)
     if errors:
         raise Invalid(errors=errors)
     filters = {name: args.get(name) for name in FILTERS}
@@ -103,7 +110,7 @@ def new(community_id: int):
     if request.method == "GET":
         return render("needs/form.html", form={}, errors={}, **context)
     retry_form("needs/form.html", **context)
-    data, errors = load_form(NeedIn(), request.form)
+    data, errors = load_form(RecordNeedForm(), request.form)
     if errors:
         raise Invalid(errors=errors)
     with unit_of_work(actor):
@@ -221,7 +228,9 @@ def submit(community_id: int):
             form["neighbourhood_id"] = str(neighbourhood)
         return render("needs/submit.html", form=form, errors={}, **context)
     retry_form("needs/submit.html", **context)
-    data, errors = load_form(NeedSubmitIn(), request.form)
+    # Her phone form does not ask whom the need serves: submit_need files it under 全体居民.
+    form_schema = NeedPatch(exclude=(*REQUESTER_FIELDS, "beneficiary_group"))
+    data, errors = load_form(form_schema, request.form)
     if errors:
         raise Invalid(errors=errors)
     with unit_of_work(actor):

@@ -11,7 +11,6 @@ from coop.pagination import paginate
 from coop.projects import queries, service
 from coop.projects.models import ProjectStatus
 from coop.projects.schemas import (
-    CancelIn,
     LeadIn,
     MenuArgs,
     MenuGroupOut,
@@ -21,6 +20,7 @@ from coop.projects.schemas import (
     ProjectPatch,
     preload_claimants,
 )
+from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
 blp = Blueprint(
@@ -145,7 +145,7 @@ class CompleteProject(MethodView):
 
 @blp.route("/projects/<int:project_id>/cancel")
 class CancelProject(MethodView):
-    @blp.arguments(CancelIn)
+    @blp.arguments(ReasonIn)
     @blp.response(200, ProjectOut)
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def post(self, fields, project_id):

@@ -7,23 +7,7 @@ from coop.categories import Category
 from coop.claims import queries as claims_queries
 from coop.claims.models import ClaimantType
 from coop.projects.models import ProjectMode, ProjectStatus
-from coop.schemas import Trimmed, length
-from coop.timeutil import COMMUNITY_TZ
-
-
-class LocalDateTime(fields.AwareDateTime):
-    """ISO 8601 in and out. A time given without an offset is the community's (Asia/Shanghai);
-    times go out with the +08:00 offset, as people there read them."""
-
-    default_error_messages = {"invalid": "请按 年-月-日T时:分 填写时间，例如 2026-11-23T09:00。"}
-
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=COMMUNITY_TZ, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None:
-            value = value.astimezone(COMMUNITY_TZ)
-        return super()._serialize(value, attr, obj, **kwargs)
+from coop.schemas import LocalDateTime, Trimmed, length
 
 
 def preload_claimants(projects) -> None:
@@ -87,6 +71,8 @@ class MenuGroupOut(ma.Schema):
 
 
 class ProjectArgs(PageArgs):
+    """The API's query; the list page filters its community's projects by status and category."""
+
     community_id = fields.Integer()
     status = fields.Enum(ProjectStatus, by_value=True)
     category = fields.Enum(Category, by_value=True)
@@ -107,12 +93,10 @@ class ProjectPatch(ma.Schema):
     mode = fields.Enum(ProjectMode, by_value=True, required=True)
     need_ids = fields.List(fields.Integer(), load_default=list)
     slots = fields.Integer(
-        load_default=1,
-        validate=ma.validate.Range(min=1, max=100, error="请填写 1–100 之间的整数。"),
+        load_default=1, validate=ma.validate.Range(min=1, max=50, error="名额应为 1–50。")
     )
     volunteer_capacity = fields.Integer(
-        load_default=0,
-        validate=ma.validate.Range(min=0, max=10000, error="请填写 0–10000 之间的整数。"),
+        load_default=0, validate=ma.validate.Range(min=0, max=10000, error="人数应为 0–10000。")
     )
     schedule = Trimmed(load_default="", validate=length(max=128))
     starts_at = LocalDateTime(required=True)
@@ -125,8 +109,22 @@ class ProjectIn(ProjectPatch):
     community_id = fields.Integer(required=True)
 
 
-class CancelIn(ma.Schema):
-    reason = Trimmed(required=True, validate=length(min=2, max=500))
+class ProjectForm(ProjectPatch):
+    """The 从需求生成项目 page (the community is in its URL): she ticks at least one listed need,
+    and a routine project's slots box is ignored, as its hint says (日常型固定为 1)."""
+
+    need_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        validate=ma.validate.Length(min=1, error="请至少选择一条需求。"),
+        error_messages={"required": "请至少选择一条需求。"},
+    )
+
+    @ma.post_load
+    def _routine_has_one_slot(self, data, **kwargs):
+        if data.get("mode") is ProjectMode.ROUTINE:
+            data["slots"] = 1
+        return data
 
 
 class LeadIn(ma.Schema):

@@ -11,21 +11,21 @@ from coop.claims import queries as claim_queries
 from coop.claims import service as claim_service
 from coop.claims.models import CLAIM_FLOW, ClaimStatus
 from coop.claims.permissions import can_decide_claims
+from coop.claims.schemas import OrderIn
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.htmx import render
 from coop.needs import permissions as need_permissions
 from coop.needs import queries as need_queries
-from coop.needs.forms import ReasonIn, load_form_lists
 from coop.needs.models import NeedStatus
 from coop.pagination import paginate
 from coop.projects import queries, service
-from coop.projects.forms import LeadIn, OrderIn, ProjectArgs, ProjectIn
 from coop.projects.models import PROJECT_FLOW, ProjectMode, ProjectStatus
+from coop.projects.schemas import LeadIn, ProjectArgs, ProjectForm
 from coop.resources import queries as resource_queries
 from coop.resources.models import ResourceStatus
-from coop.schemas import load_form
+from coop.schemas import ReasonIn, load_form
 from coop.uow import unit_of_work
 
 bp = Blueprint("projects", __name__)
@@ -50,7 +50,9 @@ def _count(query: sa.Select) -> int:
 def index(community_id: int):
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
-    args, errors = load_form(ProjectArgs(), request.args)
+    args, errors = load_form(
+        ProjectArgs(only=("page", "per_page", "status", "category")), request.args
+    )
     if errors:
         raise Invalid(errors=errors)
     query = queries.projects_select(
@@ -99,7 +101,7 @@ def new(community_id: int):
             form["need_ids"] = [request.args["need_id"]]
         return render("projects/form.html", form=form, errors={}, **context)
     retry_form("projects/form.html", **context)
-    data, errors = load_form_lists(ProjectIn(), request.form)
+    data, errors = load_form(ProjectForm(), request.form)
     if errors:
         raise Invalid(errors=errors)
     with unit_of_work(actor):

@@ -10,9 +10,9 @@ from coop.resources.schemas import (
     ResourceIn,
     ResourceOut,
     ResourcePatch,
-    SendBackIn,
     preload_commitments,
 )
+from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
 blp = Blueprint(
@@ -92,7 +92,7 @@ class ListResource(MethodView):
 
 @blp.route("/resources/<int:resource_id>/send_back")
 class SendBackResource(MethodView):
-    @blp.arguments(SendBackIn)
+    @blp.arguments(ReasonIn)
     @blp.response(200, ResourceOut)
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def post(self, fields, resource_id):

@@ -8,9 +8,8 @@ from coop.alliance.schemas import NeighbourhoodOut
 from coop.apidoc import PageArgs
 from coop.categories import Category
 from coop.claims import queries as claims_queries
-from coop.projects.schemas import LocalDateTime
 from coop.resources.models import ResourceKind, ResourceStatus
-from coop.schemas import Trimmed, length
+from coop.schemas import LocalDateTime, Trimmed, length
 
 
 def preload_commitments(resources) -> None:
@@ -51,6 +50,8 @@ class ResourceOut(ma.Schema):
 
 
 class ResourceArgs(PageArgs):
+    """The API's query; the list page filters its community's listed resources by kind only."""
+
     community_id = fields.Integer()
     status = fields.Enum(ResourceStatus, by_value=True)
     kind = fields.Enum(ResourceKind, by_value=True)
@@ -70,7 +71,7 @@ class ResourcePatch(ma.Schema):
         places=2,
         validate=ma.validate.Range(
             min=Decimal(0),
-            max=Decimal("9999999999"),
+            max=Decimal(1_000_000_000),
             min_inclusive=False,
             error="数量应大于 0。",
         ),
@@ -89,9 +90,7 @@ class ResourcePatch(ma.Schema):
 
 
 class ResourceIn(ResourcePatch):
+    """An offer; the page takes the community from its URL."""
+
     community_id = fields.Integer(required=True)
     unit_id = fields.Integer(required=True)
-
-
-class SendBackIn(ma.Schema):
-    reason = Trimmed(required=True, validate=length(min=2, max=500))

@@ -7,12 +7,11 @@ from coop.auth.current import login_required, require_actor
 from coop.categories import Category
 from coop.errors import Invalid, retry_form
 from coop.htmx import render
-from coop.needs.forms import ReasonIn, load_form_lists
 from coop.pagination import paginate
 from coop.resources import permissions, queries, service
-from coop.resources.forms import ResourceArgs, ResourceIn
 from coop.resources.models import RESOURCE_FLOW, ResourceKind, ResourceStatus
-from coop.schemas import load_form
+from coop.resources.schemas import ResourceArgs, ResourceIn
+from coop.schemas import ReasonIn, load_form
 from coop.uow import unit_of_work
 
 bp = Blueprint("resources", __name__)
@@ -46,7 +45,7 @@ def _offer_units(actor, community) -> list:
 def index(community_id: int):
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
-    args, errors = load_form(ResourceArgs(), request.args)
+    args, errors = load_form(ResourceArgs(only=("page", "per_page", "kind")), request.args)
     if errors:
         raise Invalid(errors=errors)
     can_review = permissions.can_review_resources(actor, community)
@@ -108,7 +107,7 @@ def new(community_id: int):
         form = {"unit_id": str(units[0].id)} if len(units) == 1 else {}
         return render("resources/form.html", form=form, errors={}, **context)
     retry_form("resources/form.html", **context)
-    data, errors = load_form_lists(ResourceIn(), request.form)
+    data, errors = load_form(ResourceIn(exclude=("community_id",)), request.form)
     if errors:
         raise Invalid(errors=errors)
     with unit_of_work(actor):
