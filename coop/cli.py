@@ -4,9 +4,12 @@ import click
 
 from coop import demo
 from coop.extensions import db
+from coop.ledger import cli as ledger_cli
 
 
 def register(app) -> None:
+    ledger_cli.register(app)
+
     @app.cli.group("demo", help="The Xingwang demo data.")
     def demo_group():
         pass

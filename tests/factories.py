@@ -208,3 +208,25 @@ def make_project(community: Community, *, needs=None, **overrides):
     db.session.flush()
     db.session.refresh(project)
     return project
+
+
+def make_activity(community: Community, **overrides):
+    """A 2-hour session starting in three days with 10 seats."""
+    from coop.activities.models import Activity
+    from coop.dbtypes import utcnow
+
+    start = overrides.pop("starts_at", utcnow() + timedelta(days=3))
+    activity = Activity(
+        **{
+            "community_id": community.id,
+            "title": f"活动{_n()}",
+            "place": "党群服务中心",
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=2),
+            "capacity": 10,
+            **overrides,
+        }
+    )
+    db.session.add(activity)
+    db.session.flush()
+    return activity

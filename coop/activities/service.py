@@ -1,0 +1,295 @@
+"""Activities: scheduling sessions, sign-up with a waiting list, check-in and check-out.
+
+Seat counting takes the activity's row lock and ``activities.confirmed_count`` has a CHECK
+within capacity; a volunteer's own sign-ups are serialised by her profile row, so two racing
+sign-ups for overlapping sessions cannot both succeed.
+"""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from coop.activities import errors, permissions, queries
+from coop.activities.models import (
+    Activity,
+    ActivityStatus,
+    Feedback,
+    Signup,
+    SignupStatus,
+    new_checkin_code,
+)
+from coop.alliance import queries as alliance_queries
+from coop.alliance.permissions import can_manage_community, require
+from coop.auth.models import User
+from coop.errors import Forbidden, Invalid
+from coop.extensions import db
+from coop.notices.service import notify
+from coop.people.models import VolunteerProfile
+from coop.projects import queries as project_queries
+from coop.projects.models import ProjectStatus
+
+CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
+MAX_HOURS_A_DAY = 24
+
+
+def schedule_activity(
+    actor: User,
+    community_id: int,
+    *,
+    title: str,
+    place: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    project_id: int | None = None,
+    description: str = "",
+    theme_month: str | None = None,
+) -> Activity:
+    """The secretary (or the project's lead unit) schedules a session of a project, or the
+    secretary a stand-alone themed activity.
+
+    :raise Forbidden: neither. :raise Invalid: the times are out of order or the project closed.
+    """
+    community = alliance_queries.get_community(actor, community_id)
+    project = None
+    if project_id is not None:
+        project = project_queries.get_project(actor, project_id)
+        if project.community_id != community.id:
+            raise Invalid(errors={"project_id": [_("请选择本社区的项目。")]})
+        if project.status in (
+            ProjectStatus.DRAFT,
+            ProjectStatus.CANCELLED,
+            ProjectStatus.EVALUATED,
+        ):
+            raise Invalid(errors={"project_id": [_("该项目当前不能安排活动。")]})
+    require(permissions.can_organise(actor, community, project))
+    if ends_at <= starts_at:
+        raise Invalid(errors={"ends_at": [_("结束时间必须晚于开始时间。")]})
+    activity = Activity(
+        community_id=community.id,
+        project_id=project_id,
+        title=title,
+        description=description,
+        place=place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        theme_month=theme_month,
+        created_by_id=actor.id,
+    )
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def rotate_code(actor: User, activity_id: int) -> Activity:
+    """A new check-in code, e.g. after the old one was shared too widely."""
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    require(permissions.can_run(actor, activity))
+    activity.checkin_code = new_checkin_code()
+    db.session.flush()
+    return activity
+
+
+def cancel_activity(actor: User, activity_id: int, *, reason: str) -> Activity:
+    """Call a session off; everyone signed up hears why."""
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    require(permissions.can_run(actor, activity))
+    if activity.status is ActivityStatus.CANCELLED:
+        raise errors.ActivityCancelled()
+    activity.status = ActivityStatus.CANCELLED
+    for signup in queries.signups_of(activity.id):
+        signup.status = SignupStatus.CANCELLED
+        notify(
+            signup.volunteer_id,
+            _("活动“%(title)s”已取消", title=activity.title),
+            body=reason,
+            link=f"/activities/{activity.id}",
+        )
+    activity.confirmed_count = 0
+    db.session.flush()
+    return activity
+
+
+def _lock_volunteer(actor: User, community_id: int) -> None:
+    """:raise Forbidden: she is not a volunteer of the community. Locks her profile row."""
+    if not permissions.is_volunteer_of(actor, community_id):
+        raise Forbidden(_("只有本社区的志愿者可以报名。"))
+    db.session.execute(
+        sa.select(VolunteerProfile.user_id)
+        .where(VolunteerProfile.user_id == actor.id)
+        .with_for_update()
+    )
+
+
+def _seat(activity: Activity, volunteer_id: int, *, waitlist: bool) -> Signup:
+    if activity.free_seats > 0:
+        activity.confirmed_count += 1
+        status = SignupStatus.CONFIRMED
+    elif waitlist:
+        status = SignupStatus.WAITLISTED
+    else:
+        raise errors.ActivityFull()
+    signup = Signup(activity_id=activity.id, volunteer_id=volunteer_id, status=status)
+    try:
+        with db.session.begin_nested():
+            db.session.add(signup)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise errors.AlreadySignedUp() from error
+    return signup
+
+
+def sign_up(actor: User, activity_id: int, *, now: datetime, waitlist: bool = False) -> Signup:
+    """A volunteer takes a seat, or (``waitlist``) a place in line when the activity is full.
+
+    :raise ActivityFull: no seat and no waiting wanted. :raise OverlappingSignup: she is booked
+    for another session at the same time. :raise AlreadySignedUp: she is signed up already.
+    """
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    if activity.status is ActivityStatus.CANCELLED:
+        raise errors.ActivityCancelled()
+    if activity.ends_at <= now:
+        raise Invalid(errors={"activity_id": [_("这场活动已经结束。")]})
+    _lock_volunteer(actor, activity.community_id)
+    if queries.live_signup(activity.id, actor.id) is not None:
+        raise errors.AlreadySignedUp()
+    clash = queries.overlapping_signup(actor.id, activity)
+    if clash is not None:
+        raise errors.OverlappingSignup(
+            _("您已报名同一时间的“%(title)s”，不能重复报名。", title=clash.activity.title)
+        )
+    signup = _seat(activity, actor.id, waitlist=waitlist)
+    db.session.flush()
+    return signup
+
+
+def cancel_signup(actor: User, activity_id: int, *, now: datetime) -> Signup:
+    """She cancels; if she held a seat, the first in line gets it and is told so.
+
+    :raise NotSignedUp: she has no live sign-up. :raise Invalid: she already checked in.
+    """
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    signup = queries.live_signup(activity.id, actor.id)
+    if signup is None:
+        raise errors.NotSignedUp()
+    if signup.checked_in_at is not None:
+        raise Invalid(errors={"activity_id": [_("已签到，不能取消报名。")]})
+    was_confirmed = signup.status is SignupStatus.CONFIRMED
+    signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
+    if was_confirmed:
+        activity.confirmed_count -= 1
+        promoted = queries.first_waiting(activity.id)
+        if promoted is not None:
+            promoted.status = SignupStatus.CONFIRMED
+            activity.confirmed_count += 1
+            notify(
+                promoted.volunteer_id,
+                _("候补成功：您已获得“%(title)s”的名额", title=activity.title),
+                link=f"/activities/{activity.id}",
+            )
+    db.session.flush()
+    return signup
+
+
+def _check_window(activity: Activity, now: datetime) -> None:
+    if activity.status is ActivityStatus.CANCELLED:
+        raise errors.ActivityCancelled()
+    if not activity.starts_at - CHECKIN_OPENS_BEFORE <= now <= activity.ends_at:
+        raise errors.CheckinClosed()
+
+
+def check_in(actor: User, activity_id: int, *, code: str, now: datetime) -> Signup:
+    """签到 with the code on the sheet or in the QR. :raise WrongCode, CheckinClosed, NotSignedUp."""
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    if code.strip() != activity.checkin_code:
+        raise errors.WrongCode()
+    _check_window(activity, now)
+    signup = queries.live_signup(activity.id, actor.id)
+    if signup is None or signup.status is not SignupStatus.CONFIRMED:
+        raise errors.NotSignedUp()
+    if signup.checked_in_at is not None:
+        raise errors.AlreadyCheckedIn()
+    signup.checked_in_at = now
+    db.session.flush()
+    return signup
+
+
+def check_in_for(actor: User, activity_id: int, volunteer_id: int, *, now: datetime) -> Signup:
+    """An organiser checks in a volunteer without a phone, signing her up if a seat is free;
+    the sign-up records who did it.
+    """
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    require(permissions.can_run(actor, activity))
+    _check_window(activity, now)
+    volunteer = db.session.get(User, volunteer_id)
+    if volunteer is None or not permissions.is_volunteer_of(volunteer, activity.community_id):
+        raise Invalid(errors={"volunteer_id": [_("请选择本社区的志愿者。")]})
+    signup = queries.live_signup(activity.id, volunteer.id)
+    if signup is None:
+        signup = _seat(activity, volunteer.id, waitlist=False)
+    elif signup.status is SignupStatus.WAITLISTED:
+        raise errors.ActivityFull()
+    if signup.checked_in_at is not None:
+        raise errors.AlreadyCheckedIn()
+    signup.checked_in_at, signup.checked_in_by_id = now, actor.id
+    db.session.flush()
+    return signup
+
+
+def _check_out(activity: Activity, signup: Signup | None, now: datetime):
+    from coop.hours import service as hours
+
+    if signup is None or signup.checked_in_at is None:
+        raise errors.NotCheckedIn()
+    if signup.checked_out_at is not None:
+        raise errors.AlreadyCheckedOut()
+    signup.checked_out_at = now
+    return hours.record_attendance(signup, activity)
+
+
+def check_out(actor: User, activity_id: int, *, code: str, now: datetime):
+    """签退: the hours between check-in and now become a pending service record."""
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    if code.strip() != activity.checkin_code:
+        raise errors.WrongCode()
+    record = _check_out(activity, queries.live_signup(activity.id, actor.id), now)
+    db.session.flush()
+    return record
+
+
+def check_out_for(actor: User, activity_id: int, volunteer_id: int, *, now: datetime):
+    """The organiser checks a volunteer out on her behalf."""
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    require(permissions.can_run(actor, activity))
+    record = _check_out(activity, queries.live_signup(activity.id, volunteer_id), now)
+    db.session.flush()
+    return record
+
+
+def record_feedback(
+    actor: User,
+    activity_id: int,
+    *,
+    rating: int,
+    comment: str = "",
+    beneficiary_name: str = "",
+    now: datetime,
+) -> Feedback:
+    """满意度评价 after the activity, by the secretary (for the beneficiary, if she names her)."""
+    activity = queries.get_activity(actor, activity_id)
+    require(can_manage_community(actor, activity.community))
+    if now < activity.starts_at:
+        raise Invalid(errors={"rating": [_("活动开始后才能评价。")]})
+    feedback = Feedback(
+        activity_id=activity.id,
+        project_id=activity.project_id,
+        rating=rating,
+        comment=comment,
+        beneficiary_name=beneficiary_name,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback

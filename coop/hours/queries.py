@@ -1,0 +1,81 @@
+"""Named reads of service records and the points policy."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from coop.alliance.permissions import managed_community_ids, visible_community_ids
+from coop.auth.models import User
+from coop.errors import NotFound
+from coop.extensions import db
+from coop.hours.models import DEFAULT_POINTS_PER_HOUR, PointsPolicy, RecordStatus, ServiceRecord
+
+
+def records_select(actor: User | None, *, community_id: int | None = None, **filters) -> sa.Select:
+    """Staff see their community's records; a volunteer sees her own."""
+    visible = visible_community_ids(actor)
+    if community_id is not None:
+        visible &= {community_id}
+    staff = visible & managed_community_ids(actor)
+    mine = ServiceRecord.volunteer_id == actor.id if actor is not None else sa.false()
+    query = sa.select(ServiceRecord).where(
+        ServiceRecord.community_id.in_(visible),
+        sa.or_(ServiceRecord.community_id.in_(staff), mine),
+    )
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(ServiceRecord, name) == value)
+    return query.order_by(ServiceRecord.created_at.desc(), ServiceRecord.id.desc())
+
+
+def get_record(actor: User | None, record_id: int, *, for_update: bool = False) -> ServiceRecord:
+    """:raise NotFound: not a record the actor may see."""
+    query = records_select(actor).where(ServiceRecord.id == record_id)
+    if for_update:
+        query = query.with_for_update(of=ServiceRecord).execution_options(populate_existing=True)
+    record = db.session.scalar(query)
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def hours_on(volunteer_id: int, day: date) -> Decimal:
+    """Her hours that day, counting every record not rejected (reversals subtract)."""
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(ServiceRecord.hours), 0)).where(
+            ServiceRecord.volunteer_id == volunteer_id,
+            ServiceRecord.service_date == day,
+            ServiceRecord.status != RecordStatus.REJECTED,
+        )
+    )
+
+
+def points_per_hour(community_id: int, day: date) -> int:
+    """The policy in force on ``day``: the latest one that took effect by then."""
+    rate = db.session.scalar(
+        sa.select(PointsPolicy.points_per_hour)
+        .where(PointsPolicy.community_id == community_id, PointsPolicy.effective_from <= day)
+        .order_by(PointsPolicy.effective_from.desc())
+        .limit(1)
+    )
+    return DEFAULT_POINTS_PER_HOUR if rate is None else rate
+
+
+def unsettled_record_ids(limit: int | None = None) -> list[int]:
+    """Verified records whose points have not been posted (the ledger knows by key)."""
+    from coop.ledger.models import Posting
+
+    query = (
+        sa.select(ServiceRecord.id)
+        .outerjoin(
+            Posting,
+            Posting.idempotency_key
+            == sa.literal("service_record:") + sa.cast(ServiceRecord.id, sa.String),
+        )
+        .where(ServiceRecord.status == RecordStatus.VERIFIED, Posting.id.is_(None))
+        .order_by(ServiceRecord.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))

@@ -1,0 +1,210 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from coop.activities import service as activities
+from coop.errors import Invalid, NotFound
+from coop.hours import errors, service
+from coop.hours.models import RecordOrigin, RecordStatus
+from coop.ledger import service as ledger
+from coop.ledger.models import AccountType
+from coop.states import IllegalTransition
+from coop.timeutil import local_today
+from tests.factories import make_activity, make_community, make_secretary, make_volunteer
+
+
+@pytest.fixture
+def community(ctx):
+    return make_community()
+
+
+def balance(volunteer, community):
+    return ledger.balance_of(ledger.account_for(AccountType.VOLUNTEER, community.id, volunteer.id))
+
+
+def attend(community, volunteer, activity, minutes_in=-5, minutes_out=95):
+    """Sign up, check in and out; returns the pending record."""
+    activities.sign_up(volunteer, activity.id, now=activity.starts_at - timedelta(days=1))
+    activities.check_in(
+        volunteer,
+        activity.id,
+        code=activity.checkin_code,
+        now=activity.starts_at + timedelta(minutes=minutes_in),
+    )
+    return activities.check_out(
+        volunteer,
+        activity.id,
+        code=activity.checkin_code,
+        now=activity.starts_at + timedelta(minutes=minutes_out),
+    )
+
+
+def test_check_out_creates_a_pending_record_of_the_hours_between(community):
+    volunteer = make_volunteer(community)
+    record = attend(community, volunteer, make_activity(community), minutes_in=0, minutes_out=90)
+    assert record.status is RecordStatus.PENDING and record.origin is RecordOrigin.CHECKIN
+    assert record.hours == Decimal("1.50")
+
+
+def test_hours_are_capped_at_the_activitys_length(community):
+    record = attend(community, make_volunteer(community), make_activity(community), -25, 300)
+    assert record.hours == Decimal("2.00")
+
+
+def test_verifying_posts_ten_points_an_hour(community):
+    volunteer = make_volunteer(community)
+    record = attend(community, volunteer, make_activity(community), 0, 90)
+    service.verify_record(make_secretary(community), record.id, now=record.created_at)
+    assert record.status is RecordStatus.VERIFIED and record.points == 15
+    assert balance(volunteer, community) == 15
+
+
+def test_nobody_verifies_her_own_hours(community):
+    secretary_who_volunteers = make_secretary(community)
+    from coop.auth.models import Role, RoleGrant
+    from coop.extensions import db
+    from coop.people.models import VolunteerProfile
+
+    secretary_who_volunteers.grants.append(
+        RoleGrant(role=Role.VOLUNTEER, community_id=community.id)
+    )
+    db.session.add(VolunteerProfile(user=secretary_who_volunteers, home_community_id=community.id))
+    db.session.flush()
+    record = attend(community, secretary_who_volunteers, make_activity(community))
+    with pytest.raises(errors.OwnHours):
+        service.verify_record(secretary_who_volunteers, record.id, now=record.created_at)
+    assert record.status is RecordStatus.PENDING
+
+
+def test_staff_entered_hours_need_a_second_person(community):
+    volunteer, entering, second = (
+        make_volunteer(community),
+        make_secretary(community),
+        make_secretary(community),
+    )
+    activity = make_activity(community)
+    record = service.enter_hours(
+        entering,
+        community.id,
+        volunteer_id=volunteer.id,
+        activity_id=activity.id,
+        hours=Decimal("1.5"),
+    )
+    with pytest.raises(errors.SecondPersonNeeded):
+        service.verify_record(entering, record.id, now=activity.ends_at)
+    service.verify_record(second, record.id, now=activity.ends_at)
+    assert record.origin is RecordOrigin.ENTERED and balance(volunteer, community) == 15
+
+
+def test_entered_hours_are_capped_at_the_activitys_length(community):
+    activity = make_activity(community)
+    with pytest.raises(Invalid):
+        service.enter_hours(
+            make_secretary(community),
+            community.id,
+            volunteer_id=make_volunteer(community).id,
+            activity_id=activity.id,
+            hours=Decimal("2.5"),
+        )
+
+
+def test_no_more_than_24_hours_a_day(community):
+    volunteer, secretary = make_volunteer(community), make_secretary(community)
+    long_day = make_activity(
+        community, starts_at=make_activity(community).starts_at.replace(hour=0, minute=0)
+    )
+    long_day.ends_at = long_day.starts_at + timedelta(hours=20)
+    service.enter_hours(
+        secretary,
+        community.id,
+        volunteer_id=volunteer.id,
+        activity_id=long_day.id,
+        hours=Decimal(20),
+    )
+    with pytest.raises(Invalid):
+        service.enter_hours(
+            secretary,
+            community.id,
+            volunteer_id=volunteer.id,
+            activity_id=long_day.id,
+            hours=Decimal(5),
+        )
+
+
+def test_a_volunteer_cannot_verify_anyones_hours(community):
+    record = attend(community, make_volunteer(community), make_activity(community))
+    with pytest.raises(NotFound):  # another volunteer's record is not hers to see
+        service.verify_record(make_volunteer(community), record.id, now=record.created_at)
+
+
+def test_rejecting_needs_a_reason_and_posts_nothing(community):
+    volunteer = make_volunteer(community)
+    record = attend(community, volunteer, make_activity(community))
+    service.reject_record(
+        make_secretary(community), record.id, reason="未实际参加", now=record.created_at
+    )
+    assert record.status is RecordStatus.REJECTED and balance(volunteer, community) == 0
+    with pytest.raises(IllegalTransition):
+        service.verify_record(make_secretary(community), record.id, now=record.created_at)
+
+
+def test_a_verified_record_is_corrected_by_a_reversal_not_an_edit(community):
+    volunteer, secretary = make_volunteer(community), make_secretary(community)
+    record = attend(community, volunteer, make_activity(community), 0, 90)
+    service.verify_record(secretary, record.id, now=record.created_at)
+    reversal = service.reverse_record(
+        secretary, record.id, reason="时长登记错误", now=record.created_at
+    )
+    assert (
+        reversal.hours == Decimal("-1.50")
+        and reversal.points == -15
+        and reversal.reverses_id == record.id
+    )
+    assert record.status is RecordStatus.VERIFIED and record.hours == Decimal("1.50")  # untouched
+    assert balance(volunteer, community) == 0
+    with pytest.raises(errors.AlreadyReversed):
+        service.reverse_record(secretary, record.id, reason="again", now=record.created_at)
+
+
+def test_policy_changes_are_effective_dated_and_never_reprice_history(community):
+    from coop.hours import queries
+
+    secretary = make_secretary(community)
+    with pytest.raises(Invalid):
+        service.set_points_policy(
+            secretary,
+            community.id,
+            effective_from=local_today() - timedelta(days=1),
+            points_per_hour=20,
+        )
+    service.set_points_policy(
+        secretary,
+        community.id,
+        effective_from=local_today() + timedelta(days=10),
+        points_per_hour=20,
+    )
+    assert queries.points_per_hour(community.id, local_today()) == 10
+    assert queries.points_per_hour(community.id, local_today() + timedelta(days=10)) == 20
+    assert queries.points_per_hour(community.id, date(2020, 1, 1)) == 10
+
+
+def test_settle_points_posts_what_verification_did_not_and_only_once(community):
+    from coop.extensions import db
+    from coop.hours.models import ServiceRecord
+
+    volunteer = make_volunteer(community)
+    record = ServiceRecord(
+        community_id=community.id,
+        volunteer_id=volunteer.id,
+        service_date=local_today(),
+        hours=Decimal(2),
+        origin=RecordOrigin.CHECKIN,
+        status=RecordStatus.VERIFIED,
+        verified_by_id=make_secretary(community).id,
+    )
+    db.session.add(record)
+    db.session.flush()
+    assert service.settle_points() == 1
+    assert service.settle_points() == 0
+    assert balance(volunteer, community) == 20
