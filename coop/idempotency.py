@@ -6,16 +6,19 @@ key, so two racing retries cannot both create: the loser replays the winner's re
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import request
+from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coop.auth.models import User
 from coop.dbtypes import UTCDateTime, utcnow
 from coop.errors import Conflict, Invalid
 from coop.extensions import db
+from coop.uow import unit_of_work
 
 MAX_KEY_LENGTH = 128
 
@@ -74,3 +77,47 @@ def remember(user_id: int, key: str, print_: str, status_code: int, body: dict) 
         )
     )
     db.session.flush()
+
+
+HEADER_DOC = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    "description": "A retry with the same key returns the first response and changes nothing; "
+    "the same key with a different body is a 409 idempotency_mismatch.",
+}
+
+
+def _json(body: dict, status: int):
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def respond_once(actor: User, payload: dict, create: Callable[[], dict], status: int):
+    """Run ``create`` (it writes and returns the response body) at most once per
+    Idempotency-Key: the body is stored in the same transaction as what it created, and a
+    retry gets it back without writing anything."""
+    key = request_key()
+    if key is None:
+        with unit_of_work(actor):
+            body = create()
+        return _json(body, status)
+    print_ = fingerprint(payload)
+    try:
+        with unit_of_work(actor):
+            record = replay(actor.id, key, print_)
+            if record is None:
+                body = create()
+                remember(actor.id, key, print_, status, body)
+    except (Conflict, sa.exc.IntegrityError):
+        # A retry racing the first request waited on the project's lock (and then found its
+        # claim: AlreadyClaimed) or on the key's unique index; either way the first one won.
+        with unit_of_work(actor):
+            record = replay(actor.id, key, print_)
+        if record is None:
+            raise
+    if record is not None:
+        return _json(record.body, record.status_code)
+    return _json(body, status)

@@ -1,7 +1,3 @@
-from collections.abc import Callable
-
-import sqlalchemy as sa
-from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
@@ -9,7 +5,6 @@ from sqlalchemy.orm import selectinload
 from coop import idempotency
 from coop.apidoc import documents_errors, page_schema
 from coop.auth.current import require_actor
-from coop.auth.models import User
 from coop.claims import queries, service
 from coop.claims.models import Claim, ResourceOrder
 from coop.claims.schemas import (
@@ -22,7 +17,6 @@ from coop.claims.schemas import (
     WithdrawIn,
 )
 from coop.dbtypes import utcnow
-from coop.errors import Conflict
 from coop.pagination import paginate
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
@@ -40,55 +34,11 @@ def _signed_in():
     require_actor()  # 401 comes before reading the body: no token, no 422 either
 
 
-IDEMPOTENCY_KEY = {
-    "in": "header",
-    "name": "Idempotency-Key",
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
-    "description": "A retry with the same key returns the first response and changes nothing; "
-    "the same key with a different body is a 409 idempotency_mismatch.",
-}
-
-
-def _json(body: dict, status: int):
-    response = jsonify(body)
-    response.status_code = status
-    return response
-
-
-def _once(actor: User, payload: dict, create: Callable[[], dict], status: int):
-    """Run ``create`` (it writes and returns the response body) at most once per
-    Idempotency-Key: the body is stored in the same transaction as what it created, and a
-    retry gets it back without writing anything."""
-    key = idempotency.request_key()
-    if key is None:
-        with unit_of_work(actor):
-            body = create()
-        return _json(body, status)
-    print_ = idempotency.fingerprint(payload)
-    try:
-        with unit_of_work(actor):
-            record = idempotency.replay(actor.id, key, print_)
-            if record is None:
-                body = create()
-                idempotency.remember(actor.id, key, print_, status, body)
-    except (Conflict, sa.exc.IntegrityError):
-        # A retry racing the first request waited on the project's lock (and then found its
-        # claim: AlreadyClaimed) or on the key's unique index; either way the first one won.
-        with unit_of_work(actor):
-            record = idempotency.replay(actor.id, key, print_)
-        if record is None:
-            raise
-    if record is not None:
-        return _json(record.body, record.status_code)
-    return _json(body, status)
-
-
 @blp.route("/projects/<int:project_id>/claims")
 class ProjectClaims(MethodView):
     @blp.arguments(ClaimIn)
     @blp.response(201, ClaimOut)
-    @blp.doc(parameters=[IDEMPOTENCY_KEY])
+    @blp.doc(parameters=[idempotency.HEADER_DOC])
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def post(self, fields, project_id):
         """A liaison claims a published project for her unit, or a volunteer a routine project
@@ -100,7 +50,7 @@ class ProjectClaims(MethodView):
             claim = service.claim_project(actor, project_id, now=utcnow(), **fields)
             return ClaimOut().dump(claim)
 
-        return _once(actor, fields, create, 201)
+        return idempotency.respond_once(actor, fields, create, 201)
 
 
 @blp.route("/claims")
