@@ -64,15 +64,22 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from coop.activities import api as activities_api
+    from coop.activities import views as activities_views
     from coop.alliance import api as alliance_api
     from coop.alliance import views as alliance_views
     from coop.auth import api as auth_api
     from coop.auth import views as auth_views
     from coop.claims import api as claims_api
     from coop.claims import views as claims_views
+    from coop.hours import api as hours_api
+    from coop.hours import views as hours_views
+    from coop.ledger import api as ledger_api
+    from coop.ledger import views as ledger_views
     from coop.needs import api as needs_api
     from coop.needs import excel_views as needs_excel_views
     from coop.needs import views as needs_views
+    from coop.notices import views as notices_views
     from coop.people import api as people_api
     from coop.people import views as people_views
     from coop.projects import api as projects_api
@@ -91,6 +98,10 @@ def _register_blueprints(app: Flask) -> None:
         projects_views.bp,
         claims_views.bp,
         needs_excel_views.bp,
+        activities_views.bp,
+        hours_views.bp,
+        ledger_views.bp,
+        notices_views.bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (
@@ -101,6 +112,9 @@ def _register_blueprints(app: Flask) -> None:
         resources_api.blp,
         projects_api.blp,
         claims_api.blp,
+        activities_api.blp,
+        hours_api.blp,
+        ledger_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

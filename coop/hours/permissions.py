@@ -37,3 +37,8 @@ def can_verify(actor: User | None, record: ServiceRecord) -> bool:
 def can_reject(actor: User | None, record: ServiceRecord) -> bool:
     """As for verifying: the rejecter is recorded as verified_by, never who entered the 补录."""
     return can_verify(actor, record)
+
+
+def can_reverse(actor: User | None, record: ServiceRecord) -> bool:
+    """Staff of the community, not on her own hours: the reversal names its maker verifier."""
+    return not is_own_record(actor, record) and can_manage_records(actor, record)

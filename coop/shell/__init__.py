@@ -38,6 +38,8 @@ def nav_items(actor) -> list[tuple[str, str]]:
     if managed:
         items.append((url_for("needs.index", community_id=managed[0]), _("需求清单")))
         items.append((url_for("projects.index", community_id=managed[0]), _("项目清单")))
+        items.append((url_for("activities.index", community_id=managed[0]), _("活动")))
+        items.append((url_for("hours.queue", community_id=managed[0]), _("时长核实")))
     liaison_units = sorted(permissions.liaison_unit_ids(actor))
     for unit_id in liaison_units:
         items.append((url_for("alliance.unit", unit_id=unit_id), _("我的单位")))
@@ -46,6 +48,11 @@ def nav_items(actor) -> list[tuple[str, str]]:
         items.append((url_for("claims.menu", community_id=communities[0]), _("项目菜单")))
     if liaison_units:
         items.append((url_for("claims.mine"), _("我的认领")))
+    serves = sorted(g.community_id for g in actor.grants_of(Role.VOLUNTEER))
+    if serves:
+        if not managed:
+            items.append((url_for("activities.index", community_id=serves[0]), _("活动")))
+        items.append((url_for("ledger.points"), _("我的积分")))
     if actor.has_role(Role.RESIDENT):
         items.append((url_for("needs.mine"), _("我的需求")))
     items.append((url_for("people.me"), _("我的")))

@@ -1,0 +1,225 @@
+import sqlalchemy as sa
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from coop.activities import queries as activity_queries
+from coop.activities.models import Activity, ActivityStatus
+from coop.alliance import queries as alliance_queries
+from coop.alliance.permissions import can_manage_community, require
+from coop.apidoc import PageArgs
+from coop.auth.current import login_required, require_actor
+from coop.auth.models import Role
+from coop.dbtypes import utcnow
+from coop.errors import Invalid, retry_form
+from coop.extensions import db
+from coop.hours import errors as hour_errors
+from coop.hours import permissions, queries, service
+from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord
+from coop.hours.schemas import RecordIn
+from coop.htmx import is_htmx, render
+from coop.pagination import paginate
+from coop.people import queries as people_queries
+from coop.privacy import mask_phone
+from coop.schemas import ReasonIn, load_form
+from coop.uow import unit_of_work
+
+bp = Blueprint("hours", __name__)
+
+# The event every verification announces; counts of pending hours listen for it.
+HOURS_CHANGED = "hours-changed"
+OPTIONS_LIMIT = 200
+
+
+def _row(actor, record: ServiceRecord, reversed_ids: set[int]) -> dict:
+    """What the secretary may do with one record, from the same predicates the service uses."""
+    pending = record.status is RecordStatus.PENDING
+    hint = ""
+    if pending and permissions.is_own_record(actor, record):
+        hint = str(hour_errors.OwnHours.default_message)
+    elif pending and permissions.entered_it(actor, record):
+        hint = str(hour_errors.SecondPersonNeeded.default_message)
+    return {
+        "can_verify": pending and permissions.can_verify(actor, record),
+        "can_reject": pending and permissions.can_reject(actor, record),
+        "can_reverse": record.status is RecordStatus.VERIFIED
+        and record.origin is not RecordOrigin.REVERSAL
+        and record.id not in reversed_ids
+        and permissions.can_reverse(actor, record),
+        "reversed": record.id in reversed_ids,
+        "hint": hint,
+    }
+
+
+def _reversed_ids(records) -> set[int]:
+    ids = [r.id for r in records]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(ServiceRecord.reverses_id).where(ServiceRecord.reverses_id.in_(ids))
+        )
+    )
+
+
+def _volunteer_options(actor, community, q: str) -> list[tuple[int, str]]:
+    people = people_queries.people_select(actor, community.id, role=Role.VOLUNTEER, q=q)
+    return [
+        (p.id, f"{p.display_name} {mask_phone(p.phone)}".strip())
+        for p in paginate(people, 1, OPTIONS_LIMIT)["items"]
+    ]
+
+
+def _activity_options(actor, community, now) -> list[tuple[int, str]]:
+    """The community's sessions that have begun: hours are entered for what took place."""
+    held = activity_queries.activities_select(actor, community_id=community.id).where(
+        Activity.starts_at <= now, Activity.status == ActivityStatus.SCHEDULED
+    )
+    return [
+        (a.id, f"{format_datetime(a.starts_at, 'yyyy-MM-dd')} {a.title}（{a.hours:g} 小时）")
+        for a in paginate(held, 1, OPTIONS_LIMIT)["items"]
+    ]
+
+
+def _queue_context(actor, community, *, q: str = "") -> dict:
+    args, errors = load_form(PageArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    pending = paginate(
+        queries.records_select(actor, community_id=community.id, status=RecordStatus.PENDING),
+        1,
+        OPTIONS_LIMIT,
+    )
+    verified = paginate(
+        queries.records_select(actor, community_id=community.id, status=RecordStatus.VERIFIED),
+        args["page"],
+        args["per_page"],
+    )
+    reversed_ids = _reversed_ids(verified["items"])
+    return {
+        "community": community,
+        "pending": pending,
+        "verified": verified,
+        "rows": {
+            r.id: _row(actor, r, reversed_ids) for r in [*pending["items"], *verified["items"]]
+        },
+        "q": q,
+        "volunteer_options": _volunteer_options(actor, community, q),
+        "activity_options": _activity_options(actor, community, utcnow()),
+    }
+
+
+def _managed(actor, community_id: int):
+    """:raise NotFound: not her community. :raise Forbidden: she does not manage it."""
+    community = alliance_queries.get_community(actor, community_id)
+    require(can_manage_community(actor, community))
+    return community
+
+
+@bp.get("/communities/<int:community_id>/hours")
+@login_required
+def queue(community_id: int):
+    """时长核实: pending hours to verify or reject, verified ones to correct, and 补录."""
+    actor = require_actor()
+    community = _managed(actor, community_id)
+    q = request.args.get("q", "").strip()[:32]
+    # htmx asks for the counts only, when hours-changed says a verification moved them.
+    return render(
+        "hours/queue.html",
+        block="queue_counts",
+        form={},
+        errors={},
+        **_queue_context(actor, community, q=q),
+    )
+
+
+@bp.get("/communities/<int:community_id>/hours/volunteers")
+@login_required
+def volunteers(community_id: int):
+    """The 补录 form's volunteer options for a name typed in the search box; the whole queue
+    page (with the narrowed list) when visited without htmx."""
+    actor = require_actor()
+    community = _managed(actor, community_id)
+    q = request.args.get("q", "").strip()[:32]
+    return render(
+        "hours/queue.html",
+        block="volunteer_options",
+        form={},
+        errors={},
+        **_queue_context(actor, community, q=q),
+    )
+
+
+@bp.post("/communities/<int:community_id>/hours")
+@login_required
+def enter(community_id: int):
+    """补录: hours entered afterwards wait for a second member of staff to verify them."""
+    actor = require_actor()
+    community = _managed(actor, community_id)
+    retry_form("hours/queue.html", **_queue_context(actor, community))
+    data, errors = load_form(RecordIn(exclude=("community_id",)), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        record = service.enter_hours(actor, community.id, **data)
+        name, hours = record.volunteer.display_name, f"{record.hours:g}"
+    flash(
+        _("已为%(name)s补录 %(hours)s 小时，请另一位工作人员核实。", name=name, hours=hours),
+        "success",
+    )
+    return redirect(url_for("hours.queue", community_id=community.id) + "#pending")
+
+
+@bp.post("/service-records/<int:record_id>/verify")
+@login_required
+def verify(record_id: int):
+    actor = require_actor()
+    record = queries.get_record(actor, record_id)
+    with unit_of_work(actor):
+        service.verify_record(actor, record.id, now=utcnow())
+    if is_htmx():
+        html = render_template(
+            "hours/_record_row.html", record=record, row=_row(actor, record, set())
+        )
+        response = make_response(html)
+        response.headers["HX-Trigger"] = HOURS_CHANGED
+        response.headers["HX-Retarget"] = f"#record-{record.id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    flash(
+        _(
+            "已核实%(name)s的 %(hours)s 小时，积分 %(points)d 已到账。",
+            name=record.volunteer.display_name,
+            hours=f"{record.hours:g}",
+            points=record.points or 0,
+        ),
+        "success",
+    )
+    return redirect(url_for("hours.queue", community_id=record.community_id) + "#pending")
+
+
+@bp.route("/service-records/<int:record_id>/<any(reject, reverse):action>", methods=["GET", "POST"])
+@login_required
+def end(record_id: int, action: str):
+    """驳回 and 冲正 each ask for the reason the volunteer reads."""
+    actor = require_actor()
+    record = queries.get_record(actor, record_id)
+    can = permissions.can_reject if action == "reject" else permissions.can_reverse
+    require(can(actor, record))
+    context = {"record": record, "action": action}
+    if request.method == "GET":
+        return render("hours/confirm.html", form={}, errors={}, **context)
+    retry_form("hours/confirm.html", **context)
+    data, errors = load_form(ReasonIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        if action == "reject":
+            service.reject_record(actor, record.id, reason=data["reason"], now=utcnow())
+            message = _("已驳回，志愿者会看到原因。")
+        else:
+            service.reverse_record(actor, record.id, reason=data["reason"], now=utcnow())
+            message = _("已冲正，时长和积分已退回。如需更正，请重新补录正确的时长。")
+    flash(message, "success")
+    anchor = "#pending" if action == "reject" else "#verified"
+    return redirect(url_for("hours.queue", community_id=record.community_id) + anchor)
