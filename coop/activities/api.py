@@ -1,6 +1,5 @@
 import io
 
-import segno
 import sqlalchemy as sa
 from flask import Response
 from flask.views import MethodView
@@ -21,7 +20,7 @@ from coop.activities.schemas import (
     SignupIn,
     SignupOut,
     VolunteerIn,
-    checkin_url,
+    checkin_qr,
     preload_my_signups,
 )
 from coop.alliance.permissions import require
@@ -156,9 +155,7 @@ class ActivityQr(MethodView):
         activity = queries.get_activity(actor, activity_id)
         require(permissions.can_run(actor, activity))
         svg = io.BytesIO()
-        segno.make(checkin_url(activity), error="m").save(
-            svg, kind="svg", scale=8, border=2, title=activity.title
-        )
+        checkin_qr(activity).save(svg, kind="svg", scale=8, border=2, title=activity.title)
         # The code rotates and is for organisers only: no shared or stale copies.
         return Response(
             svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"}

@@ -1,4 +1,5 @@
 import marshmallow as ma
+import segno
 import sqlalchemy as sa
 from flask import request, url_for
 from marshmallow import fields
@@ -14,6 +15,11 @@ from coop.schemas import LocalDateTime, Trimmed, length
 THEME_MONTH = ma.validate.Regexp(
     r"^(\d{4}-(0[1-9]|1[0-2]))?$", error="请按 年-月 填写主题月，例如 2026-07。"
 )
+
+
+def checkin_qr(activity) -> "segno.QRCode":
+    """The QR of the check-in link; medium error correction survives a creased printout."""
+    return segno.make(checkin_url(activity), "m", micro=False)
 
 
 def checkin_url(activity) -> str:

@@ -1,6 +1,5 @@
 from urllib.parse import urlsplit
 
-import segno
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +22,7 @@ from coop.activities.schemas import (
     FeedbackIn,
     SignupIn,
     VolunteerIn,
-    checkin_url,
+    checkin_qr,
 )
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import can_manage_community, can_view_people, require
@@ -199,7 +198,6 @@ def new_for_project(project_id: int):
 
 def _roster_context(actor, activity, *, q: str = "") -> dict:
     """What only organisers get: the code, the QR, the roster and the volunteer search."""
-    link = checkin_url(activity)
     roster = queries.signups_of(activity.id)
     searchable = can_view_people(actor, activity.community)
     found = []
@@ -212,7 +210,7 @@ def _roster_context(actor, activity, *, q: str = "") -> dict:
     return {
         "code": activity.checkin_code,
         # Rendered here, not as an <img> of the API's qr.svg: an <img> would not carry the session.
-        "qr_svg": Markup(segno.make(link, micro=False).svg_inline(scale=6, title=_("签到二维码"))),
+        "qr_svg": Markup(checkin_qr(activity).svg_inline(scale=6, title=_("签到二维码"))),
         "roster": roster,
         "searchable": searchable,
         "q": q,
