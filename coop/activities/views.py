@@ -33,7 +33,7 @@ from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.hours import queries as hours_queries
-from coop.hours.models import ServiceRecord
+from coop.hours.models import ServiceRecord, hours_text
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.people import queries as people_queries
@@ -359,7 +359,7 @@ def on_behalf(activity_id: int, action: str):
             message = _(
                 "已为%(name)s签退，服务时长 %(hours)s 小时，等待核实。",
                 name=record.volunteer.display_name,
-                hours=f"{record.hours:g}",
+                hours=hours_text(record.hours),
             )
     return _roster_answer(actor, activity, message)
 
@@ -470,7 +470,7 @@ def checkout(activity_id: int):
     code = _code_form()["code"]
     with unit_of_work(actor):
         record = service.check_out(actor, activity.id, code=code, now=now)
-        hours = f"{record.hours:g}"
+        hours = hours_text(record.hours)
     flash(_("签退成功！服务时长 %(hours)s 小时，社区核实后计入积分。", hours=hours), "success")
     return redirect(url_for("activities.checkin", activity_id=activity.id))
 

@@ -17,6 +17,11 @@ from coop.states import StateMachine, moves
 DEFAULT_POINTS_PER_HOUR = 10
 
 
+def hours_text(hours) -> str:
+    """2.00 → "2", 1.50 → "1.5": hours as people say them."""
+    return f"{float(hours):g}"
+
+
 class RecordOrigin(enum.StrEnum):
     CHECKIN = "checkin"  # from check-in and check-out
     ENTERED = "entered"  # 补录: entered afterwards by staff

@@ -23,6 +23,7 @@ from coop.hours.models import (
     RecordOrigin,
     RecordStatus,
     ServiceRecord,
+    hours_text,
 )
 from coop.ledger import service as ledger
 from coop.ledger.models import AccountType, PostingKind
@@ -160,7 +161,7 @@ def verify_record(actor: User, record_id: int, *, now: datetime) -> ServiceRecor
         record.volunteer_id,
         _(
             "服务时长已核实：%(hours)s 小时，获得 %(points)d 积分",
-            hours=f"{record.hours:g}",
+            hours=hours_text(record.hours),
             points=record.points,
         ),
         link="/my/points",

@@ -15,7 +15,7 @@ from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.hours import errors as hour_errors
 from coop.hours import permissions, queries, service
-from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord
+from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, hours_text
 from coop.hours.schemas import RecordIn
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
@@ -162,7 +162,7 @@ def enter(community_id: int):
         raise Invalid(errors=errors)
     with unit_of_work(actor):
         record = service.enter_hours(actor, community.id, **data)
-        name, hours = record.volunteer.display_name, f"{record.hours:g}"
+        name, hours = record.volunteer.display_name, hours_text(record.hours)
     flash(
         _("已为%(name)s补录 %(hours)s 小时，请另一位工作人员核实。", name=name, hours=hours),
         "success",
@@ -190,7 +190,7 @@ def verify(record_id: int):
         _(
             "已核实%(name)s的 %(hours)s 小时，积分 %(points)d 已到账。",
             name=record.volunteer.display_name,
-            hours=f"{record.hours:g}",
+            hours=hours_text(record.hours),
             points=record.points or 0,
         ),
         "success",
