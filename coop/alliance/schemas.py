@@ -66,6 +66,8 @@ class StatsOut(ma.Schema):
     projects_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     listed_resources_by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
     claims_fulfilled = fields.Integer()
+    activities_held = fields.Integer()
+    people_visited = fields.Integer()
 
 
 class AgreementOut(ma.Schema):

@@ -26,7 +26,7 @@ from coop.alliance.models import (
     UnitKind,
 )
 from coop.auth.models import Role, RoleGrant, User
-from coop.demo import lists
+from coop.demo import activities, lists
 from coop.extensions import db
 from coop.people.models import ResidentProfile, Team, TeamMember, VolunteerProfile
 from coop.timeutil import local_today
@@ -37,6 +37,7 @@ STREET = "青山路街道"
 ACCOUNTS = [
     ("street", "街道管理员", "街道管理员：看全街道的社区"),
     ("secretary", "兴旺社区书记", "兴旺社区书记：管理社区、联盟单位、协议和人员"),
+    ("staff", "兴旺社区工作者", "兴旺社区工作者：补录服务时长，须由书记（另一人）核实"),
     ("secretary2", "和美社区书记", "和美社区书记：另一个社区，看不到兴旺的数据"),
     ("unit", "兴旺单位联络员", "联盟单位（康达物业公司）联络员"),
     ("volunteer", "兴旺党员志愿者", "兴旺社区党员志愿者"),
@@ -316,4 +317,5 @@ def load(today: date | None = None) -> bool:
     loader.residents(hemei, "hmr", 20)
     db.session.flush()
     lists.load(today, xingwang, hemei)
+    activities.load(loader, xingwang, hemei)
     return True

@@ -8,7 +8,10 @@ community claim routine projects.
 
 The seed's "6 e-bike sheds funded by units (出资)" are six funds resources, one shed each from six
 different units, titled ``电动车棚…`` and pledged by the six fulfilled claims of the completed
-project 电动车棚建设: the dashboard counts rows, not a quantity on one row.
+project 电动车棚建设: the dashboard counts rows, not a quantity on one row. Likewise the seed's
+"more than 30 people visited with care" are 33 入户走访 needs of 老党员, 残疾人 and 老年人, one per
+person, resolved by the completed project 老党员、残疾人、老年人入户慰问 (``people_visited`` in
+``coop.stats``); its sessions are in ``activities``.
 
 What the demo accounts find: ``resident`` (刘桂兰) follows five needs of her own in five states;
 ``unit`` (康达物业公司) holds two approved claims, may claim several published team projects and
@@ -84,6 +87,42 @@ class P:
     deadline_in: int = 14  # days from today, for published projects
     reason: str = ""  # cancel reason
 
+
+# The people visited with care (seed: 走访慰问老党员、残疾人、老年人 30 余人): one 入户走访 need each,
+# resolved by the completed project 老党员、残疾人、老年人入户慰问 together with its three named
+# needs, 33 people in all. (name, group, neighbourhood, what the visit found)
+VISITED = [
+    ("杜永福", B.OLD_PARTY_MEMBER, 0, "老党员卧床多年，希望常有人来看看"),
+    ("魏桂香", B.OLD_PARTY_MEMBER, 0, "独居老党员家中灯具损坏"),
+    ("蒋国华", B.OLD_PARTY_MEMBER, 1, "老党员想订阅党报党刊"),
+    ("沈玉珍", B.OLD_PARTY_MEMBER, 1, "老党员行动不便，参加不了支部组织生活"),
+    ("韦德胜", B.OLD_PARTY_MEMBER, 2, "高龄老党员需要代购常用药"),
+    ("姜秀兰", B.OLD_PARTY_MEMBER, 2, "老党员想把藏书捐给社区书屋"),
+    ("范志明", B.OLD_PARTY_MEMBER, 3, "老党员家中暖气需要检修"),
+    ("方淑英", B.OLD_PARTY_MEMBER, 3, "老党员希望有人陪同去医院复查"),
+    ("石春华", B.OLD_PARTY_MEMBER, 0, "老党员家属咨询困难党员慰问政策"),
+    ("姚凤兰", B.OLD_PARTY_MEMBER, 1, "九十岁老党员想和老同事见见面"),
+    ("谭建国", B.DISABLED, 0, "肢体残疾人的轮椅需要维修"),
+    ("廖桂珍", B.DISABLED, 1, "视力残疾人家中需要安装扶手"),
+    ("邹明亮", B.DISABLED, 2, "残疾人需要办理残疾证换证"),
+    ("熊玉芬", B.DISABLED, 3, "听力残疾老人的助听器需要调试"),
+    ("金永昌", B.DISABLED, 0, "残疾人家庭希望得到康复训练指导"),
+    ("陆秀珍", B.DISABLED, 1, "残疾人想了解居家就业政策"),
+    ("郝振华", B.DISABLED, 2, "精神残疾人家属需要心理疏导"),
+    ("孔丽华", B.DISABLED, 3, "残疾人出行需要单元门口无障碍坡道"),
+    ("白国强", B.DISABLED, 3, "残疾人家中电路老化"),
+    ("崔桂英", B.DISABLED, 2, "智力残疾青年的家长咨询托养服务"),
+    ("康德福", B.ELDERLY, 0, "独居老人需要定期测量血压"),
+    ("毛淑芬", B.ELDERLY, 0, "空巢老人不会用智能手机挂号"),
+    ("邱建民", B.ELDERLY, 1, "高龄老人行动不便，需要助浴"),
+    ("秦玉兰", B.ELDERLY, 1, "失能老人的家属需要护理指导"),
+    ("江永贵", B.ELDERLY, 2, "独居老人家中燃气灶老旧"),
+    ("史翠英", B.ELDERLY, 2, "老人需要办理高龄津贴"),
+    ("顾明德", B.ELDERLY, 3, "老年夫妇希望有人帮忙打扫卫生"),
+    ("侯秀梅", B.ELDERLY, 3, "老人腿脚不便，想申请助餐服务"),
+    ("邵金山", B.ELDERLY, 0, "独居老人夜间突发不适无人知晓"),
+    ("孟桂荣", B.ELDERLY, 1, "老人想学习防跌倒知识"),
+]
 
 # 兴旺社区's projects. Neighbourhoods: 0 阳光苑, 1 丰泽园, 2 康乐居, 3 和谐家园.
 XINGWANG_PROJECTS = [
@@ -230,6 +269,7 @@ XINGWANG_PROJECTS = [
             N("老党员行动不便，希望有人上门看看", Src.VISIT, B.OLD_PARTY_MEMBER, 0, who="冯春生"),
             N("残疾人家庭需要康复指导", Src.VISIT, B.DISABLED, 1, who="吕玉梅"),
             N("高龄老人需要健康随访", Src.VISIT, B.ELDERLY, 2, who="彭秀英"),
+            *(N(title, Src.VISIT, group, where, who=who) for who, group, where, title in VISITED),
         ],
         [
             Cl("区卫生健康服务站", CS.FULFILLED, "家庭医生随访。", pledges=("家庭医生随访",)),
@@ -568,7 +608,9 @@ class _Lists:
         }
         self.live = alliance_queries.live_agreement_unit_ids(community.id, today)
         self.secretary = db.session.scalars(
-            sa.select(User).where(User.grants.any(role=Role.SECRETARY, community_id=community.id))
+            sa.select(User)
+            .where(User.grants.any(role=Role.SECRETARY, community_id=community.id))
+            .order_by(User.id)
         ).first()
         self.resources: dict[str, Resource] = {}
         self.projects: dict[str, Project] = {}

@@ -151,9 +151,11 @@ def verify_record(actor: User, record_id: int, *, now: datetime) -> ServiceRecor
     require(permissions.can_manage_records(actor, record))
     if permissions.entered_it(actor, record):
         raise errors.SecondPersonNeeded()
+    # Priced before the change: the policy's query would otherwise autoflush the verified
+    # record without its points, one UPDATE (and audit row) too many.
+    points = points_for(record)
     RECORD_FLOW.move(record, "verify")
-    record.verified_by_id, record.verified_at = actor.id, now
-    record.points = points_for(record)
+    record.verified_by_id, record.verified_at, record.points = actor.id, now, points
     db.session.flush()
     if record.points:
         _post(record, actor.id)

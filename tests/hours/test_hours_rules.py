@@ -60,6 +60,24 @@ def test_verifying_posts_ten_points_an_hour(community):
     assert balance(volunteer, community) == 15
 
 
+def test_verifying_is_one_change_in_the_audit_trail(community):
+    import sqlalchemy as sa
+
+    from coop.audit import AuditLog
+    from coop.extensions import db
+
+    record = attend(community, make_volunteer(community), make_activity(community), 0, 90)
+    service.verify_record(make_secretary(community), record.id, now=record.created_at)
+    (update,) = db.session.scalars(
+        sa.select(AuditLog).where(
+            AuditLog.object_type == "service_records",
+            AuditLog.object_id == str(record.id),
+            AuditLog.action == "update",
+        )
+    )
+    assert update.after["status"] == "verified" and update.after["points"] == 15
+
+
 def test_nobody_verifies_her_own_hours(community):
     secretary_who_volunteers = make_secretary(community)
     from coop.auth.models import Role, RoleGrant
