@@ -1,0 +1,596 @@
+"""Ledger postings per second through the verify path, beside pgbench; then `ledger check` on 10 M
+entries.
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/coop_test \\
+        .venv/bin/python bench/ledger.py [--seconds 10] [--workers 8,32] [--postings 5000000]
+
+DATABASE_URL only names the server. The script (re)creates two databases of its own there:
+``coop_bench_ledger`` (migrated, then one community with its secretary, 2,000 volunteers, their
+points accounts and the community's pool, and 60,000 pending 2-hour service records) and
+``coop_pgbench_ledger`` (``pgbench -i -s 1``).
+
+1. Postings. For each worker count it runs, one after the other:
+
+   - verify: every worker loops for ``--seconds`` over records of its own (no two workers
+     verify the same record), each request a fresh app context like a web request: the
+     secretary is loaded, then ``coop.hours.service.verify_record`` inside ``unit_of_work``.
+     Each verification posts one posting of two entries (pool → volunteer). Workers are
+     processes, each with its own ``create_app()`` and a one-connection pool.
+   - pgbench: a one-row UPDATE per transaction, same client count and duration, ``-j 2``.
+
+   After each run SQL counts verified records without their posting ("unposted", must be 0)
+   and ``coop.ledger.service.check`` must find the books in order.
+
+2. Scale. ``--postings`` balanced postings (two entries each: the pool pays one of
+   ``--accounts`` volunteer accounts) are inserted with set-based SQL (``INSERT … SELECT
+   generate_series``), in batches of ``--batch`` postings that each commit balanced (the
+   deferred balance triggers run at every commit) with the accounts' cached balances moved in
+   the same transaction. Then ``VACUUM ANALYZE``, as autovacuum would do after such inserts,
+   and ``flask --app coop ledger check`` runs as a subprocess against the bench database:
+   its wall time, its own timer, its peak RSS (``getrusage`` of the child) and the server's
+   temporary files written meanwhile. ``--postings 0`` skips this part.
+"""
+
+import argparse
+import contextlib
+import multiprocessing
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("COOP_ENV", "development")  # the app refuses production without a secret
+
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+FLASK = ROOT / ".venv" / "bin" / "flask"
+BENCH_DB = "coop_bench_ledger"
+PGBENCH_DB = "coop_pgbench_ledger"
+WORKER = "coop-bench-ledger-worker"  # application_name of the workers' connections
+VOLUNTEERS, RECORDS = 2000, 60000
+HOURS = 2  # a record's hours: 20 points at the default 10 points an hour
+PGBENCH_SCRIPT = "\\set aid random(1, 100000)\n" + (
+    "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;\n"
+)
+# Runs the command given as arguments and reports its peak RSS: the only child of this process.
+PEAK_RSS = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "print(f'peak_rss_kb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}',"
+    " file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def server_url() -> sa.URL:
+    raw = os.environ.get("DATABASE_URL", "")
+    if not raw.startswith(("postgres:", "postgresql")):
+        sys.exit('DATABASE_URL must point at PostgreSQL (eval "$(scripts/services.sh env)")')
+    return sa.make_url(re.sub(r"^postgres(ql)?(\+\w+)?:", "postgresql+psycopg:", raw))
+
+
+def recreate(url: sa.URL, name: str) -> sa.URL:
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name)
+
+
+def make_app(url: sa.URL, pool: int, name: str = "bench"):
+    from coop import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_size": pool,
+                "max_overflow": 0,
+                "connect_args": {"application_name": name},
+            },
+        }
+    )
+
+
+def seed(app) -> None:
+    """A community, its secretary, volunteers with open accounts, and pending records."""
+    from coop.activities.models import Activity
+    from coop.alliance.models import Alliance, Community, Street
+    from coop.auth.models import Role, RoleGrant, User
+    from coop.dbtypes import utcnow
+    from coop.extensions import db
+    from coop.ledger import service as ledger
+    from coop.ledger.models import AccountType
+
+    now = utcnow()
+    with app.app_context():
+        street = Street(name="压测街道")
+        community = Community(street=street, name="压测社区")
+        db.session.add_all([street, community, Alliance(community=community, name="压测联盟")])
+        db.session.flush()
+        db.session.add(
+            User(
+                username="bench-secretary",
+                display_name="书记",
+                password_hash="-",
+                grants=[RoleGrant(role=Role.SECRETARY, community=community)],
+            )
+        )
+        activity = Activity(
+            community_id=community.id,
+            title="压测活动",
+            place="党群服务中心",
+            starts_at=now - timedelta(days=400),
+            ends_at=now - timedelta(days=400) + timedelta(hours=HOURS),
+            capacity=VOLUNTEERS,
+        )
+        db.session.add(activity)
+        ledger.account_for(AccountType.POOL, community.id)
+        db.session.flush()
+        params = {"c": community.id, "a": activity.id, "n": VOLUNTEERS, "now": now}
+        for statement in (
+            "INSERT INTO users (username, password_hash, display_name, is_active, created_at)"
+            " SELECT 'bench-v' || g, '-', '志愿者' || g, true, :now"
+            " FROM generate_series(1, :n) g",
+            "INSERT INTO role_grants (user_id, role, community_id, created_at)"
+            " SELECT id, 'volunteer', :c, :now FROM users WHERE username LIKE 'bench-v%'",
+            "INSERT INTO accounts (type, owner_id, community_id, balance, created_at)"
+            " SELECT 'volunteer', id, :c, 0, :now FROM users WHERE username LIKE 'bench-v%'",
+        ):
+            db.session.execute(sa.text(statement), params)
+        # Record r belongs to volunteer r % n on day r // n, so nobody passes 24 h a day.
+        db.session.execute(
+            sa.text(
+                "INSERT INTO service_records (community_id, volunteer_id, activity_id,"
+                " service_date, hours, origin, status, note, reject_reason, created_at)"
+                " SELECT :c, v.id, :a, CAST(:day AS date) + g / :n, :hours, 'checkin',"
+                " 'pending', '', '', :now"
+                " FROM generate_series(0, :records - 1) g"
+                " JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM users"
+                "       WHERE username LIKE 'bench-v%') v ON v.k = g % :n"
+            ),
+            {
+                **params,
+                "day": date.today() - timedelta(days=400),
+                "hours": HOURS,
+                "records": RECORDS,
+            },
+        )
+        db.session.commit()
+
+
+def vacuum(app) -> None:
+    from coop.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            sa.text("VACUUM ANALYZE")
+        )
+
+
+def pending_records(app) -> list[int]:
+    from coop.extensions import db
+
+    with app.app_context():
+        return list(
+            db.session.scalars(sa.text("SELECT id FROM service_records WHERE status = 'pending'"))
+        )
+
+
+def secretary_id(app) -> int:
+    from coop.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(sa.text("SELECT id FROM users WHERE username = 'bench-secretary'"))
+
+
+def request(app, actor_id: int, record_id: int) -> str:
+    """One verification as a web request would make it: 'verified' or the refusal's code."""
+    from coop.auth.models import User
+    from coop.dbtypes import utcnow
+    from coop.errors import DomainError
+    from coop.extensions import db
+    from coop.hours import service
+    from coop.uow import unit_of_work
+
+    with app.app_context():
+        try:
+            actor = db.session.get(User, actor_id)
+            with unit_of_work(actor):
+                return service.verify_record(actor, record_id, now=utcnow()).status.value
+        except DomainError as error:
+            return error.code
+        except Exception as error:  # a bug, not a refusal: count it and keep going
+            return f"error:{type(error).__name__}"
+
+
+def warm_up(app, actor_id: int, records: list[int]) -> None:
+    """Verifications rolled back, so mappers, statement caches and prepared statements are
+    ready; the records stay pending and are verified again in the timed loop."""
+    from coop.auth.models import User
+    from coop.dbtypes import utcnow
+    from coop.extensions import db
+    from coop.hours import service
+
+    for record_id in records[:5]:
+        with app.app_context():
+            service.verify_record(db.session.get(User, actor_id), record_id, now=utcnow())
+            db.session.rollback()
+
+
+def statement_counter(app) -> list[int]:
+    """A cell counting the SQL statements the app's engine sends."""
+    from coop.extensions import db
+
+    cell = [0]
+
+    def count(*_args):
+        cell[0] += 1
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+    return cell
+
+
+def verify_loop(app, actor_id, records, start_at: float, stop_at: float) -> dict:
+    """One worker: verify its records one by one until ``stop_at`` (or none are left)."""
+    outcomes, latencies = Counter(), []
+    while time.monotonic() < start_at:
+        time.sleep(0.001)
+    cpu = time.process_time()
+    for record_id in records:
+        began = time.monotonic()
+        if began >= stop_at:
+            break
+        outcomes[request(app, actor_id, record_id)] += 1
+        latencies.append(time.monotonic() - began)
+    else:
+        outcomes["ran_out_of_records"] += 1
+    return {
+        "outcomes": outcomes,
+        "latencies": latencies,
+        "finished": time.monotonic(),
+        "cpu": time.process_time() - cpu,
+    }
+
+
+def _process_worker(url: str, actor_id, records, seconds, ready, go, start, results):
+    app = make_app(sa.make_url(url), pool=1, name=WORKER)
+    warm_up(app, actor_id, records)
+    statements = statement_counter(app)
+    ready.put(os.getpid())
+    go.wait()
+    result = verify_loop(app, actor_id, records, start.value, start.value + seconds)
+    results.put({**result, "statements": statements[0]})
+
+
+def run_verify(url: sa.URL, app, workers: int, seconds: float) -> dict:
+    actor_id = secretary_id(app)
+    pending = pending_records(app)
+    random.Random(workers).shuffle(pending)
+    # Each process builds its own app first; the clock starts once all of them are ready.
+    context = multiprocessing.get_context("spawn")
+    ready, queue, go = context.Queue(), context.Queue(), context.Event()
+    start = context.Value("d", 0.0)
+    target = url.render_as_string(hide_password=False)
+    procs = [
+        context.Process(
+            target=_process_worker,
+            args=(target, actor_id, pending[n::workers], seconds, ready, go, start, queue),
+        )
+        for n in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready.get(timeout=600)
+    start.value = start_at = time.monotonic() + 0.2  # CLOCK_MONOTONIC is system-wide
+    go.set()
+    stop, waits = threading.Event(), Counter()
+    sampler = threading.Thread(target=sample_waits, args=(url, start_at, stop, waits))
+    sampler.start()
+    results = [queue.get(timeout=seconds + 120) for _ in procs]
+    stop.set()
+    sampler.join()
+    for proc in procs:
+        proc.join()
+    outcomes = sum((r["outcomes"] for r in results), Counter())
+    latencies = sorted(x for r in results for x in r["latencies"])
+    elapsed = max(r["finished"] for r in results) - start_at
+    done = len(latencies)
+    return {
+        "outcomes": outcomes,
+        "statements": sum(r["statements"] for r in results) / max(done, 1),
+        "cpu": 1000 * sum(r["cpu"] for r in results) / max(done, 1),
+        "rate": outcomes["verified"] / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000 if latencies else 0,
+        "p95": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else 0,
+        "waits": waits,
+    }
+
+
+def sample_waits(url: sa.URL, start_at: float, stop: threading.Event, waits: Counter) -> None:
+    """What the workers' server connections are doing, sampled every 20 ms during the run:
+    idle (the worker is in Python between requests), idle in transaction (in Python inside
+    one), waiting for a lock (the pool's row), or active (the server is working)."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    query = sa.text(
+        "SELECT state, wait_event_type, wait_event FROM pg_stat_activity"
+        " WHERE application_name = :name"
+    )
+    with engine.connect() as connection:
+        while time.monotonic() < start_at:
+            time.sleep(0.005)
+        while not stop.wait(0.02):
+            for state, wait_type, wait in connection.execute(query, {"name": WORKER}):
+                if state == "active" and wait_type == "Lock":
+                    waits["waiting for a lock"] += 1
+                elif state == "active":
+                    waits["active" + (f" ({wait_type}: {wait})" if wait_type else "")] += 1
+                else:
+                    waits[state] += 1
+    engine.dispose()
+
+
+def check(app) -> dict:
+    """Verified by SQL and by the ledger's own check: every verified record posted once."""
+    from coop.extensions import db
+    from coop.ledger import service as ledger
+
+    with app.app_context():
+        report = ledger.check()
+        unposted = db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM service_records r WHERE r.status = 'verified'"
+                " AND NOT EXISTS (SELECT 1 FROM postings p"
+                "  WHERE p.idempotency_key = 'service_record:' || r.id)"
+            )
+        )
+        db.session.rollback()
+    return {"postings": report.postings, "unposted": unposted, "ledger_ok": report.ok}
+
+
+def pgbench(url: sa.URL, args: list[str]) -> str:
+    command = [
+        PGBENCH,
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        "postgres",
+        *args,
+        PGBENCH_DB,
+    ]
+    env = {**os.environ, "PGPASSWORD": url.password or ""}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    return done.stdout
+
+
+def run_pgbench(url: sa.URL, clients: int, seconds: float, script: str) -> float:
+    out = pgbench(url, ["-n", "-f", script, "-T", str(int(seconds)), "-c", str(clients), "-j", "2"])
+    return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)[1])
+
+
+def build(url: sa.URL, postings: int, accounts: int, batch: int) -> dict:
+    """``postings`` balanced postings of two entries over ``accounts`` new volunteer accounts,
+    set-based, committed batch by batch with the cached balances moved alongside."""
+    engine = sa.create_engine(url)
+    amount = "(10 + g % 50 * 5)"  # 10–255 points
+    began = time.monotonic()
+    with engine.begin() as connection:
+        community, pool = connection.execute(
+            sa.text("SELECT community_id, id FROM accounts WHERE type = 'pool'")
+        ).one()
+        # Owners 1e9 + k: accounts point at their owner by type, without a foreign key.
+        first = connection.scalar(
+            sa.text(
+                "WITH made AS (INSERT INTO accounts (type, owner_id, community_id, balance,"
+                " created_at) SELECT 'volunteer', 1000000000 + k, :c, 0, now()"
+                " FROM generate_series(1, :n) k ORDER BY k RETURNING id) SELECT min(id) FROM made"
+            ),
+            {"c": community, "n": accounts},
+        )
+        last = connection.scalar(
+            sa.text("SELECT max(id) FROM accounts WHERE owner_id > 1000000000")
+        )
+        if last - first + 1 != accounts:
+            sys.exit("the new accounts' ids are not contiguous: was something else writing?")
+    params = {"pool": pool, "first": first, "n": accounts}
+    for lo in range(1, postings + 1, batch):
+        hi = min(lo + batch - 1, postings)
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "WITH p AS ("
+                    " INSERT INTO postings (idempotency_key, kind, source_type, source_id, memo,"
+                    "  created_at)"
+                    " SELECT 'bench:' || g, 'hours', 'bench', g, '', now()"
+                    " FROM generate_series(:lo, :hi) g RETURNING id, source_id AS g)"
+                    " INSERT INTO entries (posting_id, account_id, amount, created_at)"
+                    f" SELECT p.id, e.account_id, e.amount, now() FROM p CROSS JOIN LATERAL"
+                    f" (VALUES (CAST(:pool AS integer), -{amount}),"
+                    f"  (CAST(:first AS integer) + g % :n, {amount})) AS e(account_id, amount)"
+                ),
+                {**params, "lo": lo, "hi": hi},
+            )
+            connection.execute(
+                sa.text(
+                    "UPDATE accounts a SET balance = a.balance + d.delta FROM ("
+                    f" SELECT CAST(:first AS integer) + g % :n AS id, sum({amount}) AS delta"
+                    "  FROM generate_series(:lo, :hi) g GROUP BY 1"
+                    f" UNION ALL SELECT CAST(:pool AS integer), -sum({amount})"
+                    "  FROM generate_series(:lo, :hi) g"
+                    ") d WHERE a.id = d.id"
+                ),
+                {**params, "lo": lo, "hi": hi},
+            )
+        # The commit ran the deferred balance triggers for each new posting and entry.
+    built = time.monotonic() - began
+    began = time.monotonic()
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            sa.text("VACUUM ANALYZE accounts, postings, entries")
+        )
+    vacuumed = time.monotonic() - began
+    with engine.connect() as connection:
+        counts = connection.execute(
+            sa.text(
+                "SELECT (SELECT count(*) FROM postings), (SELECT count(*) FROM entries),"
+                " (SELECT count(*) FROM accounts),"
+                " pg_size_pretty(pg_total_relation_size('entries')"
+                " + pg_total_relation_size('postings'))"
+            )
+        ).one()
+    engine.dispose()
+    return {"seconds": built, "vacuum": vacuumed, "counts": counts, "postings": postings}
+
+
+def temp_bytes(url: sa.URL) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        value = connection.scalar(
+            sa.text("SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()")
+        )
+    engine.dispose()
+    return value
+
+
+def run_check(url: sa.URL) -> dict:
+    """``flask --app coop ledger check`` in a child of a child that reports its peak RSS."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.render_as_string(hide_password=False),
+        "COOP_ENV": "development",
+    }
+    spilled = temp_bytes(url)
+    time.sleep(0.6)  # pg_stat_database is updated at most every 500 ms
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(FLASK), "--app", "coop", "ledger", "check"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    wall = time.monotonic() - began
+    time.sleep(0.6)
+    own = re.search(r"checked in ([\d.]+) s", done.stdout)
+    return {
+        "wall": wall,
+        "own": float(own[1]) if own else float("nan"),
+        "rss_mb": int(re.search(r"peak_rss_kb=(\d+)", done.stderr)[1]) / 1024,
+        "code": done.returncode,
+        "output": done.stdout.rstrip(),
+        "spilled_mb": (temp_bytes(url) - spilled) / 2**20,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", default="8,32")
+    parser.add_argument("--postings", type=int, default=5_000_000, help="0: skip the scale part")
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=250_000)
+    options = parser.parse_args()
+    counts = [int(n) for n in options.workers.split(",")]
+
+    url = server_url()
+    bench_url = recreate(url, BENCH_DB)
+    app = make_app(bench_url, pool=2)
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    seed(app)
+    recreate(url, PGBENCH_DB)
+    pgbench(url, ["-i", "-q", "-s", "1"])
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(PGBENCH_SCRIPT)
+
+    print(
+        f"coop ledger postings vs pgbench · 1 community, {VOLUNTEERS} volunteers,"
+        f" {RECORDS} pending records · {options.seconds:g} s a run · workers as processes"
+        f" · {os.cpu_count()} CPUs · load average {os.getloadavg()[0]:.1f} before"
+    )
+    rows = []
+    for workers in counts:
+        vacuum(app)
+        before = check(app)["postings"]
+        verify = run_verify(bench_url, app, workers, options.seconds)
+        verified = check(app)
+        verified["new"] = verified["postings"] - before
+        tps = run_pgbench(url, workers, options.seconds, script.name)
+        rows.append((workers, verify, tps, verified))
+    os.unlink(script.name)
+
+    print(
+        f"{'workers':>7} {'postings/s':>11} {'pgbench tps':>12} {'ratio %':>8} "
+        f"{'postings':>9} {'unposted':>9}"
+    )
+    for workers, verify, tps, verified in rows:
+        print(
+            f"{workers:>7} {verify['rate']:>11.1f} {tps:>12.1f} "
+            f"{100 * verify['rate'] / tps:>8.1f} {verified['new']:>9} "
+            f"{verified['unposted']:>9}"
+        )
+    print()
+    print("outcomes per run, latency, ledger check after the run:")
+    for workers, verify, _tps, verified in rows:
+        outcomes = ", ".join(f"{k} {v}" for k, v in verify["outcomes"].most_common())
+        print(
+            f"  {workers:>2} workers: {outcomes}; p50 {verify['p50']:.1f} ms,"
+            f" p95 {verify['p95']:.1f} ms; {verify['statements']:.1f} SQL statements and"
+            f" {verify['cpu']:.1f} ms of Python CPU a request;"
+            f" ledger {'OK' if verified['ledger_ok'] else 'NOT OK'}"
+        )
+        total = sum(verify["waits"].values()) or 1
+        print(
+            "     their server connections: "
+            + ", ".join(f"{k} {100 * v / total:.0f} %" for k, v in verify["waits"].most_common(5))
+        )
+    print(f"load average {os.getloadavg()[0]:.1f} after (the CPUs are shared with the server)")
+    failed = any(v["unposted"] or not v["ledger_ok"] for *_rest, v in rows)
+
+    if options.postings:
+        print()
+        built = build(bench_url, options.postings, options.accounts, options.batch)
+        postings, entries, accounts, size = built["counts"]
+        print(
+            f"built {built['postings']:,} postings ({2 * built['postings']:,} entries) over"
+            f" {options.accounts:,} accounts in {built['seconds']:.1f} s"
+            f" ({2 * built['postings'] / built['seconds']:,.0f} entries/s, batches of"
+            f" {options.batch:,} postings, balance triggers on); VACUUM ANALYZE"
+            f" {built['vacuum']:.1f} s"
+        )
+        print(
+            f"ledger now: {postings:,} postings, {entries:,} entries, {accounts:,} accounts;"
+            f" postings + entries take {size} with their indexes"
+        )
+        checked = run_check(bench_url)
+        print(
+            f"flask --app coop ledger check: exit {checked['code']}, {checked['wall']:.1f} s wall"
+            f" ({checked['own']:.1f} s in check()), peak RSS {checked['rss_mb']:.0f} MB,"
+            f" server temp files {checked['spilled_mb']:.0f} MB"
+        )
+        print("\n".join(f"  | {line}" for line in checked["output"].splitlines()))
+        failed = failed or checked["code"] != 0
+    if failed:
+        sys.exit("FAILED: unposted records or a ledger that does not check")
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()
