@@ -196,3 +196,15 @@ def test_loading_twice_duplicates_no_activity_record_or_posting(loaded):
     before = counts()
     assert demo.load() is False
     assert counts() == before
+
+
+def test_the_community_page_shows_the_activities_held_and_people_visited(client, ctx):
+    from tests.factories import login
+
+    demo.load()
+    secretary = db.session.scalars(sa.select(User).where(User.username == "secretary")).one()
+    community_id = secretary.grants[0].community_id
+    login(client, secretary)
+    html = client.get(f"/communities/{community_id}").get_data(as_text=True)
+    assert "已开展活动</dt><dd>8</dd>" in html
+    assert "走访关爱人数" in html
