@@ -3,7 +3,6 @@ import io
 import sqlalchemy as sa
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from coop import idempotency
@@ -24,7 +23,7 @@ from coop.activities.schemas import (
     preload_my_signups,
 )
 from coop.alliance.permissions import require
-from coop.apidoc import PageArgs, documents_errors, page_schema
+from coop.apidoc import PageArgs, documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.dbtypes import utcnow
 from coop.extensions import db
@@ -34,17 +33,9 @@ from coop.projects import queries as project_queries
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
-blp = Blueprint(
-    "activities_api",
-    __name__,
-    url_prefix="/api/v1",
-    description="活动场次 · activities, sign-ups, check-in and feedback",
+blp = signed_in_blueprint(
+    "activities_api", __name__, "活动场次 · activities, sign-ups, check-in and feedback"
 )
-
-
-@blp.before_request
-def _signed_in():
-    require_actor()  # 401 comes before reading the body: no token, no 422 either
 
 
 @blp.route("/projects/<int:project_id>/activities")

@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from coop import stats
 from coop.alliance import queries, service
@@ -13,15 +12,13 @@ from coop.alliance.schemas import (
     UnitIn,
     UnitOut,
 )
-from coop.apidoc import documents_errors, page_schema
+from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.pagination import paginate
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
-blp = Blueprint(
-    "alliance_api", __name__, url_prefix="/api/v1", description="Communities, units, agreements"
-)
+blp = signed_in_blueprint("alliance_api", __name__, "Communities, units, agreements")
 
 
 @blp.route("/communities")

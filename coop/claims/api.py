@@ -1,9 +1,8 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from coop import idempotency
-from coop.apidoc import documents_errors, page_schema
+from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.claims import queries, service
 from coop.claims.models import Claim, ResourceOrder
@@ -21,17 +20,7 @@ from coop.pagination import paginate
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
-blp = Blueprint(
-    "claims_api",
-    __name__,
-    url_prefix="/api/v1",
-    description="点单认领 · claims and resource orders",
-)
-
-
-@blp.before_request
-def _signed_in():
-    require_actor()  # 401 comes before reading the body: no token, no 422 either
+blp = signed_in_blueprint("claims_api", __name__, "点单认领 · claims and resource orders")
 
 
 @blp.route("/projects/<int:project_id>/claims")

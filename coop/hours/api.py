@@ -1,9 +1,8 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from coop import idempotency
-from coop.apidoc import documents_errors, page_schema
+from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.dbtypes import utcnow
 from coop.hours import queries, service
@@ -13,17 +12,9 @@ from coop.pagination import paginate
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
-blp = Blueprint(
-    "hours_api",
-    __name__,
-    url_prefix="/api/v1",
-    description="服务时长 · service records and their verification",
+blp = signed_in_blueprint(
+    "hours_api", __name__, "服务时长 · service records and their verification"
 )
-
-
-@blp.before_request
-def _signed_in():
-    require_actor()  # 401 comes before reading the body: no token, no 422 either
 
 
 @blp.route("/service-records")

@@ -1,9 +1,8 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from coop.alliance.models import Community, Unit
 from coop.alliance.permissions import liaison_unit_ids
-from coop.apidoc import documents_errors, page_schema
+from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.auth.models import Role, User
 from coop.errors import NotFound
@@ -13,14 +12,7 @@ from coop.ledger.models import Account, AccountType
 from coop.ledger.schemas import EntryArgs, EntryOut, MyAccountsOut
 from coop.pagination import paginate
 
-blp = Blueprint(
-    "ledger_api", __name__, url_prefix="/api/v1", description="积分账户 · points accounts"
-)
-
-
-@blp.before_request
-def _signed_in():
-    require_actor()  # 401 before anything else
+blp = signed_in_blueprint("ledger_api", __name__, "积分账户 · points accounts")
 
 
 def _owned(actor: User) -> list[Account]:

@@ -1,8 +1,7 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from coop.alliance import queries as alliance_queries
-from coop.apidoc import documents_errors, page_schema
+from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.needs import permissions, queries, service
 from coop.needs.schemas import (
@@ -18,12 +17,7 @@ from coop.pagination import paginate
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
-blp = Blueprint("needs_api", __name__, url_prefix="/api/v1", description="服务需求清单 · needs")
-
-
-@blp.before_request
-def _signed_in():
-    require_actor()  # 401 comes before reading the body: no token, no 422 either
+blp = signed_in_blueprint("needs_api", __name__, "服务需求清单 · needs")
 
 
 @blp.route("/needs")

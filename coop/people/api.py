@@ -1,14 +1,13 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from coop.apidoc import documents_errors, page_schema
+from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.pagination import paginate
 from coop.people import queries, service
 from coop.people.schemas import PeopleArgs, PersonIn, PersonOut
 from coop.uow import unit_of_work
 
-blp = Blueprint("people_api", __name__, url_prefix="/api/v1", description="People of a community")
+blp = signed_in_blueprint("people_api", __name__, "People of a community")
 
 
 @blp.route("/communities/<int:community_id>/people")

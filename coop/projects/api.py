@@ -1,7 +1,6 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from coop.apidoc import documents_errors, page_schema
+from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.categories import Category
 from coop.claims import service as claims_service
@@ -23,14 +22,7 @@ from coop.projects.schemas import (
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
-blp = Blueprint(
-    "projects_api", __name__, url_prefix="/api/v1", description="服务项目清单 · projects"
-)
-
-
-@blp.before_request
-def _signed_in():
-    require_actor()  # 401 comes before reading the body: no token, no 422 either
+blp = signed_in_blueprint("projects_api", __name__, "服务项目清单 · projects")
 
 
 @blp.route("/projects")

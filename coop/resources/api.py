@@ -1,7 +1,6 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from coop.apidoc import documents_errors, page_schema
+from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.pagination import paginate
 from coop.resources import queries, service
@@ -15,14 +14,7 @@ from coop.resources.schemas import (
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
-blp = Blueprint(
-    "resources_api", __name__, url_prefix="/api/v1", description="联盟资源清单 · resources"
-)
-
-
-@blp.before_request
-def _signed_in():
-    require_actor()  # 401 comes before reading the body: no token, no 422 either
+blp = signed_in_blueprint("resources_api", __name__, "联盟资源清单 · resources")
 
 
 @blp.route("/resources")

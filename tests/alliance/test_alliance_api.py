@@ -237,3 +237,8 @@ def test_listing_units_costs_the_same_queries_for_3_or_12_units(client, communit
     with count_queries() as many:
         assert len(client.get("/api/v1/units", headers=headers).json["items"]) == 12
     assert many.n == few.n
+
+
+def test_no_token_is_401_even_with_a_bad_body(client, community):
+    response = client.post(f"/api/v1/communities/{community.id}/units", json={"name": 5})
+    assert response.status_code == 401 and response.json["code"] == "unauthorized"
