@@ -86,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.projects import views as projects_views
     from coop.resources import api as resources_api
     from coop.resources import views as resources_views
+    from coop.rewards import api as rewards_api
+    from coop.rewards import views as rewards_views
     from coop.shell import views as shell_views
 
     for blueprint in (
@@ -102,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         hours_views.bp,
         ledger_views.bp,
         notices_views.bp,
+        rewards_views.bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (
@@ -115,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         activities_api.blp,
         hours_api.blp,
         ledger_api.blp,
+        rewards_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

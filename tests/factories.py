@@ -230,3 +230,44 @@ def make_activity(community: Community, **overrides):
     db.session.add(activity)
     db.session.flush()
     return activity
+
+
+def make_supermarket_staff(community: Community, **overrides) -> User:
+    return make_user(RoleGrant(role=Role.SUPERMARKET_STAFF, community_id=community.id), **overrides)
+
+
+def give_points(volunteer: User, community: Community, points: int):
+    """Credit a volunteer from the community's pool (as verified hours would); returns her
+    account."""
+    from coop.ledger import service as ledger
+    from coop.ledger.models import AccountType, PostingKind
+
+    pool = ledger.account_for(AccountType.POOL, community.id)
+    mine = ledger.account_for(AccountType.VOLUNTEER, community.id, volunteer.id)
+    n = _n()
+    ledger.post(
+        key=f"test:give:{n}",
+        kind=PostingKind.ADJUSTMENT,
+        source_type="test",
+        source_id=n,
+        lines=[(pool, -points), (mine, points)],
+    )
+    return mine
+
+
+def make_reward_item(community: Community, **overrides):
+    from coop.rewards.models import RewardItem
+
+    item = RewardItem(
+        **{
+            "community_id": community.id,
+            "name": f"测试兑换品{_n()}",
+            "cost": 50,
+            "stock": 10,
+            "monthly_limit": None,
+            **overrides,
+        }
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item

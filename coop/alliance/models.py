@@ -70,6 +70,8 @@ class Community(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     # A unit holding this many approved, unfulfilled claims here is asked to deliver first.
     max_open_claims: Mapped[int] = mapped_column(default=5, server_default="5")
+    # 积分超市: a reservation not picked up within this many days expires and its points return.
+    pickup_days: Mapped[int] = mapped_column(default=14, server_default="14")
 
     street: Mapped[Street] = relationship(back_populates="communities")
     neighbourhoods: Mapped[list["Neighbourhood"]] = relationship(

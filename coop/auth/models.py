@@ -16,6 +16,8 @@ class Role(enum.StrEnum):
     UNIT_LIAISON = "unit_liaison"
     VOLUNTEER = "volunteer"
     RESIDENT = "resident"
+    # 积分超市 staff: stocks the shelf and hands items over at the counter; the secretary grants it.
+    SUPERMARKET_STAFF = "supermarket_staff"
 
     @property
     def label(self) -> str:
@@ -28,6 +30,7 @@ ROLE_LABELS = {
     Role.UNIT_LIAISON: _l("单位联络员"),
     Role.VOLUNTEER: _l("志愿者"),
     Role.RESIDENT: _l("居民"),
+    Role.SUPERMARKET_STAFF: _l("积分超市管理员"),
 }
 
 
@@ -86,7 +89,8 @@ class RoleGrant(db.Model):
         sa.CheckConstraint(
             "(role = 'street_admin' AND street_id IS NOT NULL)"
             " OR (role = 'unit_liaison' AND unit_id IS NOT NULL)"
-            " OR (role IN ('secretary', 'volunteer', 'resident') AND community_id IS NOT NULL)",
+            " OR (role IN ('secretary', 'volunteer', 'resident', 'supermarket_staff')"
+            " AND community_id IS NOT NULL)",
             name="scope_matches_role",
         ),
     )

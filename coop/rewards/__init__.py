@@ -1,0 +1,1 @@
+"""积分超市: the points supermarket."""
