@@ -184,9 +184,9 @@ def test_a_refused_reservation_changes_nothing(community, volunteer, setup, erro
     setup(item)
     db.session.flush()
     stock_before = item.stock
-    with pytest.raises(error) as refused:
-        with db.session.begin_nested():  # what the unit of work does on an error
-            service.reserve(volunteer, item.id, now=utcnow())
+    # The savepoint rolls back on the error, as the unit of work does.
+    with pytest.raises(error) as refused, db.session.begin_nested():
+        service.reserve(volunteer, item.id, now=utcnow())
     assert refused.value.status == 409 and refused.value.message
     db.session.refresh(item)
     assert item.stock == stock_before
@@ -202,9 +202,7 @@ def test_insufficient_points_says_how_many_she_has(community, volunteer):
     assert refused.value.code == "insufficient_points"
 
 
-def test_the_monthly_limit_counts_reserved_and_picked_up_not_cancelled(
-    community, volunteer, staff
-):
+def test_the_monthly_limit_counts_reserved_and_picked_up_not_cancelled(community, volunteer, staff):
     item = make_reward_item(community, cost=10, monthly_limit=2)
     now = utcnow()
     first = service.reserve(volunteer, item.id, now=now)
