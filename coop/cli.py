@@ -4,11 +4,13 @@ import click
 
 from coop import demo
 from coop.extensions import db
+from coop.jobruns import cli as jobs_cli
 from coop.ledger import cli as ledger_cli
 
 
 def register(app) -> None:
     ledger_cli.register(app)
+    jobs_cli.register(app)
 
     @app.cli.group("demo", help="The Xingwang demo data.")
     def demo_group():

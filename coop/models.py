@@ -9,6 +9,7 @@ from coop.alliance import models as alliance_models  # noqa: F401
 from coop.auth import models as auth_models  # noqa: F401
 from coop.claims import models as claims_models  # noqa: F401
 from coop.hours import models as hours_models  # noqa: F401
+from coop.jobruns import models as jobruns_models  # noqa: F401
 from coop.ledger import models as ledger_models  # noqa: F401
 from coop.needs import imports as needs_imports  # noqa: F401  (ImportJob)
 from coop.needs import models as needs_models  # noqa: F401

@@ -1,1 +1,5 @@
-"""Scheduled jobs: the clock entry point and one small module per job."""
+"""Scheduled jobs: the clock (`python -m jobs.clock`) and one small module per job."""
+
+from jobs import expire_redemptions, settle_points
+
+JOBS = {job.name: job for job in (settle_points.JOB, expire_redemptions.JOB)}

@@ -1,32 +1,67 @@
 """The `clock` process: APScheduler's BlockingScheduler in the community's time zone.
 
-No job is scheduled yet; the jobs of later issues (matching, settling points, monthly badges…)
-register here, each a thin module calling a service function under an app context.
+Only one clock works at a time: on PostgreSQL each clock first takes the ``clock`` advisory lock,
+and a second one stands by on it until the first goes away. On start the clock catches up: it
+runs every job for its current period, which does nothing for periods already done. ``--once``
+catches up and exits (for a cron-style deployment, and for tests).
 """
 
+import argparse
 import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from coop import create_app
+from coop.dbtypes import utcnow
+from coop.jobruns.guard import advisory_lock
 from coop.timeutil import COMMUNITY_TZ
+from jobs import JOBS
 
 log = logging.getLogger("coop.clock")
 
 
-def build_scheduler() -> BlockingScheduler:
+def run_due(app, name: str) -> None:
+    """Run one job for the period it is due for, under an app context; log what it did."""
+    job = JOBS[name]
+    with app.app_context():
+        period = job.period_at(utcnow())
+        try:
+            outcome = job.run(period)
+        except Exception:
+            log.exception("%s %s failed; the next run tries again", name, period)
+            return
+        log.info("%s %s: %s %s", name, period, outcome.status, outcome.result)
+
+
+def build_scheduler(app) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone=COMMUNITY_TZ, job_defaults={"coalesce": True, "max_instances": 1}
     )
+    for name, job in JOBS.items():
+        scheduler.add_job(
+            run_due,
+            CronTrigger(timezone=COMMUNITY_TZ, **job.trigger),
+            args=[app, name],
+            id=name,
+            name=job.description,
+        )
     return scheduler
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m jobs.clock")
+    parser.add_argument("--once", action="store_true", help="catch up every job, then exit")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    create_app()  # fail fast on bad configuration (database URL, secret) before waiting
-    scheduler = build_scheduler()
-    log.info("clock started with %d jobs", len(scheduler.get_jobs()))
-    scheduler.start()
+    app = create_app()  # fail fast on bad configuration (database URL, secret) before waiting
+    with app.app_context(), advisory_lock("clock", wait=True):
+        log.info("clock active with %d jobs", len(JOBS))
+        for name in JOBS:
+            run_due(app, name)
+        if args.once:
+            return
+        build_scheduler(app).start()
 
 
 if __name__ == "__main__":
