@@ -18,8 +18,13 @@ class CoopApi(Api):
 
 
 class PageArgs(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+    page = ma.fields.Integer(
+        load_default=1, validate=ma.validate.Range(min=1, error="页码应为 1 或更大的整数。")
+    )
+    per_page = ma.fields.Integer(
+        load_default=50,
+        validate=ma.validate.Range(min=1, max=200, error="每页条数应为 1–200。"),
+    )
 
 
 def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
