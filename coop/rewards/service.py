@@ -73,15 +73,23 @@ def _new_code() -> str:
     return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
 
 
-def _take_one(item: RewardItem) -> None:
+def _take_one(item: RewardItem) -> int:
     """Take one from the item's stock in one statement, which also locks its row until commit
-    and reads the price under that lock. :raise NotOnShelf, OutOfStock: nothing taken."""
+    and reads the price under that lock; returns the community's pickup days, read with it.
+
+    :raise NotOnShelf, OutOfStock: nothing taken.
+    """
     table = RewardItem.__table__
+    pickup_days = (
+        sa.select(Community.pickup_days)
+        .where(Community.id == table.c.community_id)
+        .scalar_subquery()
+    )
     taken = db.session.execute(
         sa.update(table)
         .where(table.c.id == item.id, table.c.status == ItemStatus.ON_SHELF, table.c.stock > 0)
         .values(stock=table.c.stock - 1)
-        .returning(*(table.c[name] for name in LOCKED_READ))
+        .returning(*(table.c[name] for name in LOCKED_READ), pickup_days.label("pickup_days"))
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if taken is None:
@@ -89,11 +97,17 @@ def _take_one(item: RewardItem) -> None:
         raise errors.NotOnShelf() if item.status is ItemStatus.OFF_SHELF else errors.OutOfStock()
     for name in LOCKED_READ:  # the item as the lock left it: price and limit of this moment
         set_committed_value(item, name, getattr(taken, name))
+    return taken.pickup_days
 
 
 def reserve(actor: User, item_id: int, *, now: datetime) -> Redemption:
     """A volunteer reserves one of an item: its points are held at once and she gets a pickup
     code. At most ``monthly_limit`` a month each (reserved or picked up), never past the stock.
+
+    What can be refused without the item's lock is refused first (nothing is locked for a
+    reservation that cannot happen); the stock, the price and the monthly count are then decided
+    under the lock, and the ledger's balance CHECK backs the points check when two of her
+    reservations race.
 
     :raise NotFound: not an item of her community. :raise Forbidden: she is not its volunteer.
     :raise NotOnShelf, OutOfStock, LimitReached, InsufficientPoints: nothing changes.
@@ -101,13 +115,16 @@ def reserve(actor: User, item_id: int, *, now: datetime) -> Redemption:
     item = queries.get_item(actor, item_id)
     require(permissions.can_redeem(actor, item))
     today = now.astimezone(COMMUNITY_TZ).date()
-    _take_one(item)
-    used = queries.used_this_month(item.id, actor.id, today) if item.monthly_limit else 0
-    available = queries.wallet(actor.id, item.community_id).available
-    refused = limit_refusal(item, used) or points_refusal(item, available)
+    mine = ledger.account_for(AccountType.VOLUNTEER, item.community_id, actor.id)
+    hold = ledger.account_for(AccountType.HOLD, item.community_id, actor.id)
+    refused = refusal(item, available=mine.balance, used=0)
     if refused is not None:
         raise refused
-    community = db.session.get(Community, item.community_id)
+    pickup_days = _take_one(item)
+    used = queries.used_this_month(item.id, actor.id, today) if item.monthly_limit else 0
+    refused = limit_refusal(item, used) or points_refusal(item, mine.balance)
+    if refused is not None:
+        raise refused
     redemption = _insert_with_code(
         community_id=item.community_id,
         item_id=item.id,
@@ -118,11 +135,8 @@ def reserve(actor: User, item_id: int, *, now: datetime) -> Redemption:
         status=RedemptionStatus.RESERVED,
         reserved_at=now,
         reserved_on=today,
-        expires_at=now + timedelta(days=community.pickup_days),
+        expires_at=now + timedelta(days=pickup_days),
     )
-    mine = ledger.account_for(AccountType.VOLUNTEER, item.community_id, actor.id)
-    hold = ledger.account_for(AccountType.HOLD, item.community_id, actor.id)
-    # The balance CHECK backs the read above when two of her reservations race.
     _post(redemption, PostingKind.RESERVE, "reserve", [(mine, -item.cost), (hold, item.cost)])
     return redemption
 
