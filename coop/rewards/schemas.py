@@ -3,6 +3,7 @@
 import marshmallow as ma
 import segno
 from flask import request, url_for
+from flask_smorest.fields import Upload
 from marshmallow import fields
 
 from coop.apidoc import PageArgs
@@ -16,9 +17,11 @@ from coop.timeutil import local_today
 MONTH = ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="请按 年-月 填写月份，例如 2026-11。")
 
 
-def _count(name: str, low: int, high: int, message: str, **kwargs):
+def _count(name: str, low: int, high: int, *, error: str, **kwargs):
+    """An integer in [low, high]; ``error`` is written at the call (error="…") so that
+    scripts/translations.py finds it."""
     return fields.Integer(
-        validate=ma.validate.Range(min=low, max=high, error=message),
+        validate=ma.validate.Range(min=low, max=high, error=error),
         metadata={"description": f"{name}, {low}–{high}"},
         **kwargs,
     )
@@ -30,13 +33,13 @@ class ItemIn(ma.Schema):
     community_id = fields.Integer(required=True)
     name = Trimmed(required=True, validate=length(min=2, max=64))
     description = Trimmed(load_default="", validate=length(max=500))
-    cost = _count("points", 1, 100_000, "所需积分应为 1–100000。", required=True)
-    stock = _count("stock", 0, 100_000, "库存应为 0–100000 件。", required=True)
+    cost = _count("points", 1, 100_000, error="所需积分应为 1–100000。", required=True)
+    stock = _count("stock", 0, 100_000, error="库存应为 0–100000 件。", required=True)
     monthly_limit = _count(
         "per person a month (null: no limit)",
         1,
         1000,
-        "每人每月限兑应为 1–1000 件。",
+        error="每人每月限兑应为 1–1000 件。",
         allow_none=True,
         load_default=None,
     )
@@ -45,7 +48,9 @@ class ItemIn(ma.Schema):
         load_default=None,
         metadata={"description": "公益合伙人: the unit that supplies it; null for the community"},
     )
-    low_stock_at = _count("low-stock mark", 0, 1000, "低库存提醒应为 0–1000 件。", load_default=3)
+    low_stock_at = _count(
+        "low-stock mark", 0, 1000, error="低库存提醒应为 0–1000 件。", load_default=3
+    )
 
 
 class ItemPatch(ItemIn):
@@ -67,7 +72,7 @@ class RestockIn(ma.Schema):
 
 
 class PickupDaysIn(ma.Schema):
-    pickup_days = _count("days", 1, 90, "领取期限应为 1–90 天。", required=True)
+    pickup_days = _count("days", 1, 90, error="领取期限应为 1–90 天。", required=True)
 
 
 class StaffIn(ma.Schema):
@@ -253,3 +258,30 @@ class SummaryOut(ma.Schema):
     rows = fields.List(fields.Nested(SummaryRowOut))
     total_points = fields.Integer()
     total_picked_up = fields.Integer()
+
+
+class PictureIn(ma.Schema):
+    """multipart/form-data: the file in the field ``picture``."""
+
+    picture = Upload(
+        required=True,
+        metadata={"description": "JPG, PNG or WebP, at most 5 MB; stored as a JPEG ≤ 800 × 800"},
+    )
+
+
+class WalletArgs(ma.Schema):
+    community_id = fields.Integer(required=True)
+
+
+class StaffGrantOut(ma.Schema):
+    """One person's 积分超市管理员 grant; its id is what DELETE /supermarket-staff/{id} takes."""
+
+    id = fields.Integer()
+    community_id = fields.Integer()
+    user_id = fields.Integer()
+    display_name = fields.Function(lambda grant: grant.user.display_name)
+
+
+class PickupDaysOut(ma.Schema):
+    community_id = fields.Integer()
+    pickup_days = fields.Integer()
