@@ -11,6 +11,7 @@ from coop.alliance import permissions
 from coop.auth.current import current_actor
 from coop.auth.models import Role
 from coop.privacy import mask_phone
+from coop.rewards import permissions as rewards_permissions
 
 VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor"
 
@@ -53,6 +54,11 @@ def nav_items(actor) -> list[tuple[str, str]]:
         if not managed:
             items.append((url_for("activities.index", community_id=serves[0]), _("活动")))
         items.append((url_for("ledger.points"), _("我的积分")))
+    # 积分超市: staff work at the counter; volunteers shop the shelf.
+    if rewards_permissions.staff_community_ids(actor):
+        items.append((url_for("rewards.counter"), _("积分超市")))
+    elif serves:
+        items.append((url_for("rewards.shelf"), _("积分超市")))
     if actor.has_role(Role.RESIDENT):
         items.append((url_for("needs.mine"), _("我的需求")))
     items.append((url_for("people.me"), _("我的")))

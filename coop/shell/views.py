@@ -14,6 +14,8 @@ def home():
     actor = current_actor()
     if actor is None:
         return redirect(url_for("auth.login"))
+    if actor.grants and all(g.role is Role.SUPERMARKET_STAFF for g in actor.grants):
+        return redirect(url_for("rewards.counter"))
     for grant in sorted(actor.grants, key=lambda g: list(Role).index(g.role)):
         if grant.role is Role.STREET_ADMIN:
             return redirect(url_for("alliance.communities"))
