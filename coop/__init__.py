@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from coop.resources import api as resources_api
     from coop.resources import views as resources_views
     from coop.rewards import api as rewards_api
+    from coop.rewards import manage_views as rewards_manage_views
     from coop.rewards import views as rewards_views
     from coop.shell import views as shell_views
 
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         ledger_views.bp,
         notices_views.bp,
         rewards_views.bp,
+        rewards_manage_views.bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (

@@ -1,0 +1,409 @@
+"""The supermarket's back office: stocking the shelf, the monthly summary, who the staff are."""
+
+from datetime import date
+from urllib.parse import quote, urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from coop.alliance import queries as alliance_queries
+from coop.alliance.models import Community
+from coop.alliance.permissions import require
+from coop.auth.current import login_required, require_actor
+from coop.auth.models import Role
+from coop.errors import Invalid, retry_form
+from coop.extensions import db
+from coop.htmx import is_htmx, render
+from coop.pagination import paginate
+from coop.people import queries as people_queries
+from coop.rewards import excel, permissions, pictures, queries, stocking
+from coop.rewards.models import DEFAULT_LOW_STOCK_AT, ItemStatus
+from coop.rewards.schemas import ItemIn, PickupDaysIn, RestockIn, RewardArgs, StaffIn, SummaryArgs
+from coop.schemas import load_form
+from coop.timeutil import local_today, month_start, next_month
+from coop.uow import unit_of_work
+
+bp = Blueprint("rewards_manage", __name__)
+
+# The edit page sends every field, so a blank 每人每月限兑 or 供应方 means 不限 / 社区 (None),
+# which the partial ItemPatch would read as "unchanged".
+ITEM_FORM = ItemIn(exclude=("community_id",))
+EDIT_FORM = ItemIn(exclude=("community_id", "stock"))
+DEFAULT_PICKUP_DAYS = Community.__table__.c.pickup_days.default.arg
+
+
+def _staff_community(community_id: int):
+    """:raise NotFound: not her community. :raise Forbidden: she does not run its supermarket."""
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_run_supermarket(actor, community.id))
+    return actor, community
+
+
+def _staff_item(item_id: int):
+    actor = require_actor()
+    item = queries.get_item(actor, item_id)
+    require(permissions.can_run_supermarket(actor, item.community_id))
+    return actor, item
+
+
+def _secretary_community(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_grant_staff(actor, community.id))
+    return actor, community
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    """Back to the list as she filtered it, if the target is a path on this site."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def _upload(name: str = "picture") -> bytes | None:
+    """The chosen file's bytes (one past the limit at most, so pictures.prepare can refuse it)."""
+    upload = request.files.get(name)
+    if upload is None or not upload.filename:
+        return None
+    return upload.stream.read(pictures.MAX_UPLOAD_BYTES + 1)
+
+
+# --- The shelf -------------------------------------------------------------------------------
+
+
+def _status_counts(community_id: int) -> dict:
+    items = queries.shelf_select([community_id], status=None).order_by(None).subquery()
+    return dict(
+        db.session.execute(
+            sa.select(items.c.status, sa.func.count()).group_by(items.c.status)
+        ).all()
+    )
+
+
+def _filter_args(args: dict) -> dict:
+    return {
+        name: (value.value if hasattr(value, "value") else value)
+        for name, value in args.items()
+        if name in ("status", "q") and value not in (None, "")
+    }
+
+
+def _links(actor, community) -> dict:
+    return {
+        "can_grant_staff": permissions.can_grant_staff(actor, community.id),
+    }
+
+
+@bp.get("/communities/<int:community_id>/supermarket/items")
+@login_required
+def items(community_id: int):
+    actor, community = _staff_community(community_id)
+    args, errors = load_form(RewardArgs(exclude=("community_id",)), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    query = queries.shelf_select([community.id], status=args.get("status"), q=args["q"])
+    filter_args = _filter_args(args)
+    return render(
+        "rewards_manage/items.html",
+        block="item_rows",
+        community=community,
+        page=paginate(query, args["page"], args["per_page"]),
+        args=args,
+        filter_args=filter_args,
+        counts=_status_counts(community.id),
+        statuses=list(ItemStatus),
+        low_stock=queries.low_stock(community.id),
+        next_url=url_for("rewards_manage.items", community_id=community.id, **filter_args),
+        **_links(actor, community),
+    )
+
+
+def _form_context(actor, community, item=None) -> dict:
+    units = db.session.scalars(alliance_queries.units_select(actor, community_id=community.id))
+    return {
+        "community": community,
+        "item": item,
+        "supplier_options": [(unit.id, unit.name) for unit in units],
+        "max_mb": pictures.MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_side": pictures.MAX_SIDE,
+        # A file input cannot be filled in again: if the form comes back, she must re-choose it.
+        "picture_chosen": request.method == "POST" and bool(request.files.get("picture")),
+    }
+
+
+@bp.route("/communities/<int:community_id>/supermarket/items/new", methods=["GET", "POST"])
+@login_required
+def new_item(community_id: int):
+    actor, community = _staff_community(community_id)
+    context = _form_context(actor, community)
+    if request.method == "GET":
+        form = {"low_stock_at": str(DEFAULT_LOW_STOCK_AT)}
+        return render("rewards_manage/form.html", form=form, errors={}, **context)
+    retry_form("rewards_manage/form.html", **context)
+    data, errors = load_form(ITEM_FORM, request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    picture = _upload()
+    # One unit of work: a refused picture rolls the new item back too.
+    with unit_of_work(actor):
+        item = stocking.add_item(actor, community.id, **data)
+        if picture is not None:
+            stocking.set_picture(actor, item.id, picture)
+        item_id, name = item.id, item.name
+    flash(_("已上架“%(name)s”，志愿者现在可以兑换。", name=name), "success")
+    return redirect(url_for("rewards_manage.items", community_id=community.id) + f"#item-{item_id}")
+
+
+def _item_form(item) -> dict:
+    return {
+        "name": item.name,
+        "description": item.description,
+        "cost": str(item.cost),
+        "monthly_limit": "" if item.monthly_limit is None else str(item.monthly_limit),
+        "supplier_unit_id": "" if item.supplier_unit_id is None else str(item.supplier_unit_id),
+        "low_stock_at": str(item.low_stock_at),
+    }
+
+
+@bp.route("/supermarket/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(item_id: int):
+    actor, item = _staff_item(item_id)
+    community = alliance_queries.get_community(actor, item.community_id)
+    context = _form_context(actor, community, item)
+    if request.method == "GET":
+        return render("rewards_manage/form.html", form=_item_form(item), errors={}, **context)
+    retry_form("rewards_manage/form.html", **context)
+    data, errors = load_form(EDIT_FORM, request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    picture = _upload()
+    with unit_of_work(actor):
+        stocking.update_item(actor, item.id, **data)
+        if picture is not None:
+            stocking.set_picture(actor, item.id, picture)
+        elif request.form.get("remove_picture"):
+            stocking.remove_picture(actor, item.id)
+    flash(_("已保存“%(name)s”。", name=data["name"]), "success")
+    return redirect(url_for("rewards_manage.items", community_id=community.id) + f"#item-{item.id}")
+
+
+# --- In-place actions on a row ----------------------------------------------------------------
+
+
+def _row_answer(item, message: str):
+    """htmx: the row, swapped in place with the message in it. Otherwise: back to the list.
+
+    Row forms aim htmx at the row's message slot, so a refusal (the one error handler's
+    fragment) shows there; only success re-aims the response at the whole row.
+    """
+    default = url_for("rewards_manage.items", community_id=item.community_id)
+    next_url = _safe_next(request.form.get("next"), default)
+    if is_htmx():
+        html = render_template(
+            "rewards_manage/_item_row.html", item=item, row_message=message, next_url=next_url
+        )
+        response = make_response(html)
+        response.headers["HX-Retarget"] = f"#item-{item.id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    flash(message, "success")
+    return redirect(f"{next_url}#item-{item.id}")
+
+
+@bp.route("/supermarket/items/<int:item_id>/restock", methods=["GET", "POST"])
+@login_required
+def restock(item_id: int):
+    """补货 or 报损. The row's form posts here; the page is for phones without JavaScript,
+    where a refusal comes back beside the quantity."""
+    actor, item = _staff_item(item_id)
+    default = url_for("rewards_manage.items", community_id=item.community_id)
+    context = {"item": item, "next_url": _safe_next(request.values.get("next"), default)}
+    if request.method == "GET":
+        return render("rewards_manage/restock.html", form={}, errors={}, **context)
+    retry_form("rewards_manage/restock.html", **context)
+    data, errors = load_form(RestockIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        item = stocking.restock(actor, item.id, quantity=data["quantity"])
+        stock = item.stock
+    if data["quantity"] > 0:
+        message = _("已补货 %(n)s 件，现有库存 %(stock)s 件。", n=data["quantity"], stock=stock)
+    else:
+        message = _("已报损 %(n)s 件，现有库存 %(stock)s 件。", n=-data["quantity"], stock=stock)
+    return _row_answer(item, message)
+
+
+@bp.post("/supermarket/items/<int:item_id>/<any(delist, relist):action>")
+@login_required
+def shelve(item_id: int, action: str):
+    """下架 / 重新上架. Reservations already made stand either way."""
+    actor, item = _staff_item(item_id)
+    with unit_of_work(actor):
+        if action == "delist":
+            stocking.delist(actor, item.id)
+            message = _("已下架“%(name)s”，已预约的仍可凭领取码领取。", name=item.name)
+        else:
+            stocking.relist(actor, item.id)
+            message = _("已重新上架“%(name)s”。", name=item.name)
+    return _row_answer(item, message)
+
+
+# --- The monthly summary ----------------------------------------------------------------------
+
+
+def _month() -> tuple[date, date]:
+    """(the month asked for, this month), both as their 1st; community time."""
+    args, errors = load_form(SummaryArgs(exclude=("community_id",)), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    this_month = month_start(local_today())
+    if "month" not in args:
+        return this_month, this_month
+    year, month = args["month"].split("-")
+    return date(int(year), int(month), 1), this_month
+
+
+def _summary(community_id: int, month: date) -> dict:
+    rows = queries.monthly_summary(community_id, month)
+    return {
+        "rows": rows,
+        "by_supplier": [
+            {"supplier_name": name, "picked_up": n, "points": points}
+            for name, n, points in excel.supplier_totals(rows)
+        ],
+        "total_points": sum(row.points for row in rows),
+        "total_picked_up": sum(row.picked_up for row in rows),
+    }
+
+
+def _previous_month(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
+@bp.get("/communities/<int:community_id>/supermarket/summary")
+@login_required
+def summary(community_id: int):
+    _actor, community = _staff_community(community_id)
+    month, this_month = _month()
+    following = next_month(month)
+    return render(
+        "rewards_manage/summary.html",
+        community=community,
+        month=month.strftime("%Y-%m"),
+        this_month=this_month.strftime("%Y-%m"),
+        previous=_previous_month(month).strftime("%Y-%m"),
+        following=following.strftime("%Y-%m") if following <= this_month else None,
+        **_summary(community.id, month),
+    )
+
+
+@bp.get("/communities/<int:community_id>/supermarket/summary.xlsx")
+@login_required
+def summary_xlsx(community_id: int):
+    _actor, community = _staff_community(community_id)
+    month, _this_month = _month()
+    text = month.strftime("%Y-%m")
+    data = excel.write_summary(community.name, text, queries.monthly_summary(community.id, month))
+    filename = f"积分超市月度汇总-{community.name}-{text}.xlsx"
+    response = Response(data, mimetype=excel.XLSX_MIMETYPE)
+    # The Chinese name for today's browsers (RFC 5987), an ASCII one for old clients.
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="supermarket-summary-{text}.xlsx"; '
+        f"filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Staff and the pickup deadline (the secretary's) ------------------------------------------
+
+
+def _staff_context(actor, community) -> dict:
+    grants = stocking.staff_grants(community.id)
+    staff_ids = {grant.user_id for grant in grants}
+    people = db.session.scalars(people_queries.people_select(actor, community.id))
+    return {
+        "community": community,
+        "grants": grants,
+        # grant_staff takes the community's own people only (not the units' liaisons).
+        "people_options": [
+            (person.id, f"{person.display_name}（{_role_names(person, community.id)}）")
+            for person in people
+            if person.id not in staff_ids and _role_names(person, community.id)
+        ],
+        "default_pickup_days": DEFAULT_PICKUP_DAYS,
+    }
+
+
+def _role_names(person, community_id: int) -> str:
+    return "、".join(
+        grant.role.label
+        for grant in person.grants
+        if grant.community_id == community_id and grant.role is not Role.SUPERMARKET_STAFF
+    )
+
+
+@bp.route("/communities/<int:community_id>/supermarket/staff", methods=["GET", "POST"])
+@login_required
+def staff(community_id: int):
+    actor, community = _secretary_community(community_id)
+    context = _staff_context(actor, community)
+    if request.method == "GET":
+        return render("rewards_manage/staff.html", form={}, errors={}, **context)
+    retry_form("rewards_manage/staff.html", **context)
+    data, errors = load_form(StaffIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        grant = stocking.grant_staff(actor, community.id, data["user_id"])
+        name = grant.user.display_name
+    flash(
+        _("%(name)s 现在是积分超市管理员，可以补货、上下架和在柜台办理领取。", name=name), "success"
+    )
+    return redirect(url_for("rewards_manage.staff", community_id=community.id))
+
+
+@bp.post("/communities/<int:community_id>/supermarket/staff/<int:grant_id>/revoke")
+@login_required
+def revoke_staff(community_id: int, grant_id: int):
+    actor, community = _secretary_community(community_id)
+    retry_form("rewards_manage/staff.html", **_staff_context(actor, community))
+    with unit_of_work(actor):
+        grant = next((g for g in stocking.staff_grants(community.id) if g.id == grant_id), None)
+        name = grant.user.display_name if grant is not None else ""
+        stocking.revoke_staff(actor, grant_id)
+    flash(_("已撤销%(name)s的积分超市管理员权限。", name=name), "success")
+    return redirect(url_for("rewards_manage.staff", community_id=community.id))
+
+
+@bp.post("/communities/<int:community_id>/supermarket/pickup-days")
+@login_required
+def pickup_days(community_id: int):
+    actor, community = _secretary_community(community_id)
+    retry_form("rewards_manage/staff.html", **_staff_context(actor, community))
+    data, errors = load_form(PickupDaysIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        stocking.set_pickup_days(actor, community.id, data["pickup_days"])
+    flash(
+        _("领取期限已改为 %(n)s 天，从现在起的预约按新期限计算。", n=data["pickup_days"]),
+        "success",
+    )
+    return redirect(url_for("rewards_manage.staff", community_id=community.id))
