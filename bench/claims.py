@@ -23,59 +23,17 @@ projects whose ``approved_count`` disagrees with their claims ("drift", must be 
 
 import argparse
 import contextlib
-import multiprocessing
 import os
 import random
-import re
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
+from _harness import Pgbench, migrated_app, run_workers, server_url
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("COOP_ENV", "development")  # the app refuses production without a secret
-
-PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 BENCH_DB = "coop_bench"
 PGBENCH_DB = "coop_pgbench"
 PROJECTS, UNITS = 1000, 300
-PGBENCH_SCRIPT = "\\set aid random(1, 100000)\n" + (
-    "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;\n"
-)
-
-
-def server_url() -> sa.URL:
-    raw = os.environ.get("DATABASE_URL", "")
-    if not raw.startswith(("postgres:", "postgresql")):
-        sys.exit('DATABASE_URL must point at PostgreSQL (eval "$(scripts/services.sh env)")')
-    return sa.make_url(re.sub(r"^postgres(ql)?(\+\w+)?:", "postgresql+psycopg:", raw))
-
-
-def recreate(url: sa.URL, name: str) -> sa.URL:
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name)
-
-
-def make_app(url: sa.URL, pool: int):
-    from coop import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": pool, "max_overflow": 0},
-        }
-    )
 
 
 def seed(app) -> None:
@@ -224,110 +182,15 @@ def warm_up(app, liaisons, projects) -> None:
             db.session.rollback()
 
 
-def statement_counter(app) -> list[int]:
-    """A cell counting the SQL statements the app's engine sends."""
-    from coop.extensions import db
-
-    cell = [0]
-
-    def count(*_args):
-        cell[0] += 1
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-    return cell
-
-
-def claim_loop(app, liaisons, projects, start_at: float, stop_at: float, seed_: int) -> dict:
-    """One worker: claim until ``stop_at``; its outcome counts and latencies."""
-    rng = random.Random(seed_)
-    outcomes, latencies = Counter(), []
-    while time.monotonic() < start_at:
-        time.sleep(0.001)
-    cpu = time.process_time()
-    while (began := time.monotonic()) < stop_at:
-        outcomes[request(app, rng.choice(liaisons), rng.choice(projects))] += 1
-        latencies.append(time.monotonic() - began)
-    return {
-        "outcomes": outcomes,
-        "latencies": latencies,
-        "finished": time.monotonic(),
-        "cpu": time.process_time() - cpu,  # threads: the whole process's, counted once below
-    }
-
-
-def _process_worker(url: str, liaisons, projects, seconds, seed_, ready, go, start, results):
-    app = make_app(sa.make_url(url), pool=1)
+def setup(app, n: int, args) -> tuple:
+    liaisons, projects = args
     warm_up(app, liaisons, projects)
-    statements = statement_counter(app)
-    ready.put(seed_)
-    go.wait()
-    result = claim_loop(app, liaisons, projects, start.value, start.value + seconds, seed_)
-    results.put({**result, "statements": statements[0]})
+    return random.Random(n), liaisons, projects
 
 
-def run_claims(url, app, workers: int, seconds: float, use_threads: bool) -> dict:
-    liaisons, projects = ids(app)
-    results = []
-    if use_threads:
-        statements = statement_counter(app)
-        ready = threading.Barrier(workers + 1)
-        times = {}
-
-        def worker(n):
-            warm_up(app, liaisons, projects)
-            ready.wait()
-            ready.wait()  # the main thread sets the clock in between
-            result = claim_loop(app, liaisons, projects, times["start"], times["stop"], n)
-            results.append(result)
-
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
-        for thread in threads:
-            thread.start()
-        ready.wait()
-        statements[0] = 0
-        times["start"] = start_at = time.monotonic() + 0.2
-        times["stop"] = start_at + seconds
-        ready.wait()
-        for thread in threads:
-            thread.join()
-        results[0]["statements"] = statements[0]
-        for result in results[1:]:
-            result["cpu"] = 0
-    else:
-        # Each process builds its own app first; the clock starts once all of them are ready.
-        context = multiprocessing.get_context("spawn")
-        ready, queue, go = context.Queue(), context.Queue(), context.Event()
-        start = context.Value("d", 0.0)
-        target = url.render_as_string(hide_password=False)
-        procs = [
-            context.Process(
-                target=_process_worker,
-                args=(target, liaisons, projects, seconds, n, ready, go, start, queue),
-            )
-            for n in range(workers)
-        ]
-        for proc in procs:
-            proc.start()
-        for _ in procs:
-            ready.get(timeout=600)
-        start.value = start_at = time.monotonic() + 0.2  # CLOCK_MONOTONIC is system-wide
-        go.set()
-        results = [queue.get(timeout=seconds + 120) for _ in procs]
-        for proc in procs:
-            proc.join()
-    outcomes = sum((r["outcomes"] for r in results), Counter())
-    latencies = sorted(x for r in results for x in r["latencies"])
-    elapsed = max(r["finished"] for r in results) - start_at
-    done = sum(outcomes.values())
-    return {
-        "outcomes": outcomes,
-        "statements": sum(r.get("statements", 0) for r in results) / max(done, 1),
-        "cpu": 1000 * sum(r["cpu"] for r in results) / max(done, 1),
-        "rate": done / elapsed,
-        "p50": latencies[len(latencies) // 2] * 1000 if latencies else 0,
-        "p95": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else 0,
-    }
+def step(app, state) -> str:
+    rng, liaisons, projects = state
+    return request(app, rng.choice(liaisons), rng.choice(projects))
 
 
 def check(app) -> dict:
@@ -352,28 +215,6 @@ def check(app) -> dict:
         }
 
 
-def pgbench(url: sa.URL, args: list[str]) -> str:
-    command = [
-        PGBENCH,
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(url.port or 5432),
-        "-U",
-        "postgres",
-        *args,
-        PGBENCH_DB,
-    ]
-    env = {**os.environ, "PGPASSWORD": url.password or ""}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    return done.stdout
-
-
-def run_pgbench(url: sa.URL, clients: int, seconds: float, script: str) -> float:
-    out = pgbench(url, ["-n", "-f", script, "-T", str(int(seconds)), "-c", str(clients), "-j", "2"])
-    return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
@@ -383,17 +224,9 @@ def main() -> None:
     counts = [int(n) for n in options.workers.split(",")]
 
     url = server_url()
-    bench_url = recreate(url, BENCH_DB)
-    app = make_app(bench_url, pool=max(counts) + 2)
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        upgrade()
+    bench_url, app = migrated_app(url, BENCH_DB, pool=max(counts) + 2)
     seed(app)
-    recreate(url, PGBENCH_DB)
-    pgbench(url, ["-i", "-q", "-s", "1"])
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write(PGBENCH_SCRIPT)
+    pgbench = Pgbench(url, PGBENCH_DB)
 
     mode = "threads" if options.threads else "processes"
     print(
@@ -404,11 +237,18 @@ def main() -> None:
     rows = []
     for workers in counts:
         reset(app)
-        claims = run_claims(bench_url, app, workers, options.seconds, options.threads)
+        claims = run_workers(
+            bench_url,
+            setup=setup,
+            step=step,
+            args=[ids(app)] * workers,
+            seconds=options.seconds,
+            threads_app=app if options.threads else None,
+        )
         verified = check(app)
-        tps = run_pgbench(url, workers, options.seconds, script.name)
+        tps = pgbench.tps(workers, options.seconds)
         rows.append((workers, claims, tps, verified))
-    os.unlink(script.name)
+    pgbench.close()
 
     print(
         f"{'workers':>7} {'claims/s':>9} {'pgbench tps':>12} {'ratio %':>8} "

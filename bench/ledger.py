@@ -33,35 +33,25 @@ points accounts and the community's pool, and 60,000 pending 2-hour service reco
 
 import argparse
 import contextlib
-import multiprocessing
+import functools
 import os
 import random
 import re
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
+from _harness import ROOT, Pgbench, migrated_app, run_workers, sample_waits, server_url, vacuum
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("COOP_ENV", "development")  # the app refuses production without a secret
-
-PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 FLASK = ROOT / ".venv" / "bin" / "flask"
 BENCH_DB = "coop_bench_ledger"
 PGBENCH_DB = "coop_pgbench_ledger"
 WORKER = "coop-bench-ledger-worker"  # application_name of the workers' connections
 VOLUNTEERS, RECORDS = 2000, 60000
 HOURS = 2  # a record's hours: 20 points at the default 10 points an hour
-PGBENCH_SCRIPT = "\\set aid random(1, 100000)\n" + (
-    "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;\n"
-)
 # Runs the command given as arguments and reports its peak RSS: the only child of this process.
 PEAK_RSS = (
     "import resource, subprocess, sys\n"
@@ -70,37 +60,6 @@ PEAK_RSS = (
     " file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
-
-
-def server_url() -> sa.URL:
-    raw = os.environ.get("DATABASE_URL", "")
-    if not raw.startswith(("postgres:", "postgresql")):
-        sys.exit('DATABASE_URL must point at PostgreSQL (eval "$(scripts/services.sh env)")')
-    return sa.make_url(re.sub(r"^postgres(ql)?(\+\w+)?:", "postgresql+psycopg:", raw))
-
-
-def recreate(url: sa.URL, name: str) -> sa.URL:
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name)
-
-
-def make_app(url: sa.URL, pool: int, name: str = "bench"):
-    from coop import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_size": pool,
-                "max_overflow": 0,
-                "connect_args": {"application_name": name},
-            },
-        }
-    )
 
 
 def seed(app) -> None:
@@ -170,15 +129,6 @@ def seed(app) -> None:
         db.session.commit()
 
 
-def vacuum(app) -> None:
-    from coop.extensions import db
-
-    with app.app_context(), db.engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-            sa.text("VACUUM ANALYZE")
-        )
-
-
 def pending_records(app) -> list[int]:
     from coop.extensions import db
 
@@ -229,118 +179,34 @@ def warm_up(app, actor_id: int, records: list[int]) -> None:
             db.session.rollback()
 
 
-def statement_counter(app) -> list[int]:
-    """A cell counting the SQL statements the app's engine sends."""
-    from coop.extensions import db
-
-    cell = [0]
-
-    def count(*_args):
-        cell[0] += 1
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-    return cell
-
-
-def verify_loop(app, actor_id, records, start_at: float, stop_at: float) -> dict:
-    """One worker: verify its records one by one until ``stop_at`` (or none are left)."""
-    outcomes, latencies = Counter(), []
-    while time.monotonic() < start_at:
-        time.sleep(0.001)
-    cpu = time.process_time()
-    for record_id in records:
-        began = time.monotonic()
-        if began >= stop_at:
-            break
-        outcomes[request(app, actor_id, record_id)] += 1
-        latencies.append(time.monotonic() - began)
-    else:
-        outcomes["ran_out_of_records"] += 1
-    return {
-        "outcomes": outcomes,
-        "latencies": latencies,
-        "finished": time.monotonic(),
-        "cpu": time.process_time() - cpu,
-    }
-
-
-def _process_worker(url: str, actor_id, records, seconds, ready, go, start, results):
-    app = make_app(sa.make_url(url), pool=1, name=WORKER)
+def setup(app, n: int, args) -> list:
+    actor_id, records = args
     warm_up(app, actor_id, records)
-    statements = statement_counter(app)
-    ready.put(os.getpid())
-    go.wait()
-    result = verify_loop(app, actor_id, records, start.value, start.value + seconds)
-    results.put({**result, "statements": statements[0]})
+    return [actor_id, iter(records)]
+
+
+def step(app, state) -> str | None:
+    """The worker's next record, or None when it has verified all of its own."""
+    actor_id, records = state
+    record_id = next(records, None)
+    return None if record_id is None else request(app, actor_id, record_id)
 
 
 def run_verify(url: sa.URL, app, workers: int, seconds: float) -> dict:
     actor_id = secretary_id(app)
     pending = pending_records(app)
     random.Random(workers).shuffle(pending)
-    # Each process builds its own app first; the clock starts once all of them are ready.
-    context = multiprocessing.get_context("spawn")
-    ready, queue, go = context.Queue(), context.Queue(), context.Event()
-    start = context.Value("d", 0.0)
-    target = url.render_as_string(hide_password=False)
-    procs = [
-        context.Process(
-            target=_process_worker,
-            args=(target, actor_id, pending[n::workers], seconds, ready, go, start, queue),
-        )
-        for n in range(workers)
-    ]
-    for proc in procs:
-        proc.start()
-    for _ in procs:
-        ready.get(timeout=600)
-    start.value = start_at = time.monotonic() + 0.2  # CLOCK_MONOTONIC is system-wide
-    go.set()
-    stop, waits = threading.Event(), Counter()
-    sampler = threading.Thread(target=sample_waits, args=(url, start_at, stop, waits))
-    sampler.start()
-    results = [queue.get(timeout=seconds + 120) for _ in procs]
-    stop.set()
-    sampler.join()
-    for proc in procs:
-        proc.join()
-    outcomes = sum((r["outcomes"] for r in results), Counter())
-    latencies = sorted(x for r in results for x in r["latencies"])
-    elapsed = max(r["finished"] for r in results) - start_at
-    done = len(latencies)
-    return {
-        "outcomes": outcomes,
-        "statements": sum(r["statements"] for r in results) / max(done, 1),
-        "cpu": 1000 * sum(r["cpu"] for r in results) / max(done, 1),
-        "rate": outcomes["verified"] / elapsed,
-        "p50": latencies[len(latencies) // 2] * 1000 if latencies else 0,
-        "p95": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else 0,
-        "waits": waits,
-    }
-
-
-def sample_waits(url: sa.URL, start_at: float, stop: threading.Event, waits: Counter) -> None:
-    """What the workers' server connections are doing, sampled every 20 ms during the run:
-    idle (the worker is in Python between requests), idle in transaction (in Python inside
-    one), waiting for a lock (the pool's row), or active (the server is working)."""
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    query = sa.text(
-        "SELECT state, wait_event_type, wait_event FROM pg_stat_activity"
-        " WHERE application_name = :name"
+    waits = Counter()
+    run = run_workers(
+        url,
+        setup=setup,
+        step=step,
+        args=[(actor_id, pending[n::workers]) for n in range(workers)],
+        seconds=seconds,
+        name=WORKER,
+        during=functools.partial(sample_waits, url, WORKER, waits=waits),
     )
-    with engine.connect() as connection:
-        while time.monotonic() < start_at:
-            time.sleep(0.005)
-        while not stop.wait(0.02):
-            for state, wait_type, wait in connection.execute(query, {"name": WORKER}):
-                if state == "active" and wait_type == "Lock":
-                    waits["waiting for a lock"] += 1
-                elif state == "active":
-                    waits["active" + (f" ({wait_type}: {wait})" if wait_type else "")] += 1
-                else:
-                    waits[state] += 1
-    engine.dispose()
+    return {**run, "rate": run["outcomes"]["verified"] / run["elapsed"], "waits": waits}
 
 
 def check(app) -> dict:
@@ -359,28 +225,6 @@ def check(app) -> dict:
         )
         db.session.rollback()
     return {"postings": report.postings, "unposted": unposted, "ledger_ok": report.ok}
-
-
-def pgbench(url: sa.URL, args: list[str]) -> str:
-    command = [
-        PGBENCH,
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(url.port or 5432),
-        "-U",
-        "postgres",
-        *args,
-        PGBENCH_DB,
-    ]
-    env = {**os.environ, "PGPASSWORD": url.password or ""}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    return done.stdout
-
-
-def run_pgbench(url: sa.URL, clients: int, seconds: float, script: str) -> float:
-    out = pgbench(url, ["-n", "-f", script, "-T", str(int(seconds)), "-c", str(clients), "-j", "2"])
-    return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)[1])
 
 
 def build(url: sa.URL, postings: int, accounts: int, batch: int) -> dict:
@@ -417,7 +261,7 @@ def build(url: sa.URL, postings: int, accounts: int, batch: int) -> dict:
                     " INSERT INTO postings (idempotency_key, kind, source_type, source_id, memo,"
                     "  created_at)"
                     " SELECT 'bench:' || g, 'hours', 'bench', g, '', now()"
-                    " FROM generate_series(:lo, :hi) g RETURNING id, source_id AS g)"
+                    " FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) g RETURNING id, source_id AS g)"
                     " INSERT INTO entries (posting_id, account_id, amount, created_at)"
                     f" SELECT p.id, e.account_id, e.amount, now() FROM p CROSS JOIN LATERAL"
                     f" (VALUES (CAST(:pool AS integer), -{amount}),"
@@ -429,9 +273,9 @@ def build(url: sa.URL, postings: int, accounts: int, batch: int) -> dict:
                 sa.text(
                     "UPDATE accounts a SET balance = a.balance + d.delta FROM ("
                     f" SELECT CAST(:first AS integer) + g % :n AS id, sum({amount}) AS delta"
-                    "  FROM generate_series(:lo, :hi) g GROUP BY 1"
+                    "  FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) g GROUP BY 1"
                     f" UNION ALL SELECT CAST(:pool AS integer), -sum({amount})"
-                    "  FROM generate_series(:lo, :hi) g"
+                    "  FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) g"
                     ") d WHERE a.id = d.id"
                 ),
                 {**params, "lo": lo, "hi": hi},
@@ -508,17 +352,9 @@ def main() -> None:
     counts = [int(n) for n in options.workers.split(",")]
 
     url = server_url()
-    bench_url = recreate(url, BENCH_DB)
-    app = make_app(bench_url, pool=2)
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        upgrade()
+    bench_url, app = migrated_app(url, BENCH_DB)
     seed(app)
-    recreate(url, PGBENCH_DB)
-    pgbench(url, ["-i", "-q", "-s", "1"])
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write(PGBENCH_SCRIPT)
+    pgbench = Pgbench(url, PGBENCH_DB)
 
     print(
         f"coop ledger postings vs pgbench · 1 community, {VOLUNTEERS} volunteers,"
@@ -532,9 +368,9 @@ def main() -> None:
         verify = run_verify(bench_url, app, workers, options.seconds)
         verified = check(app)
         verified["new"] = verified["postings"] - before
-        tps = run_pgbench(url, workers, options.seconds, script.name)
+        tps = pgbench.tps(workers, options.seconds)
         rows.append((workers, verify, tps, verified))
-    os.unlink(script.name)
+    pgbench.close()
 
     print(
         f"{'workers':>7} {'postings/s':>11} {'pgbench tps':>12} {'ratio %':>8} "

@@ -26,7 +26,7 @@ from coop.alliance.models import (
     UnitKind,
 )
 from coop.auth.models import Role, RoleGrant, User
-from coop.demo import activities, lists
+from coop.demo import activities, lists, rewards
 from coop.extensions import db
 from coop.people.models import ResidentProfile, Team, TeamMember, VolunteerProfile
 from coop.timeutil import local_today
@@ -37,7 +37,11 @@ STREET = "青山路街道"
 ACCOUNTS = [
     ("street", "街道管理员", "街道管理员：看全街道的社区"),
     ("secretary", "兴旺社区书记", "兴旺社区书记：管理社区、联盟单位、协议和人员"),
-    ("staff", "兴旺社区工作者", "兴旺社区工作者：补录服务时长，须由书记（另一人）核实"),
+    (
+        "staff",
+        "兴旺社区工作者",
+        "兴旺社区工作者：补录服务时长（须由书记核实）；积分超市管理员：上架物品、办理领取",
+    ),
     ("secretary2", "和美社区书记", "和美社区书记：另一个社区，看不到兴旺的数据"),
     ("unit", "兴旺单位联络员", "联盟单位（康达物业公司）联络员"),
     ("volunteer", "兴旺党员志愿者", "兴旺社区党员志愿者"),
@@ -318,4 +322,5 @@ def load(today: date | None = None) -> bool:
     db.session.flush()
     lists.load(today, xingwang, hemei)
     activities.load(loader, xingwang, hemei)
+    rewards.load(loader, xingwang)
     return True
