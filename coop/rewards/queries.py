@@ -136,11 +136,11 @@ def get_redemption(actor: User | None, redemption_id: int, *, for_update: bool =
     return redemption
 
 
-def redemption_by_code(actor: User | None, code: str) -> Redemption:
-    """The counter's lookup. :raise NotFound: no such code in the actor's supermarkets."""
+def find_by_code(actor: User | None, code: str) -> Redemption | None:
+    """The counter's lookup: the redemption with this code in one of the actor's supermarkets."""
     redemption = db.session.scalar(_loaded(sa.select(Redemption).where(Redemption.code == code)))
     if redemption is None or not permissions.can_run_supermarket(actor, redemption.community_id):
-        raise NotFound()
+        return None
     return redemption
 
 

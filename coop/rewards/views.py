@@ -309,9 +309,8 @@ def counter():
     if raw:
         data, errors = load_form(CodeIn(), {"code": raw})
         if not errors:
-            try:
-                redemption = queries.redemption_by_code(actor, data["code"])
-            except NotFound:
+            redemption = queries.find_by_code(actor, data["code"])
+            if redemption is None:
                 # Said beside the field, not as an error page: the next person is waiting.
                 errors = {"code": [_("没有找到这个领取码，请核对后重新输入。")]}
     context = _counter_context(actor, raw, redemption, community_id=community_id)
