@@ -70,12 +70,16 @@ def _register_blueprints(app: Flask) -> None:
     from coop.alliance import views as alliance_views
     from coop.auth import api as auth_api
     from coop.auth import views as auth_views
+    from coop.badges import api as badges_api
+    from coop.badges import views as badges_views
     from coop.claims import api as claims_api
     from coop.claims import views as claims_views
     from coop.hours import api as hours_api
     from coop.hours import views as hours_views
     from coop.ledger import api as ledger_api
     from coop.ledger import views as ledger_views
+    from coop.matching import api as matching_api
+    from coop.matching import views as matching_views
     from coop.needs import api as needs_api
     from coop.needs import excel_views as needs_excel_views
     from coop.needs import views as needs_views
@@ -90,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.rewards import manage_views as rewards_manage_views
     from coop.rewards import views as rewards_views
     from coop.shell import views as shell_views
+    from coop.terms import api as terms_api
+    from coop.terms import views as terms_views
 
     for blueprint in (
         shell_views.bp,
@@ -107,6 +113,9 @@ def _register_blueprints(app: Flask) -> None:
         notices_views.bp,
         rewards_views.bp,
         rewards_manage_views.bp,
+        badges_views.bp,
+        terms_views.bp,
+        matching_views.bp,
     ):
         app.register_blueprint(blueprint)
     for blueprint in (
@@ -121,6 +130,9 @@ def _register_blueprints(app: Flask) -> None:
         hours_api.blp,
         ledger_api.blp,
         rewards_api.blp,
+        badges_api.blp,
+        terms_api.blp,
+        matching_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

@@ -7,10 +7,12 @@ from coop import (
 from coop.activities import models as activities_models  # noqa: F401
 from coop.alliance import models as alliance_models  # noqa: F401
 from coop.auth import models as auth_models  # noqa: F401
+from coop.badges import models as badges_models  # noqa: F401
 from coop.claims import models as claims_models  # noqa: F401
 from coop.hours import models as hours_models  # noqa: F401
 from coop.jobruns import models as jobruns_models  # noqa: F401
 from coop.ledger import models as ledger_models  # noqa: F401
+from coop.matching import models as matching_models  # noqa: F401
 from coop.needs import imports as needs_imports  # noqa: F401  (ImportJob)
 from coop.needs import models as needs_models  # noqa: F401
 from coop.notices import models as notices_models  # noqa: F401
@@ -18,3 +20,4 @@ from coop.people import models as people_models  # noqa: F401
 from coop.projects import models as projects_models  # noqa: F401
 from coop.resources import models as resources_models  # noqa: F401
 from coop.rewards import models as rewards_models  # noqa: F401
+from coop.terms import models as terms_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""月月红: monthly red themes, badges and their awards."""

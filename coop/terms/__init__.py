@@ -1,0 +1,1 @@
+"""Half-year terms: the 六个一 plan, its evidence, proposals and the rotating deputy."""
