@@ -1,5 +1,13 @@
 """Scheduled jobs: the clock (`python -m jobs.clock`) and one small module per job."""
 
-from jobs import claim_deadlines, expire_redemptions, settle_points
+from jobs import claim_deadlines, expire_points, expire_redemptions, settle_points
 
-JOBS = {job.name: job for job in (settle_points.JOB, expire_redemptions.JOB, claim_deadlines.JOB)}
+JOBS = {
+    job.name: job
+    for job in (
+        settle_points.JOB,
+        expire_points.JOB,
+        expire_redemptions.JOB,
+        claim_deadlines.JOB,
+    )
+}
