@@ -46,6 +46,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Channels besides the in-app inbox: import paths of coop.notices.senders.Sender classes.
+        "NOTICE_SENDERS": os.environ.get("NOTICE_SENDERS", ""),
     }
 
 

@@ -2,15 +2,24 @@
 
 import sqlalchemy as sa
 
+from coop.auth.models import User
 from coop.dbtypes import utcnow
 from coop.extensions import db
+from coop.notices import senders
 from coop.notices.models import Notice
+from coop.uow import after_commit
 
 
 def notify(user_id: int, title: str, *, body: str = "", link: str = "") -> Notice:
-    """Put a notice in the person's inbox, in the caller's transaction."""
+    """Put a notice in the person's inbox, in the caller's transaction; the configured senders
+    (SMS, WeChat) get it once that transaction commits."""
     notice = Notice(user_id=user_id, title=title, body=body, link=link)
     db.session.add(notice)
+    if senders.configured():
+        db.session.flush()
+        phone = db.session.scalar(sa.select(User.phone).where(User.id == user_id))
+        message = senders.Outgoing(notice.id, user_id, phone, title, body, link)
+        after_commit(lambda: senders.deliver(message))
     return notice
 
 
