@@ -144,3 +144,6 @@ class Proposal(db.Model):
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))  # who proposed it
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    term: Mapped["Term | None"] = relationship()  # noqa: F821 - coop.alliance.models
+    unit: Mapped["Unit | None"] = relationship()  # noqa: F821 - coop.alliance.models

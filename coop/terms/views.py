@@ -1,3 +1,188 @@
-from flask import Blueprint
+from flask import Blueprint, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+
+from coop.alliance import queries as alliance_queries
+from coop.apidoc import PageArgs
+from coop.auth.current import login_required, require_actor
+from coop.dbtypes import utcnow
+from coop.errors import Invalid, NotFound, retry_form
+from coop.htmx import is_htmx, render
+from coop.pagination import paginate
+from coop.schemas import load_form
+from coop.terms import permissions, queries, service
+from coop.terms.models import PlanStatus
+from coop.terms.schemas import DeputyIn, EvidenceIn, ProposalIn
+from coop.timeutil import local_today
+from coop.uow import unit_of_work
 
 bp = Blueprint("terms", __name__)
+
+# Announced when the plan changes; the term page's summary listens for it.
+PLAN_CHANGED = "plan-changed"
+
+
+def _term_context(actor, term) -> dict:
+    """Everything the term page shows; forms only where the service would allow them."""
+    community_id = queries.community_id_of(term)
+    community = alliance_queries.get_community(actor, community_id)
+    plan = queries.plan_of(term.id)
+    can_manage = permissions.can_manage_term(actor, community_id)
+    can_link = can_manage and plan is not None and plan.status is not PlanStatus.AWAITING_DEPUTY
+    now = utcnow()
+    award = service.term_award(term, community_id)
+    return {
+        "term": term,
+        "community": community,
+        "deputy": queries.deputy_of(term.id),
+        "plan": queries.plan_view(term, plan) if plan else None,
+        "can_manage": can_manage,
+        "can_choose": can_manage and plan is not None and not queries.linked_keys(plan),
+        "can_link": can_link,
+        "candidates": {item.id: queries.candidates(item, community_id, now) for item in plan.items}
+        if can_link
+        else {},
+        "unit_options": [(u.id, u.name) for u in queries.member_units(community_id)]
+        if can_manage
+        else [],
+        "award": award if award is not None and award.revoked_at is None else None,
+        "terms": queries.terms_of(term.alliance_id),
+        "today": local_today(),
+        "type_label": service.type_label,
+    }
+
+
+@bp.get("/communities/<int:community_id>/term")
+@login_required
+def current(community_id: int):
+    """The community page's link: the alliance's current term, else its latest."""
+    community = alliance_queries.get_community(require_actor(), community_id)
+    alliance = community.alliance
+    term = None
+    if alliance is not None:
+        term = queries.term_at(alliance.id, local_today()) or queries.latest_term(alliance.id)
+    if term is None:
+        raise NotFound(_("本社区的联盟还没有任期。"))
+    return redirect(url_for("terms.term", term_id=term.id))
+
+
+@bp.get("/terms/<int:term_id>")
+@login_required
+def term(term_id: int):
+    """六个一 progress, the 联盟大会, the deputy and the evidence. htmx asks for the plan only."""
+    actor = require_actor()
+    term = queries.get_term(actor, term_id)
+    return render("terms/term.html", block="plan", form={}, errors={}, **_term_context(actor, term))
+
+
+@bp.post("/terms/<int:term_id>/deputy")
+@login_required
+def choose_deputy(term_id: int):
+    actor = require_actor()
+    term = queries.get_term(actor, term_id)
+    retry_form("terms/term.html", **_term_context(actor, term))
+    data, errors = load_form(DeputyIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        office = service.choose_deputy(actor, term.id, **data)
+        message = _(
+            "已录入联盟推选的轮值副书记：%(name)s（%(unit)s）。",
+            name=office.holder_name,
+            unit=office.unit.name,
+        )
+    flash(message, "success")
+    return redirect(url_for("terms.term", term_id=term_id))
+
+
+def _plan_changed(term_id: int, message: str):
+    """htmx: the whole plan again (counts, done states and the candidates all move);
+    otherwise back to the page with the message."""
+    actor = require_actor()
+    term = queries.get_term(actor, term_id)
+    if not is_htmx():
+        flash(message, "success")
+        return redirect(url_for("terms.term", term_id=term_id) + "#plan")
+    html = render(
+        "terms/term.html",
+        block="plan",
+        form={},
+        errors={},
+        plan_message=message,
+        **_term_context(actor, term),
+    )
+    response = make_response(html)
+    response.headers["HX-Trigger"] = PLAN_CHANGED
+    response.headers["HX-Retarget"] = "#plan"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@bp.post("/plan-items/<int:item_id>/evidence")
+@login_required
+def link(item_id: int):
+    actor = require_actor()
+    item = queries.get_item(actor, item_id)
+    term_id = item.plan.term_id
+    data, errors = load_form(EvidenceIn(), _evidence_form(item))
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.link_evidence(actor, item_id, now=utcnow(), **data)
+    return _plan_changed(term_id, _("已计入佐证。"))
+
+
+def _evidence_form(item):
+    """The page's select sends "activity:12"; the API sends the two fields."""
+    form = request.form.copy()
+    choice = form.get("evidence", "")
+    if ":" in choice:
+        form["evidence_type"], form["evidence_id"] = choice.split(":", 1)
+    return form
+
+
+@bp.post("/plan-evidence/<int:evidence_id>/delete")
+@login_required
+def unlink(evidence_id: int):
+    actor = require_actor()
+    evidence = queries.get_evidence(actor, evidence_id)
+    term_id = evidence.item.plan.term_id
+    with unit_of_work(actor):
+        service.unlink_evidence(actor, evidence_id, now=utcnow())
+    return _plan_changed(term_id, _("已撤下佐证。"))
+
+
+def _proposals_context(actor, community) -> dict:
+    args, errors = load_form(PageArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    can_record = permissions.can_record_proposal(actor, community.id)
+    alliance = community.alliance
+    return {
+        "community": community,
+        "page": paginate(queries.proposals_select(community.id), args["page"], args["per_page"]),
+        "can_record": can_record,
+        "current_term": queries.term_at(alliance.id, local_today()) if alliance else None,
+        "unit_options": [(u.id, u.name) for u in queries.member_units(community.id)]
+        if can_record
+        else [],
+    }
+
+
+@bp.route("/communities/<int:community_id>/proposals", methods=["GET", "POST"])
+@login_required
+def proposals(community_id: int):
+    """合理化建议: the list, and the secretary's form to file one under the current term."""
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    context = _proposals_context(actor, community)
+    if request.method == "GET":
+        return render("terms/proposals.html", form={}, errors={}, **context)
+    retry_form("terms/proposals.html", **context)
+    data, errors = load_form(ProposalIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        proposal = service.add_proposal(actor, community.id, now=utcnow(), **data)
+        message = _("已登记合理化建议“%(title)s”。", title=proposal.title)
+    flash(message, "success")
+    return redirect(url_for("terms.proposals", community_id=community.id))
