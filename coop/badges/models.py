@@ -62,6 +62,9 @@ class Badge(db.Model):
 
 class BadgeAward(db.Model):
     __tablename__ = "badge_awards"
+    # The row is its own record (awarded_at, revoked_at and the reason), and a month's awards
+    # are written in bulk, which the flush listener would not see anyway.
+    __audit__ = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     badge_id: Mapped[int] = mapped_column(sa.ForeignKey("badges.id"))

@@ -14,6 +14,7 @@ from coop.activities.models import Activity, Signup
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import can_manage_community, require
 from coop.auth.models import Role, User
+from coop.badges import awarding as badges
 from coop.errors import Invalid
 from coop.extensions import db
 from coop.hours import errors, permissions, queries
@@ -168,6 +169,7 @@ def verify_record(actor: User, record_id: int, *, now: datetime) -> ServiceRecor
         ),
         link="/my/points",
     )
+    badges.record_changed(record, now=now)  # a month already awarded is re-evaluated
     db.session.flush()
     return record
 
@@ -223,6 +225,7 @@ def reverse_record(actor: User, record_id: int, *, reason: str, now: datetime) -
     db.session.flush()
     if reversal.points:
         _post(reversal, actor.id)
+    badges.record_changed(reversal, now=now)  # an award that no longer holds is revoked
     db.session.flush()
     return reversal
 

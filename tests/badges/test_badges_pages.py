@@ -1,0 +1,123 @@
+"""The badge wall, the community's honour roll and the secretary's theme settings."""
+
+import pytest
+
+from coop.badges import themes
+from coop.badges.awarding import monthly_badges
+from tests.badges.conftest import NOW, PERIOD, add_hours, fulfilled_claim, october_activity
+from tests.factories import (
+    csrf,
+    login,
+    make_community,
+    make_resident,
+    make_secretary,
+    make_unit,
+    make_volunteer,
+)
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_the_wall_explains_how_to_earn_badges_when_empty(client, community):
+    volunteer = make_volunteer(community)
+    login(client, volunteer)
+    html = client.get("/my/badges").get_data(as_text=True)
+    assert "还没有徽章" in html and "满 4、10、20 小时" in html
+
+
+def test_the_wall_shows_the_months_badges_and_a_revoked_one_struck_through(client, community):
+    volunteer = make_volunteer(community)
+    add_hours(volunteer, october_activity(community, theme=True), 5)
+    monthly_badges(PERIOD, now=NOW, community_ids=[community.id])
+    from coop.badges import service
+    from tests.badges.conftest import award_of
+
+    service.revoke(award_of(community, "hours_bronze", volunteer.id), reason="测试撤销", now=NOW)
+    login(client, volunteer)
+    html = client.get("/my/badges").get_data(as_text=True)
+    assert "2026年10月" in html and "月月红" in html and "红色颂歌献祖国" in html
+    assert "<del" in html and "撤销原因：测试撤销" in html
+
+
+def test_me_and_points_link_to_the_wall(client, community):
+    login(client, make_volunteer(community))
+    assert "/my/badges" in client.get("/me").get_data(as_text=True)
+    assert "/my/badges" in client.get("/my/points").get_data(as_text=True)
+
+
+def test_the_community_page_loads_the_honour_roll(client, community):
+    login(client, make_resident(community))
+    html = client.get(f"/communities/{community.id}").get_data(as_text=True)
+    assert f"/communities/{community.id}/honours" in html
+
+
+def test_the_honour_roll_shows_the_latest_month(client, community):
+    unit = make_unit(community, name="康达物业公司")
+    fulfilled_claim(unit, community)
+    volunteer = make_volunteer(community, display_name="陈秀英")
+    add_hours(volunteer, october_activity(community, theme=True), 5)
+    monthly_badges(PERIOD, now=NOW, community_ids=[community.id])
+    login(client, make_resident(community))
+    response = client.get(f"/communities/{community.id}/honours", headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<h1" not in html  # the fragment only
+    assert "2026年10月" in html and "红色颂歌献祖国" in html
+    assert "陈秀英" in html and "康达物业公司" in html and "月度共建之星" in html
+    assert "月月红主题设置" not in html  # not the secretary
+    full = client.get(f"/communities/{community.id}/honours").get_data(as_text=True)
+    assert "<h1" in full
+
+
+def test_an_honour_roll_before_any_award_says_when_they_come(client, community):
+    login(client, make_volunteer(community))
+    html = client.get(f"/communities/{community.id}/honours", headers=HTMX).get_data(as_text=True)
+    assert "还没有颁发过月月红徽章" in html
+
+
+def test_the_honour_roll_of_another_community_is_not_found(client, community):
+    login(client, make_volunteer(make_community()))
+    assert client.get(f"/communities/{community.id}/honours").status_code == 404
+
+
+def test_the_secretary_sees_twelve_editable_months(client, community):
+    login(client, make_secretary(community))
+    html = client.get(f"/communities/{community.id}/themes").get_data(as_text=True)
+    assert html.count('class="card stacked theme-form"') == 12 and "红色汇演" in html
+
+
+@pytest.mark.parametrize("who", ["volunteer", "resident"])
+def test_only_the_secretary_opens_the_theme_settings(client, community, who):
+    user = make_volunteer(community) if who == "volunteer" else make_resident(community)
+    login(client, user)
+    assert client.get(f"/communities/{community.id}/themes").status_code == 403
+
+
+def test_saving_a_theme_with_htmx_replaces_its_form(client, community):
+    login(client, make_secretary(community))
+    page = f"/communities/{community.id}/themes"
+    response = client.post(
+        f"{page}/9",
+        data={"csrf_token": csrf(client, page), "title": "金秋助学", "description": "开学季"},
+        headers=HTMX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="month-9"' in html and "已保存" in html
+    assert themes.theme_of(community.id, 9).title == "金秋助学"
+
+
+def test_a_blank_title_is_refused_beside_its_field(client, community):
+    login(client, make_secretary(community))
+    page = f"/communities/{community.id}/themes"
+    response = client.post(
+        f"{page}/9", data={"csrf_token": csrf(client, page), "title": " "}, headers=HTMX
+    )
+    assert response.status_code == 422 and "field-error" in response.get_data(as_text=True)
+    plain = client.post(f"{page}/9", data={"csrf_token": csrf(client, page), "title": ""})
+    assert plain.status_code == 422 and 'aria-invalid="true"' in plain.get_data(as_text=True)
+
+
+def test_saving_a_theme_without_htmx_redirects_back(client, community):
+    login(client, make_secretary(community))
+    page = f"/communities/{community.id}/themes"
+    response = client.post(f"{page}/2", data={"csrf_token": csrf(client, page), "title": "元宵"})
+    assert response.status_code == 302 and response.location.endswith("#month-2")
