@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.dbtypes import UTCDateTime, enum_type, labelled, utcnow
 from coop.extensions import db
+from coop.states import StateMachine, moves
 
 
 class TargetType(enum.StrEnum):
@@ -46,6 +47,17 @@ labelled(
         SuggestionStatus.ACTED: _l("已邀请"),
         SuggestionStatus.DISMISSED: _l("已忽略"),
     },
+)
+
+S = SuggestionStatus
+SUGGESTION_FLOW = StateMachine(
+    name=_l("推荐"),
+    moves=moves(
+        invite=((S.OPEN,), S.ACTED),
+        order=((S.OPEN,), S.ACTED),
+        dismiss=((S.OPEN,), S.DISMISSED),
+    ),
+    action_labels={"invite": _l("邀请认领"), "order": _l("资源点单"), "dismiss": _l("忽略")},
 )
 
 

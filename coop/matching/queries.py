@@ -1,0 +1,396 @@
+"""Named reads for matching: the community-wide facts a run scores (each one set-based query,
+whatever the number of targets), and the suggestions people look at."""
+
+from datetime import date, datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from coop.alliance.models import Agreement, Community, Membership, Neighbourhood, Unit
+from coop.alliance.permissions import visible_community_ids
+from coop.auth.models import User
+from coop.claims.models import Claim, ClaimStatus, OrderStatus, ResourceOrder
+from coop.errors import NotFound
+from coop.extensions import db
+from coop.matching.models import (
+    CandidateType,
+    Suggestion,
+    SuggestionStatus,
+    TargetType,
+    membership_neighbourhoods,
+)
+from coop.needs.models import Need, NeedStatus
+from coop.people.models import VolunteerProfile
+from coop.projects.models import Project, ProjectStatus
+from coop.resources.models import Resource, ResourceStatus, resource_neighbourhoods
+
+OPEN_PROJECT = (ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED)
+
+
+# --- The facts one run reads ---------------------------------------------------------------
+
+
+def _target_projects(community_id: int):
+    return sa.select(Project.id).where(
+        Project.community_id == community_id,
+        Project.status.in_(OPEN_PROJECT),
+        Project.approved_count < Project.slots,
+    )
+
+
+def target_projects(community_id: int) -> list[sa.Row]:
+    """Published or claimed projects with a free slot."""
+    return db.session.execute(
+        sa.select(
+            Project.id,
+            Project.status,
+            Project.category,
+            Project.mode,
+            Project.starts_at,
+            Project.ends_at,
+            Project.claim_deadline,
+        )
+        .where(Project.id.in_(_target_projects(community_id)))
+        .order_by(Project.id)
+    ).all()
+
+
+def project_neighbourhoods(community_id: int) -> dict[int, set[int]]:
+    """The 邻里单元 of each target project's needs."""
+    found: dict[int, set[int]] = {}
+    rows = db.session.execute(
+        sa.select(Need.project_id, Need.neighbourhood_id)
+        .where(
+            Need.project_id.in_(_target_projects(community_id)),
+            Need.neighbourhood_id.is_not(None),
+        )
+        .distinct()
+    )
+    for project_id, neighbourhood_id in rows:
+        found.setdefault(project_id, set()).add(neighbourhood_id)
+    return found
+
+
+def target_needs(community_id: int) -> list[sa.Row]:
+    """Listed needs not yet compiled into a project."""
+    return db.session.execute(
+        sa.select(Need.id, Need.category, Need.neighbourhood_id)
+        .where(
+            Need.community_id == community_id,
+            Need.status == NeedStatus.LISTED,
+            Need.project_id.is_(None),
+        )
+        .order_by(Need.id)
+    ).all()
+
+
+def live_unit_ids(community_id: int, today: date) -> set[int]:
+    """Members of the community's alliance whose agreement is live today."""
+    return set(
+        db.session.scalars(
+            sa.select(Agreement.unit_id)
+            .join(
+                Membership,
+                sa.and_(
+                    Membership.unit_id == Agreement.unit_id,
+                    Membership.community_id == Agreement.community_id,
+                ),
+            )
+            .where(
+                Agreement.community_id == community_id,
+                Agreement.starts_on <= today,
+                Agreement.ends_on >= today,
+                sa.or_(Agreement.ended_on.is_(None), Agreement.ended_on > today),
+            )
+            .distinct()
+        )
+    )
+
+
+def served_neighbourhoods(community_id: int) -> dict[int, set[int]]:
+    """unit id → the 邻里单元 it serves here, for every member unit (empty: all of them)."""
+    served: dict[int, set[int]] = {}
+    rows = db.session.execute(
+        sa.select(Membership.unit_id, membership_neighbourhoods.c.neighbourhood_id)
+        .outerjoin(
+            membership_neighbourhoods, membership_neighbourhoods.c.membership_id == Membership.id
+        )
+        .where(Membership.community_id == community_id)
+    )
+    for unit_id, neighbourhood_id in rows:
+        ids = served.setdefault(unit_id, set())
+        if neighbourhood_id is not None:
+            ids.add(neighbourhood_id)
+    return served
+
+
+def claim_counts(community_id: int) -> list[sa.Row]:
+    """(claimant_key, status, category, n): approved (open) and fulfilled claims here."""
+    return db.session.execute(
+        sa.select(Claim.claimant_key, Claim.status, Project.category, sa.func.count())
+        .join(Project, Claim.project_id == Project.id)
+        .where(
+            Project.community_id == community_id,
+            Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.FULFILLED)),
+        )
+        .group_by(Claim.claimant_key, Claim.status, Project.category)
+    ).all()
+
+
+def claimants_of_targets(community_id: int) -> set[tuple[int, str]]:
+    """(project id, claimant key) of every claim ever made on a target project."""
+    return set(
+        db.session.execute(
+            sa.select(Claim.project_id, Claim.claimant_key)
+            .where(Claim.project_id.in_(_target_projects(community_id)))
+            .distinct()
+        ).all()
+    )
+
+
+def listed_resources(community_id: int) -> list[sa.Row]:
+    return db.session.execute(
+        sa.select(
+            Resource.id,
+            Resource.unit_id,
+            Resource.kind,
+            Resource.category,
+            Resource.available_from,
+            Resource.available_until,
+        )
+        .where(Resource.community_id == community_id, Resource.status == ResourceStatus.LISTED)
+        .order_by(Resource.id)
+    ).all()
+
+
+def resource_neighbourhood_ids(community_id: int) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {}
+    rows = db.session.execute(
+        sa.select(resource_neighbourhoods.c.resource_id, resource_neighbourhoods.c.neighbourhood_id)
+        .join(Resource, Resource.id == resource_neighbourhoods.c.resource_id)
+        .where(Resource.community_id == community_id, Resource.status == ResourceStatus.LISTED)
+    )
+    for resource_id, neighbourhood_id in rows:
+        found.setdefault(resource_id, set()).add(neighbourhood_id)
+    return found
+
+
+def waiting_orders(community_id: int) -> set[tuple[int, int]]:
+    """(project id, resource id) of orders still waiting for the unit's answer."""
+    return set(
+        db.session.execute(
+            sa.select(ResourceOrder.project_id, ResourceOrder.resource_id)
+            .join(Project, ResourceOrder.project_id == Project.id)
+            .where(
+                Project.community_id == community_id,
+                ResourceOrder.status == OrderStatus.REQUESTED,
+            )
+        ).all()
+    )
+
+
+def volunteers(community_id: int) -> sa.Result:
+    """(user id, skills, party member) of the community's active volunteers with any skill."""
+    # Core, not the ORM: tens of thousands of plain rows per community.
+    return db.session.connection().execute(
+        sa.select(
+            VolunteerProfile.user_id, VolunteerProfile.skills, VolunteerProfile.is_party_member
+        )
+        .join(User, User.id == VolunteerProfile.user_id)
+        .where(
+            VolunteerProfile.home_community_id == community_id,
+            User.is_active,
+            sa.cast(VolunteerProfile.skills, sa.Text) != "[]",
+        )
+    )
+
+
+def kept_suggestions(community_id: int) -> set[tuple]:
+    """(target type, target id, candidate type, candidate id) acted on or dismissed: never
+    suggested again."""
+    return set(
+        db.session.execute(
+            sa.select(
+                Suggestion.target_type,
+                Suggestion.target_id,
+                Suggestion.candidate_type,
+                Suggestion.candidate_id,
+            ).where(
+                Suggestion.community_id == community_id,
+                Suggestion.status != SuggestionStatus.OPEN,
+            )
+        ).all()
+    )
+
+
+def neighbourhood_names(community_id: int) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            sa.select(Neighbourhood.id, Neighbourhood.name).where(
+                Neighbourhood.community_id == community_id
+            )
+        ).all()
+    )
+
+
+# --- What people look at --------------------------------------------------------------------
+
+
+def suggestions_for(
+    targets: list[tuple[TargetType, int]],
+    *,
+    candidate_type: CandidateType | None = None,
+    status: SuggestionStatus | None = None,
+) -> dict[tuple[TargetType, int], list[Suggestion]]:
+    """Each target's suggestions: open ones by rank, then those acted on or dismissed."""
+    found: dict[tuple[TargetType, int], list[Suggestion]] = {t: [] for t in targets}
+    by_type: dict[TargetType, list[int]] = {}
+    for target_type, target_id in targets:
+        by_type.setdefault(target_type, []).append(target_id)
+    for target_type, ids in by_type.items():
+        query = sa.select(Suggestion).where(
+            Suggestion.target_type == target_type, Suggestion.target_id.in_(ids)
+        )
+        if candidate_type is not None:
+            query = query.where(Suggestion.candidate_type == candidate_type)
+        if status is not None:
+            query = query.where(Suggestion.status == status)
+        open_first = sa.case((Suggestion.status == SuggestionStatus.OPEN, 0), else_=1)
+        query = query.order_by(open_first, Suggestion.rank, Suggestion.id)
+        for suggestion in db.session.scalars(query):
+            found[(target_type, suggestion.target_id)].append(suggestion)
+    name_candidates([s for rows in found.values() for s in rows])
+    return found
+
+
+def name_candidates(suggestions: list[Suggestion]) -> list[Suggestion]:
+    """Give each suggestion ``candidate_name`` (and ``candidate_unit`` for a resource), with
+    one query per candidate type."""
+    wanted: dict[CandidateType, set[int]] = {}
+    for s in suggestions:
+        wanted.setdefault(s.candidate_type, set()).add(s.candidate_id)
+    names: dict[tuple[CandidateType, int], tuple[str, str]] = {}
+    if wanted.get(CandidateType.UNIT):
+        rows = db.session.execute(
+            sa.select(Unit.id, Unit.name).where(Unit.id.in_(wanted[CandidateType.UNIT]))
+        )
+        names.update({(CandidateType.UNIT, i): (n, "") for i, n in rows})
+    if wanted.get(CandidateType.RESOURCE):
+        rows = db.session.execute(
+            sa.select(Resource.id, Resource.title, Unit.name)
+            .join(Unit, Unit.id == Resource.unit_id)
+            .where(Resource.id.in_(wanted[CandidateType.RESOURCE]))
+        )
+        names.update({(CandidateType.RESOURCE, i): (t, u) for i, t, u in rows})
+    if wanted.get(CandidateType.VOLUNTEER):
+        rows = db.session.execute(
+            sa.select(User.id, User.display_name).where(
+                User.id.in_(wanted[CandidateType.VOLUNTEER])
+            )
+        )
+        names.update({(CandidateType.VOLUNTEER, i): (n, "") for i, n in rows})
+    for s in suggestions:
+        s.candidate_name, s.candidate_unit = names.get((s.candidate_type, s.candidate_id), ("", ""))
+    return suggestions
+
+
+def get_suggestion(actor: User | None, suggestion_id: int, *, for_update: bool = False):
+    """:raise NotFound: no such suggestion in a community the actor belongs to."""
+    query = sa.select(Suggestion).where(
+        Suggestion.id == suggestion_id,
+        Suggestion.community_id.in_(visible_community_ids(actor)),
+    )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    suggestion = db.session.scalar(query)
+    if suggestion is None:
+        raise NotFound()
+    return suggestion
+
+
+def lock_community(community_id: int) -> Community | None:
+    """The community's row lock: runs and actions on its suggestions take turns."""
+    return db.session.scalar(
+        sa.select(Community).where(Community.id == community_id).with_for_update()
+    )
+
+
+def open_targets(community_id: int) -> tuple[list[Project], sa.Select]:
+    """The projects still needing people (all of them) and the needs query (to page)."""
+    projects = list(
+        db.session.scalars(
+            sa.select(Project)
+            .where(Project.id.in_(_target_projects(community_id)))
+            .order_by(Project.claim_deadline, Project.id)
+        )
+    )
+    needs = (
+        sa.select(Need)
+        .where(
+            Need.community_id == community_id,
+            Need.status == NeedStatus.LISTED,
+            Need.project_id.is_(None),
+        )
+        .order_by(Need.created_at.desc(), Need.id.desc())
+    )
+    return projects, needs
+
+
+class Fitting(NamedTuple):
+    project: Project
+    suggestion: Suggestion
+
+
+def fitting_projects(unit_id: int, community_ids: set[int], now: datetime) -> list[Fitting]:
+    """The claimable projects whose suggestions name the unit, best first."""
+    rows = db.session.execute(
+        sa.select(Project, Suggestion)
+        .join(
+            Suggestion,
+            sa.and_(
+                Suggestion.target_type == TargetType.PROJECT,
+                Suggestion.target_id == Project.id,
+            ),
+        )
+        .where(
+            Suggestion.candidate_type == CandidateType.UNIT,
+            Suggestion.candidate_id == unit_id,
+            Suggestion.status != SuggestionStatus.DISMISSED,
+            Project.community_id.in_(community_ids),
+            Project.status == ProjectStatus.PUBLISHED,
+            Project.approved_count < Project.slots,
+            Project.claim_deadline > now,
+        )
+        .order_by(Suggestion.score.desc(), Project.claim_deadline, Project.id)
+    )
+    return [Fitting(*row) for row in rows]
+
+
+def get_membership(membership_id: int) -> Membership:
+    """:raise NotFound: no such membership."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def membership_between(unit_id: int, community_id: int) -> Membership:
+    """:raise NotFound: the unit is not a member of the community's alliance."""
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.unit_id == unit_id, Membership.community_id == community_id
+        )
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def served_ids(membership_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(membership_neighbourhoods.c.neighbourhood_id).where(
+                membership_neighbourhoods.c.membership_id == membership_id
+            )
+        )
+    )

@@ -1,0 +1,147 @@
+"""The 智能匹配 pages: the secretary's board, acting in place with htmx, the project panel, the
+liaison's fitting projects and the served-neighbourhoods form."""
+
+import pytest
+
+from coop.categories import Category
+from coop.matching import service
+from coop.matching.models import CandidateType, SuggestionStatus
+from tests.factories import (
+    csrf,
+    login,
+    make_community,
+    make_liaison,
+    make_need,
+    make_project,
+    make_resource,
+    make_secretary,
+    make_unit,
+)
+
+from .helpers import NOW, suggestions
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def community(ctx):
+    return make_community()
+
+
+@pytest.fixture
+def unit(community):
+    unit = make_unit(community, name="康达物业")
+    make_resource(unit, community, category=Category.CARE, title="助老志愿服务队")
+    make_liaison(unit)
+    return unit
+
+
+@pytest.fixture
+def project(community, unit):
+    project = make_project(community, title="重阳节慰问老党员")
+    make_need(community, title="独居老人理发")
+    service.match_community(community.id, now=NOW)
+    return project
+
+
+def test_the_board_shows_targets_their_suggestions_and_reasons(client, community, project):
+    login(client, make_secretary(community))
+    html = client.get(f"/communities/{community.id}/matching").get_data(as_text=True)
+    assert "重阳节慰问老党员" in html and "独居老人理发" in html
+    assert "康达物业" in html and "暂无进行中的认领" in html
+    assert "邀请认领" in html and "资源点单" in html and "忽略" in html
+    assert "立即重新匹配" in html and f'href="/communities/{community.id}/matching"' in html
+
+
+@pytest.mark.parametrize("who", ["liaison", "other_secretary"])
+def test_the_board_is_for_the_communitys_staff(client, community, unit, who):
+    actor = make_liaison(unit) if who == "liaison" else make_secretary(make_community())
+    login(client, actor)
+    response = client.get(f"/communities/{community.id}/matching")
+    assert response.status_code == (403 if who == "liaison" else 404)
+
+
+def test_inviting_with_htmx_replaces_the_row(client, community, project):
+    login(client, make_secretary(community))
+    (row,) = suggestions(project, CandidateType.UNIT)
+    board = f"/communities/{community.id}/matching"
+    response = client.post(
+        f"/suggestions/{row.id}/invite", data={"csrf_token": csrf(client, board)}, headers=HTMX
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert response.headers["HX-Retarget"] == f"#suggestion-{row.id}"
+    assert "已邀请" in html and "已向该单位联络员发送认领邀请" in html
+
+
+def test_a_refused_move_shows_its_message_in_place(client, community, project):
+    login(client, make_secretary(community))
+    (row,) = suggestions(project, CandidateType.UNIT)
+    board = f"/communities/{community.id}/matching"
+    token = csrf(client, board)
+    client.post(f"/suggestions/{row.id}/dismiss", data={"csrf_token": token}, headers=HTMX)
+    response = client.post(
+        f"/suggestions/{row.id}/invite", data={"csrf_token": token}, headers=HTMX
+    )
+    assert response.status_code == 409 and "不能邀请认领" in response.get_data(as_text=True)
+
+
+def test_ordering_without_javascript_goes_back_to_the_board(client, community, project):
+    login(client, make_secretary(community))
+    (row,) = suggestions(project, CandidateType.RESOURCE)
+    board = f"/communities/{community.id}/matching"
+    response = client.post(
+        f"/suggestions/{row.id}/order", data={"csrf_token": csrf(client, board), "next": board}
+    )
+    assert response.status_code == 302 and response.location == board
+    assert suggestions(project, CandidateType.RESOURCE) == []
+    (acted,) = service.target_suggestions(
+        make_secretary(community), row.target_type, project.id, status=SuggestionStatus.ACTED
+    )
+    assert acted.id == row.id
+
+
+def test_rerunning_from_the_board(client, community, project):
+    login(client, make_secretary(community))
+    board = f"/communities/{community.id}/matching"
+    response = client.post(f"{board}/run", data={"csrf_token": csrf(client, board)})
+    assert response.status_code == 302
+    assert "已重新匹配" in client.get(board).get_data(as_text=True)
+
+
+def test_the_project_page_loads_the_panel(client, community, project):
+    login(client, make_secretary(community))
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert f"/projects/{project.id}/suggestions" in page
+    panel = client.get(f"/projects/{project.id}/suggestions", headers=HTMX)
+    html = panel.get_data(as_text=True)
+    assert "<html" not in html and "康达物业" in html and "助老志愿服务队" in html
+    full = client.get(f"/projects/{project.id}/suggestions").get_data(as_text=True)
+    assert "<html" in full
+
+
+def test_the_liaison_sees_projects_that_fit_her_unit(client, unit, project):
+    login(client, make_liaison(unit))
+    assert f"/units/{unit.id}/fitting-projects" in client.get(f"/units/{unit.id}").get_data(
+        as_text=True
+    )
+    html = client.get(f"/units/{unit.id}/fitting-projects").get_data(as_text=True)
+    assert "重阳节慰问老党员" in html and "暂无进行中的认领" in html
+
+
+def test_the_secretary_sets_the_neighbourhoods_a_unit_serves(client, community, unit):
+    login(client, make_secretary(community))
+    path = f"/communities/{community.id}/units/{unit.id}/neighbourhoods"
+    east = community.neighbourhoods[0]
+    assert path in client.get(f"/units/{unit.id}").get_data(as_text=True)
+    response = client.post(
+        path, data={"csrf_token": csrf(client, path), "neighbourhood_ids": [str(east.id)]}
+    )
+    assert response.status_code == 302
+    assert f'value="{east.id}" checked' in client.get(path).get_data(as_text=True)
+
+
+def test_the_nav_has_the_matching_page_for_secretaries(client, community):
+    login(client, make_secretary(community))
+    html = client.get(f"/communities/{community.id}").get_data(as_text=True)
+    assert f'href="/communities/{community.id}/matching"' in html
