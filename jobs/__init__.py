@@ -1,6 +1,14 @@
 """Scheduled jobs: the clock (`python -m jobs.clock`) and one small module per job."""
 
-from jobs import claim_deadlines, expire_points, expire_redemptions, settle_points
+from jobs import (
+    claim_deadlines,
+    expire_points,
+    expire_redemptions,
+    match,
+    monthly_badges,
+    open_terms,
+    settle_points,
+)
 
 JOBS = {
     job.name: job
@@ -9,5 +17,8 @@ JOBS = {
         expire_points.JOB,
         expire_redemptions.JOB,
         claim_deadlines.JOB,
+        monthly_badges.JOB,
+        open_terms.JOB,
+        match.JOB,
     )
 }

@@ -128,11 +128,12 @@ def test_the_demo_volunteer_has_ten_points_for_each_verified_hour(xingwang):
         )
     )
     mine = ledger.account_for(AccountType.VOLUNTEER, xingwang.id, volunteer.id)
-    # What she spent or holds at the 积分超市 (demo.rewards) is not hours' business.
+    # Only her hours' postings: what she spent at the 积分超市 (demo.rewards) or got with a
+    # badge (demo.badges) is not hours' business.
     earned = db.session.scalar(
         sa.select(sa.func.sum(Entry.amount))
         .join(Posting)
-        .where(Entry.account_id == mine.id, Posting.source_type != "redemption")
+        .where(Entry.account_id == mine.id, Posting.source_type == "service_record")
     )
     assert ledger.balance_of(mine) > 0
     assert earned == 10 * verified_hours

@@ -26,7 +26,7 @@ from coop.alliance.models import (
     UnitKind,
 )
 from coop.auth.models import Role, RoleGrant, User
-from coop.demo import activities, lists, rewards
+from coop.demo import activities, badges, lists, rewards, terms
 from coop.extensions import db
 from coop.people.models import ResidentProfile, Team, TeamMember, VolunteerProfile
 from coop.timeutil import local_today
@@ -323,4 +323,6 @@ def load(today: date | None = None) -> bool:
     lists.load(today, xingwang, hemei)
     activities.load(loader, xingwang, hemei)
     rewards.load(loader, xingwang)
+    badges.load(loader, xingwang, hemei)
+    terms.load(today, xingwang, hemei)
     return True

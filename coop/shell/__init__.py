@@ -39,6 +39,7 @@ def nav_items(actor) -> list[tuple[str, str]]:
     if managed:
         items.append((url_for("needs.index", community_id=managed[0]), _("需求清单")))
         items.append((url_for("projects.index", community_id=managed[0]), _("项目清单")))
+        items.append((url_for("matching.board", community_id=managed[0]), _("智能匹配")))
         items.append((url_for("activities.index", community_id=managed[0]), _("活动")))
         items.append((url_for("hours.queue", community_id=managed[0]), _("时长核实")))
     liaison_units = sorted(permissions.liaison_unit_ids(actor))
