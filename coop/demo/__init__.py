@@ -26,8 +26,10 @@ from coop.alliance.models import (
     UnitKind,
 )
 from coop.auth.models import Role, RoleGrant, User
+from coop.dbtypes import utcnow
 from coop.demo import activities, badges, lists, rewards, terms
 from coop.extensions import db
+from coop.matching import service as matching
 from coop.people.models import ResidentProfile, Team, TeamMember, VolunteerProfile
 from coop.timeutil import local_today
 
@@ -325,4 +327,6 @@ def load(today: date | None = None) -> bool:
     rewards.load(loader, xingwang)
     badges.load(loader, xingwang, hemei)
     terms.load(today, xingwang, hemei)
+    # Last night's 智能匹配, so the secretary's board has suggestions before the clock first runs.
+    matching.match_all(now=utcnow())
     return True
