@@ -24,6 +24,7 @@ re-evaluates that volunteer's badges and the community's unit badge in the same 
 (``record_changed``, called by ``hours.service``).
 """
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,19 +33,22 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
 from coop.activities.models import Activity
 from coop.alliance.models import Community, Membership
-from coop.badges import catalog, service
+from coop.badges import catalog
 from coop.badges.catalog import ensure_catalog
 from coop.badges.models import Badge, BadgeAward, HolderType
 from coop.badges.themes import theme_of
 from coop.claims.models import Claim, ClaimStatus
+from coop.dbtypes import utcnow
 from coop.extensions import db
 from coop.hours.models import RecordStatus, ServiceRecord, hours_text
 from coop.jobruns import periods
 from coop.jobruns.models import JobRun, RunStatus
-from coop.ledger.models import Posting
+from coop.ledger import service as ledger
+from coop.ledger.models import Account, AccountType, Posting, PostingKind
 from coop.people.models import VolunteerProfile
 from coop.projects.models import Project
 
@@ -183,8 +187,10 @@ def _themed_hours(community_id: int, month: Month, volunteer_id: int | None) -> 
     return {vid: (Decimal(h or 0), int(n or 0)) for vid, h, n in db.session.execute(query)}
 
 
-def _unit_scores(community_id: int, month: Month) -> dict[int, dict]:
-    """Each serving unit's fulfilled claims, its volunteers' hours, and its score."""
+def _unit_scores(community_id: int, month: Month, hours_in_month: dict | None) -> dict[int, dict]:
+    """Each serving unit's fulfilled claims, its volunteers' hours, and its score. Given every
+    volunteer's hours in the month (``_hours_in_month`` for the whole community), the units'
+    hours are summed from them instead of read again."""
     members = sa.select(Membership.unit_id).where(Membership.community_id == community_id)
     claims = dict(
         db.session.execute(
@@ -200,7 +206,26 @@ def _unit_scores(community_id: int, month: Month) -> dict[int, dict]:
             .group_by(Claim.unit_id)
         ).all()
     )
-    hours = dict(
+    if hours_in_month is not None:
+        hours: dict = {}
+        for vid, unit_id in db.session.execute(
+            sa.select(VolunteerProfile.user_id, VolunteerProfile.work_unit_id).where(
+                VolunteerProfile.work_unit_id.in_(members)
+            )
+        ):
+            if vid in hours_in_month:
+                hours[unit_id] = hours.get(unit_id, Decimal(0)) + hours_in_month[vid]
+    else:
+        hours = _unit_hours(community_id, month, members)
+    scores = {}
+    for unit_id in set(claims) | set(hours):
+        n, h = int(claims.get(unit_id, 0)), Decimal(hours.get(unit_id) or 0)
+        scores[unit_id] = {"claims": n, "hours": h, "score": CLAIM_HOURS * n + h}
+    return scores
+
+
+def _unit_hours(community_id: int, month: Month, members) -> dict:
+    return dict(
         db.session.execute(
             sa.select(VolunteerProfile.work_unit_id, sa.func.sum(ServiceRecord.hours))
             .join(VolunteerProfile, VolunteerProfile.user_id == ServiceRecord.volunteer_id)
@@ -213,11 +238,6 @@ def _unit_scores(community_id: int, month: Month) -> dict[int, dict]:
             .group_by(VolunteerProfile.work_unit_id)
         ).all()
     )
-    scores = {}
-    for unit_id in set(claims) | set(hours):
-        n, h = int(claims.get(unit_id, 0)), Decimal(hours.get(unit_id) or 0)
-        scores[unit_id] = {"claims": n, "hours": h, "score": CLAIM_HOURS * n + h}
-    return scores
 
 
 def _number(value: Decimal) -> float | int:
@@ -231,7 +251,7 @@ class _Figures:
         self.hours = _hours_in_month(community_id, month, volunteer_id)
         self.themed = _themed_hours(community_id, month, volunteer_id)
         self.theme = theme_of(community_id, month.first.month).title
-        self.units = _unit_scores(community_id, month)
+        self.units = _unit_scores(community_id, month, self.hours if volunteer_id is None else None)
         self.top = max((u["score"] for u in self.units.values()), default=Decimal(0))
 
     def wanted(self) -> dict[Key, dict]:
@@ -357,13 +377,50 @@ def _evaluate(
         )
     ]
     counts["granted"] += len(new)
-    _bulk(sa.insert(BadgeAward.__table__), new)  # Core executemany: no ORM bookkeeping per row
+    _insert_awards(new)
     _bulk(sa.update(BadgeAward), updates)
     if new or updates:
         _forget_loaded_awards()
     if new or counts["restored"]:
         counts["bonuses"] += _post_missing_bonuses(community_id, month.period, volunteer_id)
     return counts
+
+
+# On PostgreSQL each column goes as one array parameter: one short statement per chunk, which
+# the client neither renders nor the server parses row by row.
+PG_INSERT_AWARDS = sa.text(
+    "INSERT INTO badge_awards (badge_id, holder_type, holder_id, community_id, period, evidence,"
+    " awarded_at, revoked_at, revoke_reason)"
+    " SELECT badge_id, holder_type, holder_id, :community_id, :period, CAST(evidence AS json),"
+    " :now, NULL, ''"
+    " FROM unnest(CAST(:badge_ids AS integer[]), CAST(:holder_types AS varchar[]),"
+    " CAST(:holder_ids AS integer[]), CAST(:evidence AS text[]))"
+    " AS l(badge_id, holder_type, holder_id, evidence)"
+).bindparams(sa.bindparam("now", type_=BadgeAward.__table__.c.awarded_at.type))
+
+
+def _insert_awards(rows: list[dict]) -> None:
+    """Insert new awards (all of one community, period and moment) in bulk."""
+    if not rows:
+        return
+    if db.session.get_bind().dialect.name != "postgresql":
+        _bulk(sa.insert(BadgeAward.__table__), rows)  # Core executemany: no ORM bookkeeping
+        return
+    first = rows[0]
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        db.session.execute(
+            PG_INSERT_AWARDS,
+            {
+                "community_id": first["community_id"],
+                "period": first["period"],
+                "now": first["awarded_at"],
+                "badge_ids": [r["badge_id"] for r in chunk],
+                "holder_types": [HolderType(r["holder_type"]).value for r in chunk],
+                "holder_ids": [r["holder_id"] for r in chunk],
+                "evidence": [json.dumps(r["evidence"], ensure_ascii=False) for r in chunk],
+            },
+        )
 
 
 def _bulk(statement, rows: list[dict]) -> None:
@@ -381,12 +438,13 @@ def _forget_loaded_awards() -> None:
 
 def _post_missing_bonuses(community_id: int, period: str, volunteer_id: int | None) -> int:
     """Post the bonus of every live award of the month that carries one and has none yet (a
-    restored award was posted when first granted, so it finds its posting and is skipped)."""
+    restored award was posted when first granted, so it finds its posting and is skipped), in
+    one ``ledger.post_many`` call: rows, never ORM objects."""
     posted = sa.select(Posting.id).where(
         Posting.source_type == "badge_award", Posting.source_id == BadgeAward.id
     )
     query = (
-        sa.select(BadgeAward)
+        sa.select(BadgeAward.id, BadgeAward.holder_id, Badge.bonus_points, Badge.name)
         .join(Badge, Badge.id == BadgeAward.badge_id)
         .where(
             BadgeAward.community_id == community_id,
@@ -400,9 +458,74 @@ def _post_missing_bonuses(community_id: int, period: str, volunteer_id: int | No
     )
     if volunteer_id is not None:
         query = query.where(BadgeAward.holder_id == volunteer_id)
-    count = 0
-    for award in db.session.scalars(query).all():
-        service._post_bonus(award)
-        count += 1
-    db.session.flush()
-    return count
+    awards = db.session.execute(query).all()
+    if not awards:
+        return 0
+    pool = ledger.account_for(AccountType.POOL, community_id)
+    accounts = _volunteer_accounts(community_id, sorted({a.holder_id for a in awards}))
+    new = ledger.post_many(
+        [
+            ledger.NewPosting(
+                key=f"badge_award:{award_id}",
+                kind=PostingKind.BADGE,
+                source_type="badge_award",
+                source_id=award_id,
+                lines=[(pool.id, -bonus), (accounts[holder_id], bonus)],
+                memo=name,
+            )
+            for award_id, holder_id, bonus, name in awards
+        ]
+    )
+    return len(new)
+
+
+def _volunteer_accounts(community_id: int, volunteer_ids: list[int]) -> dict[int, int]:
+    """Each volunteer's points account id in the community, opening the missing ones in one
+    INSERT … SELECT that skips any a racing transaction opened first (``account_for`` in bulk)."""
+    table = Account.__table__
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    found: dict[int, int] = {}
+    for start in range(0, len(volunteer_ids), CHUNK):
+        chunk = volunteer_ids[start : start + CHUNK]
+        mine = sa.and_(
+            table.c.type == AccountType.VOLUNTEER,
+            table.c.community_id == community_id,
+            _among(table.c.owner_id, chunk),
+        )
+        found.update(db.session.execute(sa.select(table.c.owner_id, table.c.id).where(mine)).all())
+        missing = [vid for vid in chunk if vid not in found]
+        if missing:
+            now = utcnow()
+            db.session.execute(
+                insert(table)
+                .values(
+                    [
+                        {
+                            "type": AccountType.VOLUNTEER,
+                            "owner_id": vid,
+                            "community_id": community_id,
+                            "balance": 0,
+                            "created_at": now,
+                        }
+                        for vid in missing
+                    ]
+                )
+                .on_conflict_do_nothing()
+            )
+            found.update(
+                db.session.execute(
+                    sa.select(table.c.owner_id, table.c.id).where(
+                        mine, _among(table.c.owner_id, missing)
+                    )
+                ).all()
+            )
+    return found
+
+
+def _among(column, ids: list[int]):
+    """``column IN ids``: one array parameter on PostgreSQL, a list of them on SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(ids)

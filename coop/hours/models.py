@@ -107,6 +107,13 @@ class ServiceRecord(db.Model):
             "origin <> 'entered' OR verified_by_id IS NULL OR verified_by_id <> entered_by_id",
             name="entered_needs_second_person",
         ),
+        # A month's hours per community (monthly_badges): a range scan, index-only on PostgreSQL.
+        sa.Index(
+            "ix_service_records_community_id_service_date",
+            "community_id",
+            "service_date",
+            postgresql_include=["volunteer_id", "hours", "status", "activity_id"],
+        ),
     )
 
 
