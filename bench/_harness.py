@@ -80,6 +80,32 @@ def migrated_app(url: sa.URL, name: str, pool: int = 2):
     return bench_url, app
 
 
+SECRETARY = "bench-secretary"
+
+
+def seed_community():
+    """The benchmark's community (压测社区, with its street and alliance) and its secretary,
+    ``SECRETARY``; call it in an app context. Returns the community, flushed."""
+    from coop.alliance.models import Alliance, Community, Street
+    from coop.auth.models import Role, RoleGrant, User
+    from coop.extensions import db
+
+    street = Street(name="压测街道")
+    community = Community(street=street, name="压测社区")
+    db.session.add_all([street, community, Alliance(community=community, name="压测联盟")])
+    db.session.flush()
+    db.session.add(
+        User(
+            username=SECRETARY,
+            display_name="书记",
+            password_hash="-",
+            grants=[RoleGrant(role=Role.SECRETARY, community=community)],
+        )
+    )
+    db.session.flush()
+    return community
+
+
 def vacuum(app) -> None:
     from coop.extensions import db
 

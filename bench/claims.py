@@ -29,7 +29,7 @@ import sys
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from _harness import Pgbench, migrated_app, run_workers, server_url
+from _harness import Pgbench, migrated_app, run_workers, seed_community, server_url
 
 BENCH_DB = "coop_bench"
 PGBENCH_DB = "coop_pgbench"
@@ -40,10 +40,7 @@ def seed(app) -> None:
     """A community, its units (live agreement + liaison each) and published projects."""
     from coop.alliance.models import (
         Agreement,
-        Alliance,
-        Community,
         Membership,
-        Street,
         Unit,
         UnitKind,
     )
@@ -56,18 +53,7 @@ def seed(app) -> None:
     rng = random.Random(7)
     today, now = date.today(), utcnow()
     with app.app_context():
-        street = Street(name="压测街道")
-        community = Community(street=street, name="压测社区")
-        db.session.add_all([street, community, Alliance(community=community, name="压测联盟")])
-        db.session.flush()
-        db.session.add(
-            User(
-                username="bench-secretary",
-                display_name="书记",
-                password_hash="-",
-                grants=[RoleGrant(role=Role.SECRETARY, community=community)],
-            )
-        )
+        community = seed_community()
         for n in range(UNITS):
             unit = Unit(name=f"压测单位{n:03d}", kind=UnitKind.STATIONED)
             db.session.add_all(

@@ -44,7 +44,17 @@ from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from _harness import ROOT, Pgbench, migrated_app, run_workers, sample_waits, server_url, vacuum
+from _harness import (
+    ROOT,
+    SECRETARY,
+    Pgbench,
+    migrated_app,
+    run_workers,
+    sample_waits,
+    seed_community,
+    server_url,
+    vacuum,
+)
 
 FLASK = ROOT / ".venv" / "bin" / "flask"
 BENCH_DB = "coop_bench_ledger"
@@ -65,8 +75,6 @@ PEAK_RSS = (
 def seed(app) -> None:
     """A community, its secretary, volunteers with open accounts, and pending records."""
     from coop.activities.models import Activity
-    from coop.alliance.models import Alliance, Community, Street
-    from coop.auth.models import Role, RoleGrant, User
     from coop.dbtypes import utcnow
     from coop.extensions import db
     from coop.ledger import service as ledger
@@ -74,18 +82,7 @@ def seed(app) -> None:
 
     now = utcnow()
     with app.app_context():
-        street = Street(name="压测街道")
-        community = Community(street=street, name="压测社区")
-        db.session.add_all([street, community, Alliance(community=community, name="压测联盟")])
-        db.session.flush()
-        db.session.add(
-            User(
-                username="bench-secretary",
-                display_name="书记",
-                password_hash="-",
-                grants=[RoleGrant(role=Role.SECRETARY, community=community)],
-            )
-        )
+        community = seed_community()
         activity = Activity(
             community_id=community.id,
             title="压测活动",
@@ -139,10 +136,11 @@ def pending_records(app) -> list[int]:
 
 
 def secretary_id(app) -> int:
+    from coop.auth.models import User
     from coop.extensions import db
 
     with app.app_context():
-        return db.session.scalar(sa.text("SELECT id FROM users WHERE username = 'bench-secretary'"))
+        return db.session.scalar(sa.select(User.id).where(User.username == SECRETARY))
 
 
 def request(app, actor_id: int, record_id: int) -> str:

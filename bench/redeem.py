@@ -40,11 +40,13 @@ from collections import Counter
 
 import sqlalchemy as sa
 from _harness import (
+    SECRETARY,
     Pgbench,
     migrated_app,
     profile,
     run_workers,
     sample_waits,
+    seed_community,
     server_url,
     vacuum,
 )
@@ -58,8 +60,6 @@ WORKER = "coop-bench-redeem-worker"  # application_name of the workers' connecti
 
 def seed(app) -> None:
     """A community, its secretary, and volunteers with points and open hold accounts."""
-    from coop.alliance.models import Alliance, Community, Street
-    from coop.auth.models import Role, RoleGrant, User
     from coop.dbtypes import utcnow
     from coop.extensions import db
     from coop.ledger import service as ledger
@@ -67,18 +67,7 @@ def seed(app) -> None:
 
     now = utcnow()
     with app.app_context():
-        street = Street(name="压测街道")
-        community = Community(street=street, name="压测社区")
-        db.session.add_all([street, community, Alliance(community=community, name="压测联盟")])
-        db.session.flush()
-        db.session.add(
-            User(
-                username="bench-secretary",
-                display_name="书记",
-                password_hash="-",
-                grants=[RoleGrant(role=Role.SECRETARY, community=community)],
-            )
-        )
+        community = seed_community()
         pool = ledger.account_for(AccountType.POOL, community.id)
         db.session.flush()
         params = {"c": community.id, "n": VOLUNTEERS, "now": now, "pool": pool.id, "p": POINTS}
@@ -115,9 +104,7 @@ def stock_shelf(app, label: str, stock: int) -> dict[int, int]:
     from coop.uow import unit_of_work
 
     with app.app_context():
-        secretary = db.session.scalars(
-            sa.select(User).where(User.username == "bench-secretary")
-        ).one()
+        secretary = db.session.scalars(sa.select(User).where(User.username == SECRETARY)).one()
         community_id = secretary.grants[0].community_id
         with unit_of_work(secretary):
             items = [
