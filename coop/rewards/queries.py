@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from coop.alliance.models import Unit
+from coop.alliance.permissions import visible_community_ids
 from coop.auth.models import User
 from coop.errors import NotFound
 from coop.extensions import db
@@ -24,8 +26,6 @@ from coop.timeutil import local_midnight, month_start, next_month
 
 def get_item(actor: User | None, item_id: int, *, for_update: bool = False) -> RewardItem:
     """An item of one of the actor's communities. :raise NotFound: otherwise."""
-    from coop.alliance.permissions import visible_community_ids
-
     item = db.session.get(RewardItem, item_id, with_for_update=for_update or None)
     if item is None or item.community_id not in visible_community_ids(actor):
         raise NotFound()
@@ -199,8 +199,6 @@ class SummaryRow:
 def monthly_summary(community_id: int, month: date) -> list[SummaryRow]:
     """Points spent in the month (handed over at the counter, community time) by item and
     supplier, most points first. Names and costs are those of the redemptions, not today's."""
-    from coop.alliance.models import Unit
-
     start, end = local_midnight(month_start(month)), local_midnight(next_month(month))
     rows = db.session.execute(
         sa.select(

@@ -60,22 +60,9 @@ def test_the_job_expires_through_the_run_once_guard(community, monkeypatch):
 
     account = give_points(make_volunteer(community), community, 40)
     monkeypatch.setattr(expiry, "cutoff_for", lambda start: utcnow() + timedelta(days=1))
-    # The guard commits; here the test's transaction stands in for the database.
-    monkeypatch.setattr("coop.jobruns.guard.advisory_lock", _always_got)
     outcome = JOBS["expire_points"].run("2026-11")
     assert outcome.result == {"accounts": 1, "points": 40}
     assert JOBS["expire_points"].run("2026-11").status == "already_done"
     assert service.balance_of(account) == 0
     kinds = db.session.scalars(sa.select(Posting.kind).where(Posting.source_id == account.id))
     assert PostingKind.EXPIRE in list(kinds)
-
-
-class _always_got:
-    def __init__(self, name, **kwargs):
-        pass
-
-    def __enter__(self):
-        return True
-
-    def __exit__(self, *exc):
-        return False
