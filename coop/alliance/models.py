@@ -60,6 +60,9 @@ class Street(db.Model):
     )
 
 
+DEFAULT_PICKUP_DAYS = 14
+
+
 class Community(db.Model):
     __tablename__ = "communities"
 
@@ -71,7 +74,9 @@ class Community(db.Model):
     # A unit holding this many approved, unfulfilled claims here is asked to deliver first.
     max_open_claims: Mapped[int] = mapped_column(default=5, server_default="5")
     # 积分超市: a reservation not picked up within this many days expires and its points return.
-    pickup_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    pickup_days: Mapped[int] = mapped_column(
+        default=DEFAULT_PICKUP_DAYS, server_default=str(DEFAULT_PICKUP_DAYS)
+    )
 
     street: Mapped[Street] = relationship(back_populates="communities")
     neighbourhoods: Mapped[list["Neighbourhood"]] = relationship(

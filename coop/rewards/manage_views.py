@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from coop.alliance import queries as alliance_queries
-from coop.alliance.models import Community
+from coop.alliance.models import DEFAULT_PICKUP_DAYS
 from coop.alliance.permissions import require
 from coop.auth.current import login_required, require_actor
 from coop.auth.models import Role
@@ -39,7 +39,6 @@ bp = Blueprint("rewards_manage", __name__)
 # which the partial ItemPatch would read as "unchanged".
 ITEM_FORM = ItemIn(exclude=("community_id",))
 EDIT_FORM = ItemIn(exclude=("community_id", "stock"))
-DEFAULT_PICKUP_DAYS = Community.__table__.c.pickup_days.default.arg
 
 
 def _staff_community(community_id: int):

@@ -10,7 +10,7 @@ from coop.apidoc import PageArgs
 from coop.auth.current import current_actor
 from coop.privacy import mask_phone
 from coop.rewards import permissions, queries, service
-from coop.rewards.models import CODE_LENGTH, ItemStatus, RedemptionStatus
+from coop.rewards.models import CODE_LENGTH, DEFAULT_LOW_STOCK_AT, ItemStatus, RedemptionStatus
 from coop.schemas import LocalDateTime, Trimmed, length
 from coop.timeutil import local_today
 
@@ -49,7 +49,11 @@ class ItemIn(ma.Schema):
         metadata={"description": "公益合伙人: the unit that supplies it; null for the community"},
     )
     low_stock_at = _count(
-        "low-stock mark", 0, 1000, error="低库存提醒应为 0–1000 件。", load_default=3
+        "low-stock mark",
+        0,
+        1000,
+        error="低库存提醒应为 0–1000 件。",
+        load_default=DEFAULT_LOW_STOCK_AT,
     )
 
 
