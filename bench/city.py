@@ -21,7 +21,8 @@ foreign keys are dropped for the load and recreated from their saved definitions
 ``VACUUM ANALYZE``. ``--reuse`` keeps an existing ``coop_bench_city`` built at the same scale.
 
 The jobs never run on ``coop_bench_city`` itself: each run of the script clones it
-(``CREATE DATABASE coop_bench_city_run TEMPLATE coop_bench_city``) so every figure is a first
+(``CREATE DATABASE coop_bench_city_run_badges_match TEMPLATE coop_bench_city``, named after
+``--only`` so that a badges run and a match run can go side by side) so every figure is a first
 run on the same data. Each job runs in a fresh subprocess (``--child``), the way the clock runs
 it: ``jobs.JOBS[name].run(period, force=True)`` under an app context. The child reports its wall
 time, its peak RSS (``getrusage(RUSAGE_SELF).ru_maxrss``, so it includes the ~120 MB that Python
@@ -51,7 +52,7 @@ import sqlalchemy as sa
 from _harness import ROOT, make_app, migrated_app, server_url
 
 BENCH_DB = "coop_bench_city"
-RUN_DB = "coop_bench_city_run"
+RUN_DB = "coop_bench_city_run_{}"  # per set of jobs (--only), so two runs do not collide
 MARK = "coop bench city"  # the database's comment: {"mark": MARK, "scale": …, …} once built
 
 COMMUNITIES, NEIGHBOURHOODS, UNITS = 50, 8, 40  # units per community
@@ -722,16 +723,16 @@ def build(url: sa.URL, scale: float, period: str, jobs: int) -> dict:
     return mark
 
 
-def clone(url: sa.URL) -> float:
+def clone(url: sa.URL, run_db: str) -> float:
     """A fresh copy of the built database for the runs; seconds it took."""
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     began = time.monotonic()
     with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{RUN_DB}" WITH (FORCE)'))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{run_db}" WITH (FORCE)'))
         for attempt in range(20):  # autovacuum may be visiting the template
             try:
                 connection.execute(
-                    sa.text(f'CREATE DATABASE "{RUN_DB}" TEMPLATE "{BENCH_DB}" STRATEGY FILE_COPY')
+                    sa.text(f'CREATE DATABASE "{run_db}" TEMPLATE "{BENCH_DB}" STRATEGY FILE_COPY')
                 )
                 break
             except sa.exc.OperationalError:
@@ -884,14 +885,14 @@ def _profile_lines(profiler, top: int = 15) -> list[str]:
     return lines
 
 
-def run_job(job_name: str, period: str | None, timeout: int, profile: bool) -> dict:
+def run_job(job_name: str, database: str, period: str | None, timeout: int, profile: bool) -> dict:
     command = [
         sys.executable,
         __file__,
         "--child",
         job_name,
         "--database",
-        RUN_DB,
+        database,
         "--timeout",
         str(timeout),
     ]
@@ -1035,8 +1036,11 @@ def main() -> None:
 
     wanted = [OPERATIONS[x.strip()] for x in options.only.split(",") if x.strip()]
     profiled = {OPERATIONS[x.strip()] for x in options.profile.split(",") if x.strip()}
-    print(f"cloning {BENCH_DB} as {RUN_DB} … {clone(url):.1f} s")
-    run_url = url.set(database=RUN_DB)
+    run_db = RUN_DB.format(
+        "_".join(sorted(x.strip() for x in options.only.split(",") if x.strip()))
+    )
+    print(f"cloning {BENCH_DB} as {run_db} … {clone(url, run_db):.1f} s")
+    run_url = url.set(database=run_db)
     results = []
     for job_name in wanted:
         runs = 2 if options.again else 1
@@ -1044,6 +1048,7 @@ def main() -> None:
             print(f"running {job_name}{' again' if k else ''} in a fresh process …", flush=True)
             result = run_job(
                 job_name,
+                run_db,
                 period if job_name == "monthly_badges" else None,
                 options.timeout,
                 job_name in profiled,
@@ -1060,8 +1065,8 @@ def main() -> None:
             if result.get("status") != "ran":
                 break  # a second run would only carry on where the first stopped
     if options.drop:
-        drop(url, RUN_DB, BENCH_DB)
-        print(f"dropped {RUN_DB} and {BENCH_DB}")
+        drop(url, run_db, BENCH_DB)
+        print(f"dropped {run_db} and {BENCH_DB}")
     print(f"load average {os.getloadavg()[0]:.1f} after (the CPUs are shared with the server)")
 
 
