@@ -18,7 +18,8 @@ unit claims, 200 activities per community in the month (one in ten themed), and 
 ``INSERT … SELECT … generate_series`` on the server; the big tables' secondary indexes and
 foreign keys are dropped for the load and recreated from their saved definitions afterwards
 (the script checks the schema's indexes and constraints are the same set as before), then
-``VACUUM ANALYZE``. ``--reuse`` keeps an existing ``coop_bench_city`` built at the same scale.
+``VACUUM ANALYZE``. ``--reuse`` keeps an existing ``coop_bench_city`` built at the same scale and
+month with the same migrations (its head revision is in the build's mark).
 
 The jobs never run on ``coop_bench_city`` itself: each run of the script clones it
 (``CREATE DATABASE coop_bench_city_run_badges_match TEMPLATE coop_bench_city``, named after
@@ -692,6 +693,16 @@ def built_mark(url: sa.URL) -> dict | None:
     return None
 
 
+def schema_head() -> str:
+    """The migrations' head revision: a build made before a newer migration is not reused."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def build(url: sa.URL, scale: float, period: str, jobs: int) -> dict:
     began = time.monotonic()
     with contextlib.redirect_stderr(open(os.devnull, "w")):  # alembic's INFO lines
@@ -710,6 +721,7 @@ def build(url: sa.URL, scale: float, period: str, jobs: int) -> dict:
         "mark": MARK,
         "scale": scale,
         "period": period,
+        "schema": schema_head(),
         "built_in": round(took, 1),
         "steps": [(label, round(t, 1)) for label, t in builder.steps],
         "built_on": f"{datetime.now():%Y-%m-%d %H:%M}",
@@ -972,13 +984,24 @@ def suggestion_counts(url: sa.URL) -> str:
     with engine.connect() as connection:
         rows = connection.execute(
             sa.text(
-                "SELECT target_type, candidate_type, count(*), count(DISTINCT target_id)"
-                " FROM match_suggestions GROUP BY 1, 2 ORDER BY 1, 2"
+                "SELECT target_type, candidate_type, status, count(*), count(DISTINCT target_id)"
+                " FROM match_suggestions GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            )
+        ).all()
+        rankings = connection.execute(
+            sa.text(
+                "SELECT candidate_type, count(*),"
+                " count(DISTINCT (community_id, category, coalesce(neighbourhood_id, 0)))"
+                " FROM match_rankings GROUP BY 1 ORDER BY 1"
             )
         ).all()
     engine.dispose()
-    found = ", ".join(f"{t}→{c} {n:,} for {k:,} targets" for t, c, n, k in rows)
-    return f"  suggestions in the database: {found or 'none'}"
+    found = ", ".join(f"{t}→{c} {n:,} {s} for {k:,} targets" for t, c, s, n, k in rows)
+    ranked = ", ".join(f"{c} {n:,} rows for {g:,} groups" for c, n, g in rankings)
+    return (
+        f"  suggestions in the database: {found or 'none'}\n"
+        f"  need rankings (one per community, category and 邻里单元): {ranked or 'none'}"
+    )
 
 
 def main() -> None:
@@ -1013,7 +1036,12 @@ def main() -> None:
         f" · {os.cpu_count()} CPUs · load average {os.getloadavg()[0]:.1f}"
     )
     mark = built_mark(url) if options.reuse else None
-    if mark and mark["scale"] == options.scale and mark["period"] == period:
+    if (
+        mark
+        and mark["scale"] == options.scale
+        and mark["period"] == period
+        and mark.get("schema") == schema_head()
+    ):
         print(
             f"reusing {BENCH_DB} built on {mark['built_on']} in {mark['built_in']:.0f} s"
             f" (load average {mark['load']})"

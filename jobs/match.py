@@ -7,7 +7,8 @@ from jobs.base import Cadence, Job
 
 def work(start, finish, progress) -> dict:
     """One unit of work per community: a killed run keeps the communities it finished, and the
-    next run replaces every community's open suggestions again (same facts, same rows)."""
+    next run replaces every community's open project suggestions and need rankings again (same
+    facts, same rows)."""
     return service.match_all(now=start, progress=progress, each=unit_of_work)
 
 

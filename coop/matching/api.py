@@ -38,8 +38,24 @@ class NeedSuggestions(MethodView):
     @blp.response(200, SuggestionOut(many=True))
     @documents_errors(blp, 401, 403, 404, 422)
     def get(self, args, need_id):
-        """Suggestions for a listed need not yet in a project (staff)."""
+        """Suggestions for a listed need not yet in a project (staff): the open ones come from
+        the ranking that the community's needs of its category and 邻里单元 share, less the
+        candidates dismissed for this need, and carry ``ranking_id`` instead of ``id``."""
         return service.target_suggestions(require_actor(), TargetType.NEED, need_id, **args)
+
+
+@blp.route("/needs/<int:need_id>/suggestions/<int:ranking_id>/dismiss")
+class DismissNeedSuggestion(MethodView):
+    @blp.response(200, SuggestionOut)
+    @documents_errors(blp, 401, 403, 404, 409)
+    def post(self, need_id, ranking_id):
+        """忽略 one of a need's suggestions: that candidate is not suggested for this need again;
+        the response is the stored, dismissed suggestion (secretary). 409 suggestion_replaced
+        (the matching ran again since: read the suggestions again), illegal_transition."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            suggestion = service.dismiss_for_need(actor, need_id, ranking_id, now=utcnow())
+        return _named(suggestion)
 
 
 @blp.route("/communities/<int:community_id>/match")
@@ -47,7 +63,8 @@ class MatchCommunity(MethodView):
     @blp.response(200, MatchOut)
     @documents_errors(blp, 401, 403, 404)
     def post(self, community_id):
-        """立即重新匹配: recompute the community's open suggestions now (secretary)."""
+        """立即重新匹配: recompute the community's open project suggestions and need rankings now
+        (secretary)."""
         actor = require_actor()
         with unit_of_work(actor):
             counts = service.rematch(actor, community_id, now=utcnow())
@@ -86,8 +103,9 @@ class DismissSuggestion(MethodView):
     @blp.response(200, SuggestionOut)
     @documents_errors(blp, 401, 403, 404, 409)
     def post(self, suggestion_id):
-        """忽略: the candidate is not suggested for this target again (secretary).
-        409 illegal_transition."""
+        """忽略: the candidate is not suggested for this target again (secretary); a need's open
+        suggestions are dismissed through the need. 409 illegal_transition,
+        suggestion_replaced."""
         actor = require_actor()
         with unit_of_work(actor):
             suggestion = service.dismiss(actor, suggestion_id, now=utcnow())

@@ -21,3 +21,8 @@ class NoLiaison(Conflict):
 class ProjectClosed(Conflict):
     code = "not_claimable"
     default_message = _l("该项目已不在认领中，不能再邀请认领。")
+
+
+class SuggestionReplaced(Conflict):
+    code = "suggestion_replaced"
+    default_message = _l("推荐已重新计算，请刷新页面后再操作。")

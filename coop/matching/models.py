@@ -1,5 +1,6 @@
-"""智能匹配: the nightly (or on-demand) suggestions for a project or a need, and the
-neighbourhoods each alliance unit serves (what the matching reads besides categories)."""
+"""智能匹配: the nightly (or on-demand) suggestions for a project, the rankings the needs of one
+category and 邻里单元 share, and the neighbourhoods each alliance unit serves (what the matching
+reads besides categories)."""
 
 import enum
 from datetime import datetime
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coop.categories import Category
 from coop.dbtypes import UTCDateTime, enum_type, labelled, utcnow
 from coop.extensions import db
 from coop.states import StateMachine, moves
@@ -78,7 +80,8 @@ membership_neighbourhoods = sa.Table(
 
 class Suggestion(db.Model):
     """One candidate for one target, with its score and the reasons people read. A matching run
-    replaces a target's open suggestions; acted and dismissed ones are kept."""
+    replaces a project's open suggestions; acted and dismissed ones are kept. A need has no open
+    rows (its suggestions are read from its group's MatchRanking), only the dismissed ones."""
 
     __tablename__ = "match_suggestions"
     __audit__ = False  # recomputed every night; acting on one is audited where it acts
@@ -104,4 +107,43 @@ class Suggestion(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("target_type", "target_id", "candidate_type", "candidate_id"),
         sa.Index("ix_match_suggestions_target", "target_type", "target_id", "rank"),
+    )
+
+
+class MatchRanking(db.Model):
+    """One candidate's place in the ranking that a community's listed needs of one category and
+    邻里单元 share (``neighbourhood_id`` none: the needs without one). A run replaces the
+    community's rankings, keeping a few more rows per candidate type than a need shows, so that
+    the candidates dismissed for a need can be skipped when its suggestions are read."""
+
+    __tablename__ = "match_rankings"
+    __audit__ = False  # recomputed every night; dismissing is recorded as a Suggestion
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"))
+    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("neighbourhoods.id", ondelete="CASCADE")
+    )
+    candidate_type: Mapped[CandidateType] = mapped_column(
+        enum_type(CandidateType, "candidate_type")
+    )
+    candidate_id: Mapped[int]
+    score: Mapped[float]
+    rank: Mapped[int]  # 1 is the best of its group and candidate type
+    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # Chinese phrases, best first
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.Index(
+            "ix_match_rankings_group",
+            "community_id",
+            "category",
+            "neighbourhood_id",
+            "candidate_type",
+            "rank",
+        ),
+        # A dismissal names a row by id: a replaced row's id must never come back (SQLite
+        # reuses the highest id otherwise; PostgreSQL's sequence never does).
+        {"sqlite_autoincrement": True},
     )

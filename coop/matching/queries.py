@@ -1,6 +1,8 @@
 """Named reads for matching: the community-wide facts a run scores (each one set-based query,
-whatever the number of targets), and the suggestions people look at."""
+whatever the number of targets), and the suggestions people look at: a project's stored rows, a
+need's read from its group's ranking."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -14,11 +16,13 @@ from coop.errors import NotFound
 from coop.extensions import db
 from coop.matching.models import (
     CandidateType,
+    MatchRanking,
     Suggestion,
     SuggestionStatus,
     TargetType,
     membership_neighbourhoods,
 )
+from coop.matching.scoring import TOP
 from coop.needs.models import Need, NeedStatus
 from coop.people.models import VolunteerProfile
 from coop.projects.models import Project, ProjectStatus
@@ -71,16 +75,17 @@ def project_neighbourhoods(community_id: int) -> dict[int, set[int]]:
     return found
 
 
-def target_needs(community_id: int) -> list[sa.Row]:
-    """Listed needs not yet compiled into a project."""
+def _target_needs():
+    return sa.and_(Need.status == NeedStatus.LISTED, Need.project_id.is_(None))
+
+
+def need_groups(community_id: int) -> list[sa.Row]:
+    """(category, 邻里单元 or None, n) of the listed needs not yet compiled into a project: the
+    needs of one group share their ranking."""
     return db.session.execute(
-        sa.select(Need.id, Need.category, Need.neighbourhood_id)
-        .where(
-            Need.community_id == community_id,
-            Need.status == NeedStatus.LISTED,
-            Need.project_id.is_(None),
-        )
-        .order_by(Need.id)
+        sa.select(Need.category, Need.neighbourhood_id, sa.func.count())
+        .where(Need.community_id == community_id, _target_needs())
+        .group_by(Need.category, Need.neighbourhood_id)
     ).all()
 
 
@@ -189,34 +194,81 @@ def waiting_orders(community_id: int) -> set[tuple[int, int]]:
     )
 
 
-def volunteers(community_id: int) -> sa.Result:
-    """(user id, skills, party member) of the community's active volunteers with any skill."""
-    # Core, not the ORM: tens of thousands of plain rows per community.
-    return db.session.connection().execute(
-        sa.select(
-            VolunteerProfile.user_id, VolunteerProfile.skills, VolunteerProfile.is_party_member
-        )
-        .join(User, User.id == VolunteerProfile.user_id)
+def inactive_user_ids() -> set[int]:
+    """Deactivated accounts, read once per run: joining users for each community's volunteers
+    would scan all the users every time."""
+    return set(db.session.scalars(sa.select(User.id).where(sa.not_(User.is_active))))
+
+
+def _volunteers_with_claims(community_id: int):
+    """Volunteers with an approved (open) or fulfilled claim on the community's projects: the
+    claims that claim_counts reads, so they score on their own."""
+    return (
+        sa.select(Claim.volunteer_id)
+        .join(Project, Claim.project_id == Project.id)
         .where(
-            VolunteerProfile.home_community_id == community_id,
-            User.is_active,
-            sa.cast(VolunteerProfile.skills, sa.Text) != "[]",
+            Project.community_id == community_id,
+            Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.FULFILLED)),
+            Claim.volunteer_id.is_not(None),  # NOT IN a set holding NULL is never true
         )
     )
 
 
+def _volunteer_skills(community_id: int) -> tuple:
+    skills = sa.cast(VolunteerProfile.skills, sa.Text)
+    where = (VolunteerProfile.home_community_id == community_id, skills != "[]")
+    return skills, where
+
+
+def volunteer_groups(community_id: int, keep: int) -> sa.Result:
+    """(user id, skills as JSON text, party member) for the community's volunteers with a skill
+    and no claim here: of each group with the same skills and party membership, only the first
+    ``keep`` by id. A group's volunteers all score alike, so one further down could never make
+    a ranking of ``keep``. Deactivated users are not left out here; the caller drops them (and
+    asks for as many more)."""
+    skills, where = _volunteer_skills(community_id)
+    place = sa.func.row_number().over(
+        partition_by=(skills, VolunteerProfile.is_party_member), order_by=VolunteerProfile.user_id
+    )
+    ranked = (
+        sa.select(
+            VolunteerProfile.user_id,
+            skills.label("skills"),
+            VolunteerProfile.is_party_member,
+            place.label("place"),
+        )
+        .where(*where, VolunteerProfile.user_id.not_in(_volunteers_with_claims(community_id)))
+        .subquery()
+    )
+    # Core, not the ORM: plain rows, a few per group.
+    return db.session.connection().execute(
+        sa.select(ranked.c.user_id, ranked.c.skills, ranked.c.is_party_member).where(
+            ranked.c.place <= keep
+        )
+    )
+
+
+def volunteers_with_claims(community_id: int) -> list[sa.Row]:
+    """(user id, skills as JSON text, party member) for the community's volunteers with a skill
+    and an approved or fulfilled claim here: each scores on her own (load, experience)."""
+    skills, where = _volunteer_skills(community_id)
+    return db.session.execute(
+        sa.select(VolunteerProfile.user_id, skills, VolunteerProfile.is_party_member).where(
+            *where, VolunteerProfile.user_id.in_(_volunteers_with_claims(community_id))
+        )
+    ).all()
+
+
 def kept_suggestions(community_id: int) -> set[tuple]:
-    """(target type, target id, candidate type, candidate id) acted on or dismissed: never
-    suggested again."""
+    """(project id, candidate type, candidate id) acted on or dismissed: never suggested for
+    that project again. (A need's are skipped when its suggestions are read.)"""
     return set(
         db.session.execute(
             sa.select(
-                Suggestion.target_type,
-                Suggestion.target_id,
-                Suggestion.candidate_type,
-                Suggestion.candidate_id,
+                Suggestion.target_id, Suggestion.candidate_type, Suggestion.candidate_id
             ).where(
                 Suggestion.community_id == community_id,
+                Suggestion.target_type == TargetType.PROJECT,
                 Suggestion.status != SuggestionStatus.OPEN,
             )
         ).all()
@@ -236,14 +288,39 @@ def neighbourhood_names(community_id: int) -> dict[int, str]:
 # --- What people look at --------------------------------------------------------------------
 
 
+@dataclass
+class NeedSuggestion:
+    """A need's open suggestion: a row of its group's ranking, numbered for the need once the
+    candidates dismissed for it are skipped. Not stored per need; ``ranking_id`` is what
+    dismissing it names. Reads like a Suggestion."""
+
+    ranking_id: int
+    community_id: int
+    target_id: int
+    candidate_type: CandidateType
+    candidate_id: int
+    score: float
+    rank: int
+    reasons: list
+    computed_at: datetime
+    target_type: TargetType = TargetType.NEED
+    status: SuggestionStatus = SuggestionStatus.OPEN
+    id: None = None
+    acted_at: None = None
+    candidate_name: str = ""
+    candidate_unit: str = ""
+
+
 def suggestions_for(
     targets: list[tuple[TargetType, int]],
     *,
     candidate_type: CandidateType | None = None,
     status: SuggestionStatus | None = None,
-) -> dict[tuple[TargetType, int], list[Suggestion]]:
-    """Each target's suggestions: open ones by rank, then those acted on or dismissed."""
-    found: dict[tuple[TargetType, int], list[Suggestion]] = {t: [] for t in targets}
+) -> dict[tuple[TargetType, int], list]:
+    """Each target's suggestions: open ones by rank, then those acted on or dismissed. A
+    project's are its stored rows; a need's open ones come from its group's ranking
+    (NeedSuggestion), its dismissed ones are stored."""
+    found: dict[tuple[TargetType, int], list] = {t: [] for t in targets}
     by_type: dict[TargetType, list[int]] = {}
     for target_type, target_id in targets:
         by_type.setdefault(target_type, []).append(target_id)
@@ -253,14 +330,105 @@ def suggestions_for(
         )
         if candidate_type is not None:
             query = query.where(Suggestion.candidate_type == candidate_type)
-        if status is not None:
-            query = query.where(Suggestion.status == status)
         open_first = sa.case((Suggestion.status == SuggestionStatus.OPEN, 0), else_=1)
         query = query.order_by(open_first, Suggestion.rank, Suggestion.id)
-        for suggestion in db.session.scalars(query):
-            found[(target_type, suggestion.target_id)].append(suggestion)
+        stored = list(db.session.scalars(query))
+        if target_type is TargetType.NEED and status in (None, SuggestionStatus.OPEN):
+            kept = {(s.target_id, s.candidate_type, s.candidate_id) for s in stored}
+            for need_id, rows in _ranked_for_needs(ids, candidate_type, kept).items():
+                found[(target_type, need_id)].extend(rows)
+        for suggestion in stored:
+            if status is None or suggestion.status is status:
+                found[(target_type, suggestion.target_id)].append(suggestion)
     name_candidates([s for rows in found.values() for s in rows])
     return found
+
+
+def _ranked_for_needs(
+    need_ids: list[int], candidate_type: CandidateType | None, kept: set[tuple]
+) -> dict[int, list[NeedSuggestion]]:
+    """The listed needs' open suggestions from their groups' rankings, less ``kept`` (need id,
+    candidate type, candidate id): the top TOP of each type, best first."""
+    needs = db.session.execute(
+        sa.select(Need.id, Need.community_id, Need.category, Need.neighbourhood_id).where(
+            Need.id.in_(need_ids), _target_needs()
+        )
+    ).all()
+    if not needs:
+        return {}
+    groups = {(n.community_id, n.category, n.neighbourhood_id) for n in needs}
+    query = sa.select(MatchRanking).where(
+        sa.or_(
+            *(
+                sa.and_(
+                    MatchRanking.community_id == community_id,
+                    MatchRanking.category == category,
+                    MatchRanking.neighbourhood_id == neighbourhood_id
+                    if neighbourhood_id is not None
+                    else MatchRanking.neighbourhood_id.is_(None),
+                )
+                for community_id, category, neighbourhood_id in sorted(groups, key=str)
+            )
+        )
+    )
+    if candidate_type is not None:
+        query = query.where(MatchRanking.candidate_type == candidate_type)
+    rankings: dict[tuple, list[MatchRanking]] = {}
+    for row in db.session.scalars(query.order_by(MatchRanking.rank, MatchRanking.id)):
+        rankings.setdefault((row.community_id, row.category, row.neighbourhood_id), []).append(row)
+    order = list(CandidateType)
+    found = {}
+    for need in needs:
+        shown: list[NeedSuggestion] = []
+        taken: dict[CandidateType, int] = dict.fromkeys(CandidateType, 0)
+        for row in rankings.get((need.community_id, need.category, need.neighbourhood_id), ()):
+            kind = row.candidate_type
+            if taken[kind] == TOP or (need.id, kind, row.candidate_id) in kept:
+                continue
+            taken[kind] += 1
+            shown.append(
+                NeedSuggestion(
+                    ranking_id=row.id,
+                    community_id=row.community_id,
+                    target_id=need.id,
+                    candidate_type=kind,
+                    candidate_id=row.candidate_id,
+                    score=row.score,
+                    rank=taken[kind],
+                    reasons=row.reasons,
+                    computed_at=row.computed_at,
+                )
+            )
+        shown.sort(key=lambda s: (s.rank, order.index(s.candidate_type)))
+        found[need.id] = shown
+    return found
+
+
+def need_ranking(need: Need, ranking_id: int) -> MatchRanking | None:
+    """The ranking row, if it is still one of the need's group."""
+    return db.session.scalar(
+        sa.select(MatchRanking).where(
+            MatchRanking.id == ranking_id,
+            MatchRanking.community_id == need.community_id,
+            MatchRanking.category == need.category,
+            MatchRanking.neighbourhood_id == need.neighbourhood_id
+            if need.neighbourhood_id is not None
+            else MatchRanking.neighbourhood_id.is_(None),
+        )
+    )
+
+
+def stored_suggestion(
+    target_type: TargetType, target_id: int, candidate_type: CandidateType, candidate_id: int
+) -> Suggestion | None:
+    return db.session.scalar(
+        sa.select(Suggestion).where(
+            Suggestion.target_type == target_type,
+            Suggestion.target_id == target_id,
+            Suggestion.candidate_type == candidate_type,
+            Suggestion.candidate_id == candidate_id,
+        )
+    )
 
 
 def name_candidates(suggestions: list[Suggestion]) -> list[Suggestion]:
@@ -326,11 +494,7 @@ def open_targets(community_id: int) -> tuple[list[Project], sa.Select]:
     )
     needs = (
         sa.select(Need)
-        .where(
-            Need.community_id == community_id,
-            Need.status == NeedStatus.LISTED,
-            Need.project_id.is_(None),
-        )
+        .where(Need.community_id == community_id, _target_needs())
         .order_by(Need.created_at.desc(), Need.id.desc())
     )
     return projects, needs

@@ -8,7 +8,18 @@ from coop.schemas import LocalDateTime, Trimmed, length
 
 
 class SuggestionOut(ma.Schema):
-    id = fields.Integer()
+    id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the stored suggestion; null for a need's open suggestion"},
+    )
+    ranking_id = fields.Integer(
+        allow_none=True,
+        dump_default=None,
+        metadata={
+            "description": "a need's open suggestion: the row of the ranking its needs share, to"
+            " dismiss it by (POST /needs/{need_id}/suggestions/{ranking_id}/dismiss); else null"
+        },
+    )
     target_type = fields.Enum(TargetType, by_value=True)
     target_id = fields.Integer()
     candidate_type = fields.Enum(CandidateType, by_value=True)
@@ -33,7 +44,10 @@ class SuggestionArgs(ma.Schema):
 class MatchOut(ma.Schema):
     projects = fields.Integer(metadata={"description": "projects still needing claimants"})
     needs = fields.Integer(metadata={"description": "listed needs not yet in a project"})
-    suggestions = fields.Integer(metadata={"description": "open suggestions written"})
+    suggestions = fields.Integer(metadata={"description": "open project suggestions written"})
+    rankings = fields.Integer(
+        metadata={"description": "ranking rows written for the needs' (category, 邻里单元)"}
+    )
 
 
 class SuggestionOrderIn(ma.Schema):

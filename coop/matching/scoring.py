@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 
 from coop.categories import Category
 
-TOP = 5  # suggestions kept per candidate type and target
+TOP = 5  # suggestions per candidate type and target
 
 # Skill words (as volunteers write them) that fit each category; a skill fits when it
 # contains one of the words.
@@ -98,7 +98,9 @@ class UnitFacts:
 
 @dataclass
 class VolunteerFacts:
-    id: int
+    """What a volunteer's score reads: volunteers with the same skills and party membership and
+    no claims here share one (and one score per category)."""
+
     fits: dict  # category → the skills that fit it
     party: bool = False
     open_claims: int = 0

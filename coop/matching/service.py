@@ -3,8 +3,12 @@ need people, and acting on a suggestion.
 
 A run reads each community's facts with a fixed handful of set-based queries (whatever the
 number of projects, needs and candidates), scores in memory (coop.matching.scoring) and writes
-its suggestions in one bulk insert. It replaces the community's open suggestions; those acted on
-or dismissed stay, and their candidate is never suggested for that target again.
+in bulk. A project gets its own suggestions: the run replaces the community's open ones; those
+acted on or dismissed stay, and their candidate is never suggested for that project again. The
+needs of one category and 邻里单元 would all get the same suggestions, so the run stores one
+ranking per such group (MatchRanking) instead, a little longer than a need shows; a need's
+suggestions are read from it, less the candidates dismissed for that need (a dismissed
+Suggestion row). Reading never writes.
 """
 
 import contextlib
@@ -21,14 +25,16 @@ from coop.alliance import queries as alliance_queries
 from coop.alliance.models import Community
 from coop.alliance.permissions import require
 from coop.auth.models import Role, RoleGrant, User
+from coop.categories import Category
 from coop.claims import service as claims_service
 from coop.claims.models import ClaimStatus, ResourceOrder
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Invalid, NotFound
 from coop.extensions import db
 from coop.matching import errors, permissions, queries, scoring
 from coop.matching.models import (
     SUGGESTION_FLOW,
     CandidateType,
+    MatchRanking,
     Suggestion,
     SuggestionStatus,
     TargetType,
@@ -36,6 +42,7 @@ from coop.matching.models import (
 )
 from coop.matching.scoring import TOP, ResourceFacts, UnitFacts, VolunteerFacts, Window
 from coop.needs import queries as need_queries
+from coop.needs.models import NeedStatus
 from coop.notices.service import notify
 from coop.projects import queries as project_queries
 from coop.projects.models import Project, ProjectMode, ProjectStatus
@@ -44,7 +51,8 @@ from coop.timeutil import COMMUNITY_TZ
 
 NOTHING: Counter = Counter()  # shared by the many volunteers with no fulfilled claims here
 
-# How far down a ranking to look for candidates not yet acted on or dismissed for a target.
+# How far down a ranking to look for candidates not yet acted on or dismissed for a target; a
+# need group's stored ranking keeps TOP + SLACK rows per candidate type for the same reason.
 SLACK = 25
 
 P, N = TargetType.PROJECT, TargetType.NEED
@@ -63,10 +71,11 @@ def match_all(
     """Match every community; ``each()`` wraps each community's run (the job passes
     unit_of_work, so a community's suggestions are committed together). Returns the counts."""
     community_ids = list(db.session.scalars(sa.select(Community.id).order_by(Community.id)))
+    inactive = queries.inactive_user_ids()  # once for the night, not once per community
     totals: Counter = Counter()
     for done, community_id in enumerate(community_ids, 1):
         with each():
-            totals.update(match_community(community_id, now=now))
+            totals.update(match_community(community_id, now=now, inactive=inactive))
         if progress is not None:
             progress(done)
     return {"communities": len(community_ids), **totals}
@@ -79,28 +88,40 @@ def rematch(actor: User, community_id: int, *, now: datetime) -> dict:
     return match_community(community.id, now=now)
 
 
-def match_community(community_id: int, *, now: datetime) -> dict:
-    """Replace the community's open suggestions with a fresh top 5 per candidate type for every
-    published project with a free slot and every listed need not yet in a project. Same facts,
-    same suggestions. :raise NotFound: no such community."""
+def match_community(community_id: int, *, now: datetime, inactive: set[int] | None = None) -> dict:
+    """Replace the community's open project suggestions with a fresh top 5 per candidate type
+    for every published project with a free slot, and its need rankings with a fresh one per
+    (category, 邻里单元) of its listed needs not yet in a project. Same facts, same rows.
+    ``inactive``: the deactivated users, if the caller has read them. :raise NotFound: no such
+    community."""
     community = queries.lock_community(community_id)  # one run (or action) at a time
     if community is None:
         raise NotFound()
+    if inactive is None:
+        inactive = queries.inactive_user_ids()
     with force_locale("zh"):  # reasons are stored in Chinese, whoever pressed the button
-        rows, counts = _Run(community, now).suggestions()
+        suggestions, rankings, counts = _Run(community, now, inactive).rows()
     # Rows deleted here may come back under the same id (SQLite): forget the old objects.
-    for obj in [o for o in db.session.identity_map.values() if isinstance(o, Suggestion)]:
+    for obj in [
+        o for o in db.session.identity_map.values() if isinstance(o, Suggestion | MatchRanking)
+    ]:
         db.session.expunge(obj)
     db.session.execute(
         sa.delete(Suggestion)
         .where(Suggestion.community_id == community.id, Suggestion.status == SuggestionStatus.OPEN)
         .execution_options(synchronize_session=False)
     )
-    _insert(community.id, now, rows)
-    return {**counts, "suggestions": len(rows)}
+    db.session.execute(
+        sa.delete(MatchRanking)
+        .where(MatchRanking.community_id == community.id)
+        .execution_options(synchronize_session=False)
+    )
+    _insert(Suggestion.__table__, SUGGESTION_COLUMNS, suggestions)
+    _insert(MatchRanking.__table__, RANKING_COLUMNS, rankings)
+    return {**counts, "suggestions": len(suggestions), "rankings": len(rankings)}
 
 
-COLUMNS = (
+SUGGESTION_COLUMNS = (
     "community_id",
     "target_type",
     "target_id",
@@ -112,34 +133,46 @@ COLUMNS = (
     "status",
     "computed_at",
 )
+RANKING_COLUMNS = (
+    "community_id",
+    "category",
+    "neighbourhood_id",
+    "candidate_type",
+    "candidate_id",
+    "score",
+    "rank",
+    "reasons",
+    "computed_at",
+)
 
 
-def _insert(community_id: int, now: datetime, rows: list[tuple]) -> None:
-    """Write the run's rows: COPY on PostgreSQL (a city's suggestions are around a million
-    rows a night), one executemany elsewhere."""
+def _insert(table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Write a run's rows (``reasons`` as JSON text): COPY on PostgreSQL (a city's rankings and
+    project suggestions are a few hundred thousand rows a night), one executemany elsewhere."""
     if not rows:
         return
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
+        at = columns.index("reasons")
         db.session.execute(
-            sa.insert(Suggestion.__table__),
+            sa.insert(table),
             [
-                dict(zip(COLUMNS, (community_id, *row[:6], row[6], "open", now), strict=True))
+                dict(zip(columns, (*row[:at], json.loads(row[at]), *row[at + 1 :]), strict=True))
                 for row in rows
             ],
         )
         return
     driver = connection.connection.driver_connection
-    statement = f"COPY match_suggestions ({', '.join(COLUMNS)}) FROM STDIN"
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row((community_id, *row[:6], row[7], "open", now))
+            copy.write_row(row)
 
 
 class _Run:
     """One community's run: its facts, loaded once, and the rankings built from them."""
 
-    def __init__(self, community: Community, now: datetime):
+    def __init__(self, community: Community, now: datetime, inactive: set[int]):
         self.community, self.now = community, now
         self.today = now.astimezone(COMMUNITY_TZ).date()
         cid = community.id
@@ -185,31 +218,33 @@ class _Run:
                     self.resources_by_category[r.category].append(facts)
         self.units = [u for u in units.values() if u.open_claims < limit]
 
-        fits_of: dict[str, frozenset] = {}
-        self.volunteers = []
-        for user_id, skills, party in queries.volunteers(cid):
-            fits: dict = {}
-            for skill in skills or ():
-                if skill not in fits_of:
-                    fits_of[skill] = scoring.skill_categories(skill)
-                for category in fits_of[skill]:
-                    fits.setdefault(category, []).append(skill)
-            if fits:
-                self.volunteers.append(
-                    VolunteerFacts(
-                        user_id,
-                        fits,
-                        party,
-                        load["volunteer"].get(user_id, 0),
-                        done["volunteer"].get(user_id, NOTHING),
-                    )
+        # Volunteers without claims here score alike when their skills and party membership
+        # are the same: each such group is one VolunteerFacts with the few ids a ranking can
+        # reach. Those with claims (load, experience) are scored one by one.
+        self._fits_of: dict[str, dict] = {}
+        self.volunteers: list[tuple[VolunteerFacts, list[int]]] = []
+        groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
+        for user_id, skills, party in queries.volunteer_groups(cid, TOP + SLACK + len(inactive)):
+            if user_id not in inactive:
+                groups[(skills, party)].append(user_id)
+        for (skills, party), ids in groups.items():
+            if fits := self._fits(skills):
+                self.volunteers.append((VolunteerFacts(fits, party), ids))
+        for user_id, skills, party in queries.volunteers_with_claims(cid):
+            if user_id not in inactive and (fits := self._fits(skills)):
+                facts = VolunteerFacts(
+                    fits,
+                    party,
+                    load["volunteer"].get(user_id, 0),
+                    done["volunteer"].get(user_id, NOTHING),
                 )
+                self.volunteers.append((facts, [user_id]))
         self._rankings: dict = {}
         self._resource_order: dict = {}
 
         self.kept: dict[tuple, set[int]] = defaultdict(set)
-        for target_type, target_id, candidate_type, candidate_id in queries.kept_suggestions(cid):
-            self.kept[(target_type, target_id, candidate_type)].add(candidate_id)
+        for project_id, candidate_type, candidate_id in queries.kept_suggestions(cid):
+            self.kept[(project_id, candidate_type)].add(candidate_id)
         self.claimed: dict[tuple, set[int]] = defaultdict(set)
         for project_id, key in queries.claimants_of_targets(cid):
             kind, _sep, ident = key.partition(":")
@@ -218,14 +253,24 @@ class _Run:
         for project_id, resource_id in queries.waiting_orders(cid):
             self.ordered[project_id].add(resource_id)
 
+    def _fits(self, skills: str) -> dict:
+        """category → the skills (a JSON list) that fit it; the same lists recur a lot."""
+        if skills not in self._fits_of:
+            fits: dict = {}
+            for skill in json.loads(skills) or ():
+                for category in scoring.skill_categories(skill):
+                    fits.setdefault(category, []).append(skill)
+            self._fits_of[skills] = fits
+        return self._fits_of[skills]
+
     # -- rankings, each built once per run and shared by the targets asking the same
 
     def _said(self, ranking) -> list[tuple]:
-        """(score, id, phrases, phrases as JSON): the words are made once per ranking row."""
+        """(score, id, reasons as JSON): the words are made once per ranking row."""
         said = []
         for score, candidate_id, tokens in ranking:
             phrases = [scoring.phrase(t, self.ctx) for t in tokens]
-            said.append((score, candidate_id, phrases, json.dumps(phrases, ensure_ascii=False)))
+            said.append((float(score), candidate_id, json.dumps(phrases, ensure_ascii=False)))
         return said
 
     def _cached(self, key, build):
@@ -260,39 +305,48 @@ class _Run:
         )
 
     def volunteer_ranking(self, category):
+        def scored():
+            for facts, ids in self.volunteers:
+                found = scoring.score_volunteer(facts, category)
+                if found is not None:
+                    for volunteer_id in ids:
+                        yield volunteer_id, found
+
         return self._cached(
-            (VOLUNTEER, category),
-            lambda: scoring.ranked(
-                ((v.id, scoring.score_volunteer(v, category)) for v in self.volunteers),
-                limit=TOP + SLACK,
-            ),
+            (VOLUNTEER, category), lambda: scoring.ranked(scored(), limit=TOP + SLACK)
         )
 
-    def _emit(self, rows, target_type, target_id, candidate_type, ranking, skip):
-        chosen = scoring.pick(ranking, skip)
-        for rank, (score, candidate_id, phrases, as_json) in enumerate(chosen, 1):
+    def rows(self) -> tuple[list[tuple], list[tuple], dict]:
+        """The projects' suggestion rows, the need groups' ranking rows, and the counts."""
+        cid = self.community.id
+        suggestions: list[tuple] = []
+        projects = queries.target_projects(cid)
+        where = queries.project_neighbourhoods(cid)
+        for p in projects:
+            self._project(suggestions, p, frozenset(where.get(p.id, ())))
+        rankings: list[tuple] = []
+        groups = queries.need_groups(cid)
+        for category, neighbourhood_id, _n in groups:
+            self._group(rankings, category, neighbourhood_id)
+        needs = sum(n for _category, _neighbourhood, n in groups)
+        return suggestions, rankings, {"projects": len(projects), "needs": needs}
+
+    def _emit(self, rows, project_id, candidate_type, ranking, skip):
+        for rank, (score, candidate_id, reasons) in enumerate(scoring.pick(ranking, skip), 1):
             rows.append(
                 (
-                    target_type.value,
-                    target_id,
+                    self.community.id,
+                    P.value,
+                    project_id,
                     candidate_type.value,
                     candidate_id,
-                    float(score),
+                    score,
                     rank,
-                    phrases,
-                    as_json,
+                    reasons,
+                    SuggestionStatus.OPEN.value,
+                    self.now,
                 )
             )
-
-    def suggestions(self) -> tuple[list[tuple], dict]:
-        rows: list[tuple] = []
-        projects = queries.target_projects(self.community.id)
-        where = queries.project_neighbourhoods(self.community.id)
-        for p in projects:
-            self._project(rows, p, frozenset(where.get(p.id, ())))
-        needs = queries.target_needs(self.community.id)
-        self._needs(rows, needs)
-        return rows, {"projects": len(projects), "needs": len(needs)}
 
     def _project(self, rows, p, wanted):
         window = Window(
@@ -303,29 +357,40 @@ class _Run:
         claimable = p.claim_deadline > self.now  # past it, only a 资源点单 still helps
         if claimable and p.mode is ProjectMode.TEAM:
             ranking = self.unit_ranking(p.category, wanted, window)
-            self._emit(rows, P, p.id, UNIT, ranking, claimed_units | kept[(P, p.id, UNIT)])
-        skip = self.ordered[p.id] | kept[(P, p.id, RESOURCE)]
+            self._emit(rows, p.id, UNIT, ranking, claimed_units | kept[(p.id, UNIT)])
+        skip = self.ordered[p.id] | kept[(p.id, RESOURCE)]
         for unit_id in claimed_units:  # a unit that claimed it would refuse the order
             skip |= self.resources_of_unit[unit_id]
         ranking = self.resource_ranking(p.category, wanted, window)
-        self._emit(rows, P, p.id, RESOURCE, ranking, skip)
+        self._emit(rows, p.id, RESOURCE, ranking, skip)
         if claimable and p.mode is ProjectMode.ROUTINE:
-            skip = self.claimed[(p.id, "volunteer")] | kept[(P, p.id, VOLUNTEER)]
-            self._emit(rows, P, p.id, VOLUNTEER, self.volunteer_ranking(p.category), skip)
+            skip = self.claimed[(p.id, "volunteer")] | kept[(p.id, VOLUNTEER)]
+            self._emit(rows, p.id, VOLUNTEER, self.volunteer_ranking(p.category), skip)
 
-    def _needs(self, rows, needs):
-        """Needs sharing a category and a 邻里单元 share their rankings."""
+    def _group(self, rows, category: Category, neighbourhood_id: int | None):
+        """The ranking the needs of one category and 邻里单元 share, TOP + SLACK per type."""
         window = Window(self.today, self.today, is_now=True)
-        for need in needs:
-            wanted = frozenset({need.neighbourhood_id} - {None})
-            rankings = (
-                (UNIT, self.unit_ranking(need.category, wanted, window)),
-                (RESOURCE, self.resource_ranking(need.category, wanted, window)),
-                (VOLUNTEER, self.volunteer_ranking(need.category)),
-            )
-            for candidate_type, ranking in rankings:
-                skip = self.kept.get((N, need.id, candidate_type), ())
-                self._emit(rows, N, need.id, candidate_type, ranking, skip)
+        wanted = frozenset({neighbourhood_id} - {None})
+        rankings = (
+            (UNIT, self.unit_ranking(category, wanted, window)),
+            (RESOURCE, self.resource_ranking(category, wanted, window)),
+            (VOLUNTEER, self.volunteer_ranking(category)),
+        )
+        for candidate_type, ranking in rankings:
+            for rank, (score, candidate_id, reasons) in enumerate(ranking, 1):
+                rows.append(
+                    (
+                        self.community.id,
+                        category.value,
+                        neighbourhood_id,
+                        candidate_type.value,
+                        candidate_id,
+                        score,
+                        rank,
+                        reasons,
+                        self.now,
+                    )
+                )
 
 
 # --- Reading suggestions ---------------------------------------------------------------------
@@ -377,8 +442,7 @@ def _acting_on(actor: User, suggestion_id: int, action: str) -> Suggestion:
     try:
         suggestion = queries.get_suggestion(actor, suggestion_id, for_update=True)
     except NotFound:
-        message = _("推荐已重新计算，请刷新页面后再操作。")
-        raise Conflict(message, code="suggestion_replaced") from None
+        raise errors.SuggestionReplaced() from None
     SUGGESTION_FLOW.check(suggestion, action)
     return suggestion
 
@@ -453,6 +517,39 @@ def order(actor: User, suggestion_id: int, *, now: datetime, note: str = "") -> 
 def dismiss(actor: User, suggestion_id: int, *, now: datetime) -> Suggestion:
     """忽略: the candidate is not suggested for this target again. :raise IllegalTransition."""
     suggestion = _acting_on(actor, suggestion_id, "dismiss")
+    return _acted(actor, suggestion, "dismiss", now)
+
+
+def dismiss_for_need(actor: User, need_id: int, ranking_id: int, *, now: datetime) -> Suggestion:
+    """忽略 one of a need's suggestions (a row of its group's ranking): the candidate is stored
+    as dismissed for that need, with the ranking's score and reasons, and is not suggested for
+    it again; the group's other needs still get it.
+
+    :raise NotFound, Forbidden: the need. :raise SuggestionReplaced: the row is no longer in the
+    need's ranking (a rerun replaced it, or the need moved on). :raise IllegalTransition:
+    already dismissed.
+    """
+    need = need_queries.get_need(actor, need_id)
+    require(permissions.can_act_on_suggestions(actor, need.community))
+    queries.lock_community(need.community_id)  # a rerun does not replace it under our feet
+    ranking = queries.need_ranking(need, ranking_id)
+    if ranking is None or need.status is not NeedStatus.LISTED or need.project_id is not None:
+        raise errors.SuggestionReplaced()
+    suggestion = queries.stored_suggestion(N, need.id, ranking.candidate_type, ranking.candidate_id)
+    if suggestion is None:
+        suggestion = Suggestion(
+            community_id=need.community_id,
+            target_type=N,
+            target_id=need.id,
+            candidate_type=ranking.candidate_type,
+            candidate_id=ranking.candidate_id,
+            score=ranking.score,
+            rank=ranking.rank,
+            reasons=list(ranking.reasons),
+            status=SuggestionStatus.OPEN,
+            computed_at=ranking.computed_at,
+        )
+        db.session.add(suggestion)
     return _acted(actor, suggestion, "dismiss", now)
 
 

@@ -84,10 +84,9 @@ def run(community_id: int):
         counts = service.rematch(actor, community_id, now=utcnow())
     flash(
         _(
-            "已重新匹配：%(projects)d 个项目、%(needs)d 条需求，共 %(n)d 条推荐。",
+            "已重新匹配：%(projects)d 个项目、%(needs)d 条需求。",
             projects=counts["projects"],
             needs=counts["needs"],
-            n=counts["suggestions"],
         ),
         "success",
     )
@@ -115,6 +114,25 @@ def act(suggestion_id: int, action: str):
         else:
             suggestion = service.dismiss(actor, suggestion_id, now=now)
             message = _("已忽略，该推荐不会再出现。")
+    response = _acted_row(actor, suggestion, message, row_id=f"suggestion-{suggestion.id}")
+    if is_htmx() and action == "order":
+        response.headers["HX-Trigger"] = "claims-changed"
+    return response
+
+
+@bp.post("/needs/<int:need_id>/suggestions/<int:ranking_id>/dismiss")
+@login_required
+def dismiss_for_need(need_id: int, ranking_id: int):
+    """忽略 one of a need's suggestions (a row of its group's ranking), as act does."""
+    actor = require_actor()
+    with unit_of_work(actor):
+        suggestion = service.dismiss_for_need(actor, need_id, ranking_id, now=utcnow())
+    message = _("已忽略，该推荐不会再出现。")
+    return _acted_row(actor, suggestion, message, row_id=f"need-{need_id}-ranking-{ranking_id}")
+
+
+def _acted_row(actor, suggestion, message: str, *, row_id: str):
+    """The row, acted on, in place of ``row_id`` (htmx); else a flash and back."""
     community = alliance_queries.get_community(actor, suggestion.community_id)
     if is_htmx():
         html = render_template(
@@ -124,10 +142,8 @@ def act(suggestion_id: int, action: str):
             **_row_context(actor, community),
         )
         response = make_response(html)
-        response.headers["HX-Retarget"] = f"#suggestion-{suggestion.id}"
+        response.headers["HX-Retarget"] = f"#{row_id}"
         response.headers["HX-Reswap"] = "outerHTML"
-        if action == "order":
-            response.headers["HX-Trigger"] = "claims-changed"
         return response
     flash(message, "success")
     default = url_for("matching.board", community_id=suggestion.community_id)

@@ -1,7 +1,9 @@
-"""What the matching tests share: a fixed now, units carrying claims, served 邻里单元, and
-reading a target's open suggestions of one type."""
+"""What the matching tests share: a fixed now, units carrying claims, served 邻里单元, reading
+a target's open suggestions of one type, and counting a table's rows."""
 
 from datetime import timedelta
+
+import sqlalchemy as sa
 
 from coop.claims.models import Claim, ClaimantType, ClaimStatus
 from coop.dbtypes import utcnow
@@ -50,3 +52,7 @@ def suggestions(target, candidate_type):
         [(kind, target.id)], candidate_type=candidate_type, status=SuggestionStatus.OPEN
     )
     return found[(kind, target.id)]
+
+
+def count_rows(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))

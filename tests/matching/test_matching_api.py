@@ -7,7 +7,7 @@ from coop.categories import Category
 from coop.claims.models import ResourceOrder
 from coop.extensions import db
 from coop.matching import service
-from coop.matching.models import CandidateType
+from coop.matching.models import CandidateType, Suggestion
 from coop.notices.models import Notice
 from tests.factories import (
     bearer,
@@ -20,7 +20,7 @@ from tests.factories import (
     make_unit,
 )
 
-from .helpers import NOW, suggestions
+from .helpers import NOW, count_rows, suggestions
 
 
 @pytest.fixture
@@ -68,12 +68,68 @@ def test_suggestions_filter_by_candidate_type(client, secretary, project):
     assert [row["candidate_type"] for row in response.get_json()] == ["resource"]
 
 
-def test_a_needs_suggestions(client, community, secretary, unit):
+def test_a_needs_suggestions_carry_their_ranking_row(client, community, secretary, unit):
     need = make_need(community)
     service.match_community(community.id, now=NOW)
     response = client.get(f"/api/v1/needs/{need.id}/suggestions", headers=bearer(secretary))
     assert response.status_code == 200
-    assert {row["candidate_id"] for row in response.get_json()} >= {unit.id}
+    unit_row = next(row for row in response.get_json() if row["candidate_type"] == "unit")
+    assert unit_row["candidate_id"] == unit.id and unit_row["candidate_name"] == "康达物业"
+    assert unit_row["id"] is None and unit_row["ranking_id"] and unit_row["rank"] == 1
+    assert unit_row["status"] == "open" and unit_row["target_id"] == need.id
+    assert count_rows(Suggestion) == 0  # reading stores nothing
+
+
+def test_dismissing_a_needs_suggestion(client, community, secretary, unit):
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    (row,) = suggestions(need, CandidateType.UNIT)
+    response = client.post(
+        f"/api/v1/needs/{need.id}/suggestions/{row.ranking_id}/dismiss", headers=bearer(secretary)
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "dismissed" and body["id"] and body["candidate_id"] == unit.id
+    listed = client.get(f"/api/v1/needs/{need.id}/suggestions", headers=bearer(secretary))
+    assert [(r["candidate_type"], r["status"]) for r in listed.get_json()] == [
+        ("resource", "open"),
+        ("unit", "dismissed"),
+    ]
+
+
+def test_dismissing_a_replaced_need_suggestion_is_a_409(client, community, secretary, unit):
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    (row,) = suggestions(need, CandidateType.UNIT)
+    service.match_community(community.id, now=NOW)
+    response = client.post(
+        f"/api/v1/needs/{need.id}/suggestions/{row.ranking_id}/dismiss", headers=bearer(secretary)
+    )
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "suggestion_replaced"
+    assert response.get_json()["message"] == "推荐已重新计算，请刷新页面后再操作。"
+    assert count_rows(Suggestion) == 0
+
+
+@pytest.mark.parametrize(("who", "status"), [("liaison", 403), ("other_secretary", 404)])
+def test_dismissing_a_needs_suggestion_is_for_its_secretary(client, community, unit, who, status):
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    (row,) = suggestions(need, CandidateType.UNIT)
+    actor = make_liaison(unit) if who == "liaison" else make_secretary(make_community())
+    response = client.post(
+        f"/api/v1/needs/{need.id}/suggestions/{row.ranking_id}/dismiss", headers=bearer(actor)
+    )
+    assert response.status_code == status
+    assert count_rows(Suggestion) == 0
+
+
+def test_openapi_documents_dismissing_a_needs_suggestion(client):
+    spec = client.get("/api/v1/openapi.json").json
+    dismiss = spec["paths"]["/api/v1/needs/{need_id}/suggestions/{ranking_id}/dismiss"]["post"]
+    assert {"200", "401", "403", "404", "409"} <= set(dismiss["responses"])
+    listed = spec["paths"]["/api/v1/needs/{need_id}/suggestions"]["get"]
+    assert "200" in listed["responses"]
 
 
 def test_a_liaison_may_not_read_the_suggestions(client, unit, project):
@@ -86,7 +142,7 @@ def test_a_liaison_may_not_read_the_suggestions(client, unit, project):
 def test_the_secretary_reruns_the_matching(client, community, secretary, project):
     response = client.post(f"/api/v1/communities/{community.id}/match", headers=bearer(secretary))
     assert response.status_code == 200
-    assert response.get_json() == {"projects": 1, "needs": 0, "suggestions": 2}
+    assert response.get_json() == {"projects": 1, "needs": 0, "suggestions": 2, "rankings": 0}
 
 
 def test_invite_then_invite_again_is_a_409(client, secretary, unit, project):

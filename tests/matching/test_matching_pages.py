@@ -2,10 +2,13 @@
 liaison's fitting projects and the served-neighbourhoods form."""
 
 import pytest
+import sqlalchemy as sa
 
 from coop.categories import Category
+from coop.extensions import db
 from coop.matching import service
 from coop.matching.models import CandidateType, SuggestionStatus
+from coop.needs.models import Need
 from tests.factories import (
     csrf,
     login,
@@ -51,6 +54,65 @@ def test_the_board_shows_targets_their_suggestions_and_reasons(client, community
     assert "康达物业" in html and "暂无进行中的认领" in html
     assert "邀请认领" in html and "资源点单" in html and "忽略" in html
     assert "立即重新匹配" in html and f'href="/communities/{community.id}/matching"' in html
+
+
+def need(community):
+    return db.session.scalar(sa.select(Need).where(Need.title == "独居老人理发"))
+
+
+def test_the_board_shows_a_needs_suggestions_with_dismiss(client, community, unit, project):
+    login(client, make_secretary(community))
+    html = client.get(f"/communities/{community.id}/matching").get_data(as_text=True)
+    target = need(community)
+    section = html[html.index(f'id="n-{target.id}"') :]
+    (row,) = suggestions(target, CandidateType.UNIT)
+    action = f"/needs/{target.id}/suggestions/{row.ranking_id}/dismiss"
+    assert "康达物业" in section and f'action="{action}"' in section
+    assert f'id="need-{target.id}-ranking-{row.ranking_id}"' in section
+
+
+def test_dismissing_a_needs_suggestion_with_htmx_replaces_the_row(client, community, project):
+    login(client, make_secretary(community))
+    target = need(community)
+    (row,) = suggestions(target, CandidateType.UNIT)
+    board = f"/communities/{community.id}/matching"
+    response = client.post(
+        f"/needs/{target.id}/suggestions/{row.ranking_id}/dismiss",
+        data={"csrf_token": csrf(client, board)},
+        headers=HTMX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert response.headers["HX-Retarget"] == f"#need-{target.id}-ranking-{row.ranking_id}"
+    assert "已忽略" in html and "康达物业" in html
+    assert suggestions(target, CandidateType.UNIT) == []
+
+
+def test_dismissing_a_needs_suggestion_without_javascript_goes_back(client, community, project):
+    login(client, make_secretary(community))
+    target = need(community)
+    (row,) = suggestions(target, CandidateType.UNIT)
+    board = f"/communities/{community.id}/matching"
+    response = client.post(
+        f"/needs/{target.id}/suggestions/{row.ranking_id}/dismiss",
+        data={"csrf_token": csrf(client, board), "next": board},
+    )
+    assert response.status_code == 302 and response.location == board
+    assert "已忽略，该推荐不会再出现。" in client.get(board).get_data(as_text=True)
+
+
+def test_a_stale_needs_suggestion_says_to_reload_in_place(client, community, project):
+    login(client, make_secretary(community))
+    target = need(community)
+    (row,) = suggestions(target, CandidateType.UNIT)
+    service.match_community(community.id, now=NOW)
+    board = f"/communities/{community.id}/matching"
+    response = client.post(
+        f"/needs/{target.id}/suggestions/{row.ranking_id}/dismiss",
+        data={"csrf_token": csrf(client, board)},
+        headers=HTMX,
+    )
+    assert response.status_code == 409 and "推荐已重新计算" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who", ["liaison", "other_secretary"])

@@ -10,7 +10,13 @@ from coop.claims.models import Claim, ClaimantType, ClaimStatus, OrderStatus, Re
 from coop.errors import Forbidden, Invalid, NotFound
 from coop.extensions import db
 from coop.matching import errors, queries, service
-from coop.matching.models import CandidateType, SuggestionStatus, TargetType
+from coop.matching.models import (
+    CandidateType,
+    MatchRanking,
+    Suggestion,
+    SuggestionStatus,
+    TargetType,
+)
 from coop.notices.models import Notice
 from coop.projects.models import ProjectMode
 from coop.resources.models import Resource, ResourceKind
@@ -27,7 +33,7 @@ from tests.factories import (
     make_volunteer,
 )
 
-from .helpers import NOW, carry_claims, serve, suggestions
+from .helpers import NOW, carry_claims, count_rows, serve, suggestions
 
 UNIT, RESOURCE, VOLUNTEER = CandidateType.UNIT, CandidateType.RESOURCE, CandidateType.VOLUNTEER
 
@@ -166,6 +172,137 @@ def test_volunteers_whose_skills_fit_are_suggested_for_routine_projects(communit
     assert suggestions(team, VOLUNTEER) == []
 
 
+def test_a_volunteer_carrying_a_claim_ranks_below_her_equals(community):
+    busy, free = (make_volunteer(community) for _ in range(2))
+    busy.volunteer.skills = free.volunteer.skills = ["护理"]
+    assert busy.id < free.id  # on equal scores the lower id would win
+    other = make_project(community, mode=ProjectMode.ROUTINE, slots=1, approved_count=1)
+    db.session.add(
+        Claim(
+            project_id=other.id,
+            claimant_type=ClaimantType.VOLUNTEER,
+            volunteer_id=busy.id,
+            claimant_key=f"volunteer:{busy.id}",
+            status=ClaimStatus.APPROVED,
+        )
+    )
+    project = make_project(community, mode=ProjectMode.ROUTINE, slots=1)
+    service.match_community(community.id, now=NOW)
+    first, second = suggestions(project, VOLUNTEER)
+    assert (first.candidate_id, second.candidate_id) == (free.id, busy.id)
+    assert "已有1个进行中的认领" in second.reasons
+
+
+def test_deactivated_volunteers_are_not_suggested(community):
+    gone, active = (make_volunteer(community) for _ in range(2))
+    gone.volunteer.skills = active.volunteer.skills = ["护理"]
+    gone.is_active = False
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    assert [s.candidate_id for s in suggestions(need, VOLUNTEER)] == [active.id]
+
+
+def test_needs_of_one_category_and_neighbourhood_share_one_stored_ranking(community):
+    east, west = community.neighbourhoods
+    units = [fitting_unit(community) for _ in range(2)]
+    serve(units[1], community, [east])
+    first, second = make_need(community, neighbourhood_id=east.id), make_need(community)
+    third = make_need(community, neighbourhood_id=east.id)
+    counts = service.match_community(community.id, now=NOW)
+    assert counts["needs"] == 3 and counts["suggestions"] == 0
+    groups = db.session.execute(
+        sa.select(MatchRanking.neighbourhood_id, MatchRanking.candidate_type).distinct()
+    ).all()
+    assert sorted(groups, key=str) == sorted(
+        [(east.id, UNIT), (east.id, RESOURCE), (None, UNIT), (None, RESOURCE)], key=str
+    )
+    assert count_rows(Suggestion) == 0  # nothing stored per need
+    in_east = [s.candidate_id for s in suggestions(first, UNIT)]
+    assert in_east == [units[1].id, units[0].id]
+    assert [s.candidate_id for s in suggestions(third, UNIT)] == in_east
+    assert [s.candidate_id for s in suggestions(second, UNIT)] == [units[0].id, units[1].id]
+    assert west.id not in {n for n, _t in groups}  # no need there, no ranking
+
+
+def test_reading_a_needs_suggestions_writes_nothing(community):
+    secretary = make_secretary(community)
+    fitting_unit(community)
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    db.session.flush()
+    before = (count_rows(Suggestion), count_rows(MatchRanking))
+    found = service.target_suggestions(secretary, TargetType.NEED, need.id)
+    assert found and all(s.status is SuggestionStatus.OPEN for s in found)
+    assert not (db.session.new or db.session.dirty)
+    assert (count_rows(Suggestion), count_rows(MatchRanking)) == before
+
+
+def test_a_candidate_dismissed_for_a_need_is_skipped_for_that_need_only(community):
+    secretary = make_secretary(community)
+    units = [fitting_unit(community) for _ in range(2)]
+    need, sibling = make_need(community), make_need(community)
+    service.match_community(community.id, now=NOW)
+    first, _second = suggestions(need, UNIT)
+    dismissed = service.dismiss_for_need(secretary, need.id, first.ranking_id, now=NOW)
+    assert dismissed.status is SuggestionStatus.DISMISSED and dismissed.acted_by_id == secretary.id
+    assert (dismissed.target_type, dismissed.target_id) == (TargetType.NEED, need.id)
+    assert (dismissed.candidate_id, dismissed.score) == (units[0].id, first.score)
+    assert dismissed.reasons == first.reasons
+    (left,) = suggestions(need, UNIT)
+    assert (left.candidate_id, left.rank) == (units[1].id, 1)
+    assert [s.candidate_id for s in suggestions(sibling, UNIT)] == [u.id for u in units]
+    service.match_community(community.id, now=NOW)  # a rerun keeps the dismissal
+    assert [s.candidate_id for s in suggestions(need, UNIT)] == [units[1].id]
+
+
+def test_a_rerun_replaces_the_rankings(community):
+    fitting_unit(community)
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    before = set(db.session.scalars(sa.select(MatchRanking.id)))
+    newcomer = fitting_unit(community)
+    service.match_community(community.id, now=NOW)
+    after = set(db.session.scalars(sa.select(MatchRanking.id)))
+    assert before and not before & after
+    assert newcomer.id in {s.candidate_id for s in suggestions(need, UNIT)}
+
+
+def test_dismissing_a_replaced_ranking_row_is_a_conflict(community):
+    secretary = make_secretary(community)
+    fitting_unit(community)
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    (stale,) = suggestions(need, UNIT)
+    service.match_community(community.id, now=NOW)
+    with pytest.raises(errors.SuggestionReplaced):
+        service.dismiss_for_need(secretary, need.id, stale.ranking_id, now=NOW)
+    assert count_rows(Suggestion) == 0
+
+
+def test_a_need_suggestion_is_dismissed_once(community):
+    secretary = make_secretary(community)
+    fitting_unit(community)
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    (row,) = suggestions(need, UNIT)
+    service.dismiss_for_need(secretary, need.id, row.ranking_id, now=NOW)
+    with pytest.raises(IllegalTransition, match="已忽略"):
+        service.dismiss_for_need(secretary, need.id, row.ranking_id, now=NOW)
+    assert count_rows(Suggestion) == 1
+
+
+@pytest.mark.parametrize("role", ["liaison", "other_secretary"])
+def test_only_the_communitys_secretary_dismisses_a_needs_suggestion(community, role):
+    unit = fitting_unit(community)
+    need = make_need(community)
+    service.match_community(community.id, now=NOW)
+    (row,) = suggestions(need, UNIT)
+    actor = make_liaison(unit) if role == "liaison" else make_secretary(make_community())
+    with pytest.raises(Forbidden if role == "liaison" else NotFound):
+        service.dismiss_for_need(actor, need.id, row.ranking_id, now=NOW)
+    assert count_rows(Suggestion) == 0
+
+
 def test_running_twice_gives_the_same_suggestions(community):
     for _ in range(3):
         fitting_unit(community)
@@ -180,10 +317,17 @@ def test_running_twice_gives_the_same_suggestions(community):
             for s in suggestions(target, t)
         ]
 
+    def rankings():
+        columns = (MatchRanking.category, MatchRanking.neighbourhood_id)
+        columns += (MatchRanking.candidate_type, MatchRanking.rank, MatchRanking.candidate_id)
+        rows = db.session.execute(sa.select(*columns, MatchRanking.score, MatchRanking.reasons))
+        return sorted(tuple(map(str, row)) for row in rows)
+
     first = service.match_community(community.id, now=NOW)
-    before = snapshot()
+    before, ranked = snapshot(), rankings()
     second = service.match_community(community.id, now=NOW)
     assert first == second and snapshot() == before and before
+    assert rankings() == ranked and ranked
 
 
 def test_acted_and_dismissed_suggestions_are_kept_and_not_suggested_again(community):
