@@ -808,6 +808,8 @@ def child(job_name: str, database: str, period: str | None, timeout: int, profil
     statements: Counter = Counter()
     seconds: Counter = Counter()
     started: dict = {}
+    threads: set = set()  # the job's connections run side by side on threads (jobs.parallel)
+    tally = threading.Lock()
 
     with app.app_context():
         engine = db.engine
@@ -819,8 +821,11 @@ def child(job_name: str, database: str, period: str | None, timeout: int, profil
         @sa.event.listens_for(engine, "after_cursor_execute")
         def after(conn, cursor, statement, parameters, context, executemany):
             shape = _shape(statement)
-            statements[shape] += 1
-            seconds[shape] += time.perf_counter() - started.pop(id(cursor), time.perf_counter())
+            took = time.perf_counter() - started.pop(id(cursor), time.perf_counter())
+            with tally:
+                statements[shape] += 1
+                seconds[shape] += took
+                threads.add(threading.get_ident())
 
         with engine.connect() as connection:
             temp_before = _temp(connection)
@@ -868,6 +873,7 @@ def child(job_name: str, database: str, period: str | None, timeout: int, profil
         result["temp_mb"] = (temp_after[1] - temp_before[1]) / 2**20
     result["statements"] = sum(statements.values())
     result["sql_seconds"] = sum(seconds.values())
+    result["threads"] = len(threads)
     result["heaviest"] = [
         (round(seconds[shape], 2), statements[shape], shape) for shape, _ in seconds.most_common(8)
     ]
@@ -950,9 +956,13 @@ def report(result: dict, target_s: float, target_mb: float | None) -> str:
         f" · target < {target_s:g} s{memory}: {'MET' if met else 'MISSED'}"
         f" · load average {result['load_before']:.1f} before, {result['load_after']:.1f} after",
         f"  result: {json.dumps(result.get('result'), ensure_ascii=False)}",
-        f"  {result['statements']:,} SQL statements, {result['sql_seconds']:.1f} s of it waiting"
-        f" on the server ({result['seconds'] - result['sql_seconds']:.1f} s in Python);"
-        f" server temp files: {result['temp_files']} ({result['temp_mb']:.0f} MB)",
+        f"  {result['statements']:,} SQL statements, {result['sql_seconds']:.1f} s of waiting on the"
+        + (
+            f" server ({result['seconds'] - result['sql_seconds']:.1f} s in Python);"
+            if result.get("threads", 1) <= 1
+            else f" server, summed over {result['threads']} threads working side by side;"
+        )
+        + f" server temp files: {result['temp_files']} ({result['temp_mb']:.0f} MB)",
         "  heaviest statements (seconds, count, statement):",
     ]
     for took, count, shape in result["heaviest"]:

@@ -48,6 +48,8 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
         # Channels besides the in-app inbox: import paths of coop.notices.senders.Sender classes.
         "NOTICE_SENDERS": os.environ.get("NOTICE_SENDERS", ""),
+        # Connections a job that goes community by community uses at once (PostgreSQL only).
+        "JOB_WORKERS": int(os.environ.get("JOB_WORKERS", "2")),
     }
 
 

@@ -3,24 +3,33 @@
 from collections import Counter
 
 from coop.badges import awarding
+from coop.badges.catalog import ensure_catalog
 from coop.dbtypes import utcnow
 from coop.jobruns import periods
 from coop.uow import unit_of_work
+from jobs import parallel
 from jobs.base import Cadence, Job
 
 
 def work(start, finish, progress) -> dict:
-    """A killed run has committed whole communities only; the next run does them again, which
-    changes nothing, and carries on from there."""
+    """One unit of work per community, a few communities at once (``jobs.parallel``). A killed
+    run has committed whole communities only; the next run does them again, which changes
+    nothing, and carries on from there."""
     period = periods.current(Cadence.MONTHLY, start)
     now = utcnow()
     with unit_of_work():
+        ensure_catalog()  # once, before the communities run side by side
         community_ids = awarding.all_community_ids()
     totals = Counter({"communities": 0, "granted": 0, "restored": 0, "revoked": 0, "bonuses": 0})
-    for done, community_id in enumerate(community_ids, start=1):
-        with unit_of_work():
-            totals.update(awarding.monthly_badges(period, now=now, community_ids=[community_id]))
-        progress(done)
+    totals.update(
+        parallel.each(
+            community_ids,
+            lambda community_id: awarding.monthly_badges(
+                period, now=now, community_ids=[community_id]
+            ),
+            progress,
+        )
+    )
     return dict(totals)
 
 

@@ -24,7 +24,6 @@ re-evaluates that volunteer's badges and the community's unit badge in the same 
 (``record_changed``, called by ``hours.service``).
 """
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,13 +41,12 @@ from coop.badges.catalog import ensure_catalog
 from coop.badges.models import Badge, BadgeAward, HolderType
 from coop.badges.themes import theme_of
 from coop.claims.models import Claim, ClaimStatus
-from coop.dbtypes import utcnow
 from coop.extensions import db
 from coop.hours.models import RecordStatus, ServiceRecord, hours_text
 from coop.jobruns import periods
 from coop.jobruns.models import JobRun, RunStatus
-from coop.ledger import service as ledger
-from coop.ledger.models import Account, AccountType, Posting, PostingKind
+from coop.ledger import bulk as ledger_bulk
+from coop.ledger.models import Posting, PostingKind
 from coop.people.models import VolunteerProfile
 from coop.projects.models import Project
 
@@ -68,9 +66,6 @@ TIERS = (
 )
 # A fulfilled claim counts as half a day of service in the unit's score.
 CLAIM_HOURS = Decimal(4)
-CHUNK = 5000  # rows per bulk statement
-
-Key = tuple[str, HolderType, int]  # (badge code, holder type, holder id)
 
 
 @dataclass(frozen=True)
@@ -138,295 +133,348 @@ def record_changed(record: ServiceRecord, *, now: datetime) -> None:
         _evaluate(record.community_id, Month.of(period), now=now, volunteer_id=record.volunteer_id)
 
 
-# What the month's figures say -------------------------------------------------------------
+# The month's figures, as SELECTs ----------------------------------------------------------
 
 
-def _verified_in(community_id: int):
-    return (
+def _verified(community_id: int, month: Month | None, volunteer_id: int | None) -> list:
+    """Verified records (reversals included, so sums are net) of the community; in the month's
+    service dates if given; hers only if given."""
+    where = [
         ServiceRecord.community_id == community_id,
         ServiceRecord.status == RecordStatus.VERIFIED,
-    )
-
-
-def _hours_in_month(community_id: int, month: Month, volunteer_id: int | None) -> dict:
-    """Each volunteer's verified hours with a service date in the month, net of reversals."""
-    query = (
-        sa.select(ServiceRecord.volunteer_id, sa.func.sum(ServiceRecord.hours))
-        .where(
-            *_verified_in(community_id),
+    ]
+    if month is not None:
+        where += [
             ServiceRecord.service_date >= month.first,
             ServiceRecord.service_date < month.after,
+        ]
+    if volunteer_id is not None:
+        where.append(ServiceRecord.volunteer_id == volunteer_id)
+    return where
+
+
+def _hours_select(community_id: int, month: Month, volunteer_id: int | None) -> sa.Select:
+    """(holder_id, hours): each volunteer's verified hours with a service date in the month."""
+    return (
+        sa.select(
+            ServiceRecord.volunteer_id.label("holder_id"),
+            sa.func.sum(ServiceRecord.hours).label("hours"),
         )
+        .where(*_verified(community_id, month, volunteer_id))
         .group_by(ServiceRecord.volunteer_id)
     )
-    if volunteer_id is not None:
-        query = query.where(ServiceRecord.volunteer_id == volunteer_id)
-    return {vid: Decimal(hours or 0) for vid, hours in db.session.execute(query)}
 
 
-def _themed_hours(community_id: int, month: Month, volunteer_id: int | None) -> dict:
-    """(net hours, activities with net hours above zero) in the month's themed activities."""
+def _themed_select(community_id: int, month: Month, volunteer_id: int | None) -> sa.Select:
+    """(holder_id, hours, activities): her verified hours in the month's themed activities, and
+    in how many of them they come to more than zero."""
     per_activity = (
         sa.select(
-            ServiceRecord.volunteer_id.label("volunteer_id"),
-            ServiceRecord.activity_id.label("activity_id"),
+            ServiceRecord.volunteer_id,
+            ServiceRecord.activity_id,
             sa.func.sum(ServiceRecord.hours).label("hours"),
         )
         .join(Activity, Activity.id == ServiceRecord.activity_id)
-        .where(*_verified_in(community_id), Activity.theme_month == month.period)
+        .where(*_verified(community_id, None, volunteer_id), Activity.theme_month == month.period)
         .group_by(ServiceRecord.volunteer_id, ServiceRecord.activity_id)
+        .subquery("per_activity")
     )
-    if volunteer_id is not None:
-        per_activity = per_activity.where(ServiceRecord.volunteer_id == volunteer_id)
-    per_activity = per_activity.subquery()
-    query = sa.select(
-        per_activity.c.volunteer_id,
-        sa.func.sum(per_activity.c.hours),
-        sa.func.sum(sa.case((per_activity.c.hours > 0, 1), else_=0)),
+    return sa.select(
+        per_activity.c.volunteer_id.label("holder_id"),
+        sa.func.sum(per_activity.c.hours).label("hours"),
+        sa.func.sum(sa.case((per_activity.c.hours > 0, 1), else_=0)).label("activities"),
     ).group_by(per_activity.c.volunteer_id)
-    return {vid: (Decimal(h or 0), int(n or 0)) for vid, h, n in db.session.execute(query)}
 
 
-def _unit_scores(community_id: int, month: Month, hours_in_month: dict | None) -> dict[int, dict]:
-    """Each serving unit's fulfilled claims, its volunteers' hours, and its score. Given every
-    volunteer's hours in the month (``_hours_in_month`` for the whole community), the units'
-    hours are summed from them instead of read again."""
+def _unit_scores_select(community_id: int, month: Month) -> sa.Select:
+    """(unit_id, claims, hours, score) of each unit serving the community that did anything."""
     members = sa.select(Membership.unit_id).where(Membership.community_id == community_id)
-    claims = dict(
-        db.session.execute(
-            sa.select(Claim.unit_id, sa.func.count())
-            .join(Project, Project.id == Claim.project_id)
-            .where(
-                Project.community_id == community_id,
-                Claim.status == ClaimStatus.FULFILLED,
-                Claim.fulfilled_at >= month.start,
-                Claim.fulfilled_at < month.end,
-                Claim.unit_id.in_(members),
-            )
-            .group_by(Claim.unit_id)
-        ).all()
-    )
-    if hours_in_month is not None:
-        hours: dict = {}
-        for vid, unit_id in db.session.execute(
-            sa.select(VolunteerProfile.user_id, VolunteerProfile.work_unit_id).where(
-                VolunteerProfile.work_unit_id.in_(members)
-            )
-        ):
-            if vid in hours_in_month:
-                hours[unit_id] = hours.get(unit_id, Decimal(0)) + hours_in_month[vid]
-    else:
-        hours = _unit_hours(community_id, month, members)
-    scores = {}
-    for unit_id in set(claims) | set(hours):
-        n, h = int(claims.get(unit_id, 0)), Decimal(hours.get(unit_id) or 0)
-        scores[unit_id] = {"claims": n, "hours": h, "score": CLAIM_HOURS * n + h}
-    return scores
-
-
-def _unit_hours(community_id: int, month: Month, members) -> dict:
-    return dict(
-        db.session.execute(
-            sa.select(VolunteerProfile.work_unit_id, sa.func.sum(ServiceRecord.hours))
-            .join(VolunteerProfile, VolunteerProfile.user_id == ServiceRecord.volunteer_id)
-            .where(
-                *_verified_in(community_id),
-                ServiceRecord.service_date >= month.first,
-                ServiceRecord.service_date < month.after,
-                VolunteerProfile.work_unit_id.in_(members),
-            )
-            .group_by(VolunteerProfile.work_unit_id)
-        ).all()
-    )
-
-
-def _number(value: Decimal) -> float | int:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-class _Figures:
-    """The month's figures for one community (or one volunteer of it), and what they earn."""
-
-    def __init__(self, community_id: int, month: Month, volunteer_id: int | None):
-        self.hours = _hours_in_month(community_id, month, volunteer_id)
-        self.themed = _themed_hours(community_id, month, volunteer_id)
-        self.theme = theme_of(community_id, month.first.month).title
-        self.units = _unit_scores(community_id, month, self.hours if volunteer_id is None else None)
-        self.top = max((u["score"] for u in self.units.values()), default=Decimal(0))
-
-    def wanted(self) -> dict[Key, dict]:
-        wanted: dict[Key, dict] = {}
-        volunteer = HolderType.VOLUNTEER
-        for vid, (hours, activities) in self.themed.items():
-            if hours > 0:
-                wanted[(catalog.THEME, volunteer, vid)] = {
-                    "theme": self.theme,
-                    "hours": _number(hours),
-                    "activities": activities,
-                }
-        for vid, hours in self.hours.items():
-            for code, need in TIERS:
-                if hours >= need:
-                    wanted[(code, volunteer, vid)] = {"hours": _number(hours)}
-        if self.top > 0:
-            for unit_id, figures in self.units.items():
-                if figures["score"] == self.top:
-                    wanted[(catalog.UNIT_STAR, HolderType.UNIT, unit_id)] = {
-                        "score": _number(figures["score"]),
-                        "claims": figures["claims"],
-                        "hours": _number(figures["hours"]),
-                    }
-        return wanted
-
-    def reason(self, key: Key) -> str:
-        """Why an award no longer holds, in the words its holder reads on her wall."""
-        code, _holder_type, holder_id = key
-        if code == catalog.THEME:
-            return _(
-                "当月主题活动「%(theme)s」的核实服务时长经冲正后为 0，不再符合月月红条件",
-                theme=self.theme,
-            )
-        if code == catalog.UNIT_STAR:
-            score = self.units.get(holder_id, {}).get("score", Decimal(0))
-            if score <= 0:
-                return _("本月已没有完成的认领，也没有本单位志愿者的核实时长")
-            return _(
-                "本月共建得分 %(score)s，低于社区最高的 %(top)s",
-                score=hours_text(score),
-                top=hours_text(self.top),
-            )
-        need = dict(TIERS)[code]
-        return _(
-            "本月核实时长经冲正后为 %(hours)s 小时，不足 %(need)s 小时",
-            hours=hours_text(self.hours.get(holder_id, Decimal(0))),
-            need=hours_text(need),
+    claims = (
+        sa.select(
+            Claim.unit_id.label("unit_id"),
+            sa.func.count().label("claims"),
+            sa.literal(0).label("hours"),
         )
+        .join(Project, Project.id == Claim.project_id)
+        .where(
+            Project.community_id == community_id,
+            Claim.status == ClaimStatus.FULFILLED,
+            Claim.fulfilled_at >= month.start,
+            Claim.fulfilled_at < month.end,
+            Claim.unit_id.in_(members),
+        )
+        .group_by(Claim.unit_id)
+    )
+    hours = (
+        sa.select(
+            VolunteerProfile.work_unit_id.label("unit_id"),
+            sa.literal(0).label("claims"),
+            sa.func.sum(ServiceRecord.hours).label("hours"),
+        )
+        .join(VolunteerProfile, VolunteerProfile.user_id == ServiceRecord.volunteer_id)
+        .where(*_verified(community_id, month, None), VolunteerProfile.work_unit_id.in_(members))
+        .group_by(VolunteerProfile.work_unit_id)
+    )
+    both = sa.union_all(claims, hours).subquery("both_parts")
+    claims_n, hours_n = sa.func.sum(both.c.claims), sa.func.sum(both.c.hours)
+    return sa.select(
+        both.c.unit_id,
+        claims_n.label("claims"),
+        hours_n.label("hours"),
+        (CLAIM_HOURS * claims_n + hours_n).label("score"),
+    ).group_by(both.c.unit_id)
+
+
+def _number(value):
+    """2.00 → 2 and 1.50 → 1.5 in the evidence, as people read hours."""
+    whole = sa.cast(value, sa.Integer)
+    return sa.case((value == whole, whole), else_=value)
+
+
+def _json_object(**pairs):
+    """A JSON object built by the database: its keys are ours, never user input."""
+    function = (
+        sa.func.json_build_object
+        if db.session.get_bind().dialect.name == "postgresql"
+        else sa.func.json_object
+    )
+    args = []
+    for key, value in pairs.items():
+        args += [sa.literal_column(f"'{key}'"), value]
+    return function(*args, type_=sa.JSON)
+
+
+def _same_json(a, b):
+    if db.session.get_bind().dialect.name == "postgresql":  # json has no equality; jsonb has
+        return sa.cast(a, postgresql.JSONB) == sa.cast(b, postgresql.JSONB)
+    return sa.func.json(a) == sa.func.json(b)
+
+
+def _wanted_select(
+    community_id: int, month: Month, badges: dict, volunteer_id: int | None
+) -> sa.Select:
+    """(badge_id, holder_type, holder_id, evidence): every award the month's figures earn."""
+    hours = _hours_select(community_id, month, volunteer_id).cte("month_hours")
+    themed = _themed_select(community_id, month, volunteer_id).subquery("themed")
+    scores = _unit_scores_select(community_id, month).cte("unit_scores")
+    title = theme_of(community_id, month.first.month).title
+    volunteer, unit = (sa.literal(t.value, sa.String) for t in HolderType)
+
+    def award(code: str, holder_type, holder_id, evidence):
+        return sa.select(
+            sa.literal(badges[code].id, sa.Integer).label("badge_id"),
+            holder_type.label("holder_type"),
+            holder_id.label("holder_id"),
+            evidence.label("evidence"),
+        )
+
+    theme = award(
+        catalog.THEME,
+        volunteer,
+        themed.c.holder_id,
+        _json_object(
+            theme=sa.cast(sa.literal(title), sa.Text),
+            hours=_number(themed.c.hours),
+            activities=themed.c.activities,
+        ),
+    ).where(themed.c.hours > 0)
+    tiers = [
+        award(code, volunteer, hours.c.holder_id, _json_object(hours=_number(hours.c.hours))).where(
+            hours.c.hours >= need
+        )
+        for code, need in TIERS
+    ]
+    top = sa.select(sa.func.max(scores.c.score)).scalar_subquery()
+    star = award(
+        catalog.UNIT_STAR,
+        unit,
+        scores.c.unit_id,
+        _json_object(
+            score=_number(scores.c.score), claims=scores.c.claims, hours=_number(scores.c.hours)
+        ),
+    ).where(scores.c.score > 0, scores.c.score == top)
+    return sa.union_all(theme, *tiers, star)
 
 
 # Applying the difference -------------------------------------------------------------------
+
+# The awards the figures earn, while one community's month is brought in line with them.
+WANTED = sa.Table(
+    "wanted_awards",
+    sa.MetaData(),
+    sa.Column("badge_id", sa.Integer, primary_key=True),
+    sa.Column("holder_type", sa.String(32), primary_key=True),
+    sa.Column("holder_id", sa.Integer, primary_key=True),
+    sa.Column("evidence", sa.JSON),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
 
 def _evaluate(
     community_id: int, month: Month, *, now: datetime, volunteer_id: int | None = None
 ) -> Counter:
     """Bring one community's awards for the month in line with its figures; with
-    ``volunteer_id``, only hers and the unit badge (whose winner may change with her hours)."""
-    badges = ensure_catalog()
-    code_of = {badges[code].id: code for code in MONTHLY_CODES}
-    figures = _Figures(community_id, month, volunteer_id)
-    wanted = figures.wanted()
+    ``volunteer_id``, only hers and the unit badge (whose winner may change with her hours).
 
-    existing = sa.select(
-        BadgeAward.id,
-        BadgeAward.badge_id,
-        BadgeAward.holder_type,
-        BadgeAward.holder_id,
-        BadgeAward.revoked_at,
-        BadgeAward.evidence,
-    ).where(
-        BadgeAward.community_id == community_id,
-        BadgeAward.period == month.period,
-        BadgeAward.badge_id.in_(code_of),
+    The wanted awards go into a temporary table, made by the database from its GROUP BYs, and
+    the awards are brought in line with a few set-based statements: a city month is a million
+    rows that never come to Python."""
+    badges = ensure_catalog()
+    monthly_ids = [badges[code].id for code in MONTHLY_CODES]
+    award, wanted = BadgeAward.__table__, WANTED
+    db.session.execute(sa.schema.CreateTable(wanted, if_not_exists=True))
+    db.session.execute(sa.delete(wanted))
+    db.session.execute(
+        sa.insert(wanted).from_select(
+            ["badge_id", "holder_type", "holder_id", "evidence"],
+            _wanted_select(community_id, month, badges, volunteer_id),
+        )
     )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Autovacuum never sees a temporary table: without statistics the planner would take
+        # its tens of thousands of rows for a handful and join them row by row.
+        db.session.execute(sa.text(f"ANALYZE {wanted.name}"))
+    mine = [
+        award.c.community_id == community_id,
+        award.c.period == month.period,
+        award.c.badge_id.in_(monthly_ids),
+    ]
     if volunteer_id is not None:
-        existing = existing.where(
+        mine.append(
             sa.or_(
-                BadgeAward.holder_type == HolderType.UNIT,
+                award.c.holder_type == HolderType.UNIT,
                 sa.and_(
-                    BadgeAward.holder_type == HolderType.VOLUNTEER,
-                    BadgeAward.holder_id == volunteer_id,
+                    award.c.holder_type == HolderType.VOLUNTEER,
+                    award.c.holder_id == volunteer_id,
                 ),
             )
         )
-
+    same = sa.and_(
+        award.c.badge_id == wanted.c.badge_id,
+        award.c.holder_type == wanted.c.holder_type,
+        award.c.holder_id == wanted.c.holder_id,
+    )
     counts = Counter()
-    updates: list[dict] = []
-    for award_id, badge_id, holder_type, holder_id, revoked_at, evidence in db.session.execute(
-        existing
-    ):
-        key = (code_of[badge_id], HolderType(holder_type), holder_id)
-        if key in wanted:
-            fresh = wanted.pop(key)
-            if revoked_at is not None:
-                updates.append(
-                    {"id": award_id, "revoked_at": None, "revoke_reason": "", "evidence": fresh}
-                )
-                counts["restored"] += 1
-            elif evidence != fresh:
-                updates.append({"id": award_id, "evidence": fresh})
-        elif revoked_at is None:
-            updates.append(
-                {"id": award_id, "revoked_at": now, "revoke_reason": figures.reason(key)}
+    counts["restored"] = db.session.execute(
+        sa.update(award)
+        .where(*mine, same, award.c.revoked_at.is_not(None))
+        .values(revoked_at=None, revoke_reason="", evidence=wanted.c.evidence)
+    ).rowcount
+    db.session.execute(
+        sa.update(award)
+        .where(*mine, same, ~_same_json(award.c.evidence, wanted.c.evidence))
+        .values(evidence=wanted.c.evidence)
+    )
+    counts["revoked"] = _revoke_unearned(community_id, month, mine, same, now)
+    counts["granted"] = db.session.execute(
+        _insert_new(award)
+        .from_select(
+            [
+                "badge_id",
+                "holder_type",
+                "holder_id",
+                "community_id",
+                "period",
+                "evidence",
+                "awarded_at",
+                "revoked_at",
+                "revoke_reason",
+            ],
+            sa.select(
+                wanted.c.badge_id,
+                wanted.c.holder_type,
+                wanted.c.holder_id,
+                sa.literal(community_id, sa.Integer),
+                sa.literal(month.period, sa.String),
+                wanted.c.evidence,
+                sa.literal(now, award.c.awarded_at.type),
+                sa.null(),
+                sa.literal("", sa.Text),
             )
-            counts["revoked"] += 1
-
-    new = [
-        {
-            "badge_id": badges[code].id,
-            "holder_type": holder_type,
-            "holder_id": holder_id,
-            "community_id": community_id,
-            "period": month.period,
-            "evidence": evidence,
-            "awarded_at": now,
-            "revoked_at": None,
-            "revoke_reason": "",
-        }
-        for (code, holder_type, holder_id), evidence in sorted(
-            wanted.items(), key=lambda item: (item[0][0], item[0][2])
+            .where(~sa.select(award.c.id).where(*mine, same).exists())
+            .order_by(wanted.c.badge_id, wanted.c.holder_id),
         )
-    ]
-    counts["granted"] += len(new)
-    _insert_awards(new)
-    _bulk(sa.update(BadgeAward), updates)
-    if new or updates:
+        .on_conflict_do_nothing()
+        .execution_options(preserve_rowcount=True)  # only UPDATE and DELETE have it by default
+    ).rowcount
+    if counts["granted"] or counts["restored"] or counts["revoked"]:
         _forget_loaded_awards()
-    if new or counts["restored"]:
-        counts["bonuses"] += _post_missing_bonuses(community_id, month.period, volunteer_id)
+    if counts["granted"]:  # a restored award was paid when first granted
+        counts["bonuses"] = _post_missing_bonuses(community_id, month.period)
     return counts
 
 
-# On PostgreSQL each column goes as one array parameter: one short statement per chunk, which
-# the client neither renders nor the server parses row by row.
-PG_INSERT_AWARDS = sa.text(
-    "INSERT INTO badge_awards (badge_id, holder_type, holder_id, community_id, period, evidence,"
-    " awarded_at, revoked_at, revoke_reason)"
-    " SELECT badge_id, holder_type, holder_id, :community_id, :period, CAST(evidence AS json),"
-    " :now, NULL, ''"
-    " FROM unnest(CAST(:badge_ids AS integer[]), CAST(:holder_types AS varchar[]),"
-    " CAST(:holder_ids AS integer[]), CAST(:evidence AS text[]))"
-    " AS l(badge_id, holder_type, holder_id, evidence)"
-).bindparams(sa.bindparam("now", type_=BadgeAward.__table__.c.awarded_at.type))
+def _insert_new(table):
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def _insert_awards(rows: list[dict]) -> None:
-    """Insert new awards (all of one community, period and moment) in bulk."""
-    if not rows:
-        return
-    if db.session.get_bind().dialect.name != "postgresql":
-        _bulk(sa.insert(BadgeAward.__table__), rows)  # Core executemany: no ORM bookkeeping
-        return
-    first = rows[0]
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        db.session.execute(
-            PG_INSERT_AWARDS,
-            {
-                "community_id": first["community_id"],
-                "period": first["period"],
-                "now": first["awarded_at"],
-                "badge_ids": [r["badge_id"] for r in chunk],
-                "holder_types": [HolderType(r["holder_type"]).value for r in chunk],
-                "holder_ids": [r["holder_id"] for r in chunk],
-                "evidence": [json.dumps(r["evidence"], ensure_ascii=False) for r in chunk],
-            },
+def _revoke_unearned(community_id: int, month: Month, mine: list, same, now: datetime) -> int:
+    """Revoke the live awards the figures no longer earn, each with the reason its holder reads.
+    Few rows (a reversal, a unit overtaken), so the reasons are written here."""
+    award = BadgeAward.__table__
+    gone = db.session.execute(
+        sa.select(award.c.id, award.c.badge_id, award.c.holder_id)
+        .where(
+            *mine, award.c.revoked_at.is_(None), ~sa.select(WANTED.c.badge_id).where(same).exists()
         )
+        .order_by(award.c.id)
+    ).all()
+    if not gone:
+        return 0
+    code_of = {badge.id: code for code, badge in ensure_catalog().items()}
+    volunteers = [
+        holder for _id, badge_id, holder in gone if code_of[badge_id] != catalog.UNIT_STAR
+    ]
+    hours = dict(
+        db.session.execute(
+            _hours_select(community_id, month, None).where(
+                ServiceRecord.volunteer_id.in_(volunteers)
+            )
+        ).all()
+    )
+    scores = {
+        row.unit_id: row.score
+        for row in db.session.execute(_unit_scores_select(community_id, month))
+    }
+    theme = theme_of(community_id, month.first.month).title
+    reasons = [
+        {
+            "award_id": award_id,
+            "reason": _reason(code_of[badge_id], holder_id, theme, hours, scores),
+        }
+        for award_id, badge_id, holder_id in gone
+    ]
+    db.session.execute(
+        sa.update(award)
+        .where(award.c.id == sa.bindparam("award_id"))
+        .values(revoked_at=now, revoke_reason=sa.bindparam("reason")),
+        reasons,
+    )
+    return len(reasons)
 
 
-def _bulk(statement, rows: list[dict]) -> None:
-    """ORM bulk INSERT, or bulk UPDATE by primary key, a chunk at a time."""
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(statement, rows[start : start + CHUNK])
+def _reason(code: str, holder_id: int, theme: str, hours: dict, scores: dict) -> str:
+    """Why an award no longer holds, in the words its holder reads on her wall."""
+    if code == catalog.THEME:
+        return _(
+            "当月主题活动「%(theme)s」的核实服务时长经冲正后为 0，不再符合月月红条件", theme=theme
+        )
+    if code == catalog.UNIT_STAR:
+        score = Decimal(scores.get(holder_id) or 0)
+        if score <= 0:
+            return _("本月已没有完成的认领，也没有本单位志愿者的核实时长")
+        return _(
+            "本月共建得分 %(score)s，低于社区最高的 %(top)s",
+            score=hours_text(score),
+            top=hours_text(max(scores.values())),
+        )
+    return _(
+        "本月核实时长经冲正后为 %(hours)s 小时，不足 %(need)s 小时",
+        hours=hours_text(hours.get(holder_id) or 0),
+        need=hours_text(dict(TIERS)[code]),
+    )
 
 
 def _forget_loaded_awards() -> None:
@@ -436,96 +484,42 @@ def _forget_loaded_awards() -> None:
             db.session.expire(obj)
 
 
-def _post_missing_bonuses(community_id: int, period: str, volunteer_id: int | None) -> int:
-    """Post the bonus of every live award of the month that carries one and has none yet (a
-    restored award was posted when first granted, so it finds its posting and is skipped), in
-    one ``ledger.post_many`` call: rows, never ORM objects."""
+def _post_missing_bonuses(community_id: int, period: str) -> int:
+    """Post the bonus of every wanted award that carries one and has none yet (a restored award
+    was paid when first granted), set-based (``ledger.bulk.credit_from_pool``). Read from the
+    analysed wanted table, whose row count the planner knows, rather than from awards inserted
+    moments ago, which it would take for none."""
+    award, wanted = BadgeAward.__table__, WANTED
     posted = sa.select(Posting.id).where(
-        Posting.source_type == "badge_award", Posting.source_id == BadgeAward.id
+        Posting.source_type == "badge_award", Posting.source_id == award.c.id
     )
-    query = (
-        sa.select(BadgeAward.id, BadgeAward.holder_id, Badge.bonus_points, Badge.name)
-        .join(Badge, Badge.id == BadgeAward.badge_id)
+    rows = (
+        sa.select(
+            (sa.literal("badge_award:") + sa.cast(award.c.id, sa.String)).label("key"),
+            award.c.id.label("source_id"),
+            Badge.name.label("memo"),
+            award.c.holder_id.label("owner_id"),
+            Badge.bonus_points.label("amount"),
+        )
+        .select_from(wanted)
+        .join(Badge, Badge.id == wanted.c.badge_id)
+        .join(
+            award,
+            sa.and_(
+                award.c.badge_id == wanted.c.badge_id,
+                award.c.holder_type == wanted.c.holder_type,
+                award.c.holder_id == wanted.c.holder_id,
+                award.c.community_id == community_id,
+                award.c.period == period,
+            ),
+        )
         .where(
-            BadgeAward.community_id == community_id,
-            BadgeAward.period == period,
-            BadgeAward.holder_type == HolderType.VOLUNTEER,
-            BadgeAward.revoked_at.is_(None),
+            wanted.c.holder_type == HolderType.VOLUNTEER,
+            award.c.revoked_at.is_(None),
             Badge.bonus_points > 0,
             ~posted.exists(),
         )
-        .order_by(BadgeAward.id)  # the ledger posts in a stable order
     )
-    if volunteer_id is not None:
-        query = query.where(BadgeAward.holder_id == volunteer_id)
-    awards = db.session.execute(query).all()
-    if not awards:
-        return 0
-    pool = ledger.account_for(AccountType.POOL, community_id)
-    accounts = _volunteer_accounts(community_id, sorted({a.holder_id for a in awards}))
-    new = ledger.post_many(
-        [
-            ledger.NewPosting(
-                key=f"badge_award:{award_id}",
-                kind=PostingKind.BADGE,
-                source_type="badge_award",
-                source_id=award_id,
-                lines=[(pool.id, -bonus), (accounts[holder_id], bonus)],
-                memo=name,
-            )
-            for award_id, holder_id, bonus, name in awards
-        ]
+    return ledger_bulk.credit_from_pool(
+        community_id, rows, kind=PostingKind.BADGE, source_type="badge_award"
     )
-    return len(new)
-
-
-def _volunteer_accounts(community_id: int, volunteer_ids: list[int]) -> dict[int, int]:
-    """Each volunteer's points account id in the community, opening the missing ones in one
-    INSERT … SELECT that skips any a racing transaction opened first (``account_for`` in bulk)."""
-    table = Account.__table__
-    insert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    found: dict[int, int] = {}
-    for start in range(0, len(volunteer_ids), CHUNK):
-        chunk = volunteer_ids[start : start + CHUNK]
-        mine = sa.and_(
-            table.c.type == AccountType.VOLUNTEER,
-            table.c.community_id == community_id,
-            _among(table.c.owner_id, chunk),
-        )
-        found.update(db.session.execute(sa.select(table.c.owner_id, table.c.id).where(mine)).all())
-        missing = [vid for vid in chunk if vid not in found]
-        if missing:
-            now = utcnow()
-            db.session.execute(
-                insert(table)
-                .values(
-                    [
-                        {
-                            "type": AccountType.VOLUNTEER,
-                            "owner_id": vid,
-                            "community_id": community_id,
-                            "balance": 0,
-                            "created_at": now,
-                        }
-                        for vid in missing
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
-            found.update(
-                db.session.execute(
-                    sa.select(table.c.owner_id, table.c.id).where(
-                        mine, _among(table.c.owner_id, missing)
-                    )
-                ).all()
-            )
-    return found
-
-
-def _among(column, ids: list[int]):
-    """``column IN ids``: one array parameter on PostgreSQL, a list of them on SQLite."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
-    return column.in_(ids)

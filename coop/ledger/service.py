@@ -1,6 +1,6 @@
 """积分账本: opening accounts, posting points between them, checking the books.
 
-Balances change only through ``post``: one atomic ``UPDATE … SET balance = balance + :amount`` per
+Balances change only through ``post`` (and its bulk forms in ``coop.ledger.bulk``): one atomic ``UPDATE … SET balance = balance + :amount`` per
 account, in account-id order, so two postings over the same accounts lock them in the same order
 and cannot deadlock. The CHECK on ``accounts.balance`` refuses a debit below zero even when debits
 race (PostgreSQL re-evaluates the UPDATE on the winner's row); the unique idempotency key makes a
@@ -8,12 +8,10 @@ repeated or racing posting of the same event a no-op. Like every service, this f
 commits; a unit of work that posts several times should post in a stable order too.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coop.dbtypes import utcnow
@@ -32,14 +30,12 @@ from coop.ledger.queries import accounts_for_owner, balance_of, entries_select, 
 
 __all__ = [
     "LedgerReport",
-    "NewPosting",
     "account_for",
     "accounts_for_owner",
     "balance_of",
     "check",
     "entries_select",
     "post",
-    "post_many",
 ]
 
 
@@ -125,223 +121,6 @@ def post(
             raise taken.__cause__ from None
         return _same_event(winner, kind, source_type, source_id), False
     return posting, True
-
-
-@dataclass(frozen=True)
-class NewPosting:
-    """One posting for ``post_many``: like ``post``'s arguments, with lines by account id."""
-
-    key: str
-    kind: PostingKind
-    source_type: str
-    source_id: int
-    lines: Sequence[tuple[int, int]]  # (account id, amount): + credits, − debits
-    memo: str = ""
-    actor_id: int | None = None
-
-
-POST_MANY_CHUNK = 2000  # rows per multi-row INSERT (SQLite takes 32,766 parameters)
-
-
-def post_many(postings: Sequence[NewPosting]) -> list[int]:
-    """Post many balanced postings in a few statements, all or none: the postings in multi-row
-    INSERTs that skip keys already posted (``ON CONFLICT DO NOTHING``), then their entries, then
-    each account's balance once, from a GROUP BY of the new entries, the accounts locked lowest
-    id first. Keys already posted (earlier or by a racing transaction) are skipped whatever
-    event they were for: unlike ``post``, this does not compare them. Returns the new postings'
-    ids.
-
-    :raise InsufficientPoints: an account other than the pool would go below zero; nothing is
-        posted.
-    :raise ValueError: as for ``post``, or a key given twice.
-    """
-    if not postings:
-        return []
-    _checked_many(postings)
-    now = utcnow()
-    entry_table, account_table = Entry.__table__, Account.__table__
-    dialect = db.session.get_bind().dialect.name
-    by_key = {p.key: p for p in postings}
-    with db.session.begin_nested():
-        new = _insert_postings(postings, now, dialect)
-        if not new:
-            return []
-        _insert_entries(
-            [
-                (posting_id, account_id, amount)
-                for key, posting_id in new.items()
-                for account_id, amount in by_key[key].lines
-            ],
-            now,
-            dialect,
-        )
-        ids = sorted(new.values())
-        if dialect == "postgresql":
-            new_ids = sa.select(
-                sa.func.unnest(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.BigInteger)))
-            )
-        else:
-            new_ids = sa.select(sa.column("value")).select_from(
-                sa.func.json_each(sa.bindparam("ids", json.dumps(ids), type_=sa.String))
-            )
-        moved = (
-            sa.select(entry_table.c.account_id, sa.func.sum(entry_table.c.amount).label("total"))
-            .where(entry_table.c.posting_id.in_(new_ids))
-            .group_by(entry_table.c.account_id)
-            .subquery()
-        )
-        if dialect == "postgresql":  # SQLite locks the whole database anyway
-            db.session.execute(
-                sa.select(account_table.c.id)
-                .where(account_table.c.id.in_(sa.select(moved.c.account_id)))
-                .order_by(account_table.c.id)
-                .with_for_update()
-            ).all()
-        try:
-            changed = db.session.execute(
-                sa.update(account_table)
-                .where(account_table.c.id == moved.c.account_id, moved.c.total != 0)
-                .values(balance=account_table.c.balance + moved.c.total)
-                .returning(account_table.c.id, account_table.c.balance)
-            ).all()
-        except sa.exc.IntegrityError as error:
-            raise errors.InsufficientPoints() from error
-    for account_id, balance in changed:
-        account = db.session.identity_map.get(db.session.identity_key(Account, account_id))
-        if account is not None:
-            set_committed_value(account, "balance", balance)
-    return ids
-
-
-# PostgreSQL takes each column as one array parameter: a statement of a few parameters
-# however many rows, instead of a VALUES list that the client renders and the server parses.
-PG_INSERT_POSTINGS = sa.text(
-    "INSERT INTO postings"
-    " (idempotency_key, kind, source_type, source_id, memo, actor_id, created_at)"
-    " SELECT k, kind, st, sid, memo, actor, :now"
-    " FROM unnest(CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:types AS varchar[]),"
-    " CAST(:sources AS integer[]), CAST(:memos AS text[]), CAST(:actors AS integer[]))"
-    " AS l(k, kind, st, sid, memo, actor)"
-    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
-).bindparams(sa.bindparam("now", type_=Posting.__table__.c.created_at.type))
-PG_INSERT_ENTRIES = sa.text(
-    "INSERT INTO entries (posting_id, account_id, amount, created_at)"
-    " SELECT pid, aid, amount, :now"
-    " FROM unnest(CAST(:postings AS integer[]), CAST(:accounts AS integer[]),"
-    " CAST(:amounts AS bigint[])) AS l(pid, aid, amount)"
-).bindparams(sa.bindparam("now", type_=Entry.__table__.c.created_at.type))
-
-
-def _insert_postings(postings: Sequence[NewPosting], now, dialect: str) -> dict[str, int]:
-    """Insert the postings whose keys are free; returns their ids by key."""
-    new: dict[str, int] = {}
-    for start in range(0, len(postings), POST_MANY_CHUNK):
-        chunk = postings[start : start + POST_MANY_CHUNK]
-        if dialect == "postgresql":
-            result = db.session.execute(
-                PG_INSERT_POSTINGS,
-                {
-                    "now": now,
-                    "keys": [p.key for p in chunk],
-                    "kinds": [PostingKind(p.kind).value for p in chunk],
-                    "types": [p.source_type for p in chunk],
-                    "sources": [p.source_id for p in chunk],
-                    "memos": [p.memo for p in chunk],
-                    "actors": [p.actor_id for p in chunk],
-                },
-            )
-        else:
-            table = Posting.__table__
-            result = db.session.execute(
-                sqlite.insert(table)
-                .values(
-                    [
-                        {
-                            "idempotency_key": p.key,
-                            "kind": PostingKind(p.kind),
-                            "source_type": p.source_type,
-                            "source_id": p.source_id,
-                            "memo": p.memo,
-                            "actor_id": p.actor_id,
-                            "created_at": now,
-                        }
-                        for p in chunk
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                .returning(table.c.id, table.c.idempotency_key)
-            )
-        new.update((key, id_) for id_, key in result.all())
-    return new
-
-
-def _insert_entries(rows: list[tuple[int, int, int]], now, dialect: str) -> None:
-    """Insert (posting id, account id, amount) rows."""
-    for start in range(0, len(rows), POST_MANY_CHUNK):
-        chunk = rows[start : start + POST_MANY_CHUNK]
-        if dialect == "postgresql":
-            db.session.execute(
-                PG_INSERT_ENTRIES,
-                {
-                    "now": now,
-                    "postings": [r[0] for r in chunk],
-                    "accounts": [r[1] for r in chunk],
-                    "amounts": [r[2] for r in chunk],
-                },
-            )
-        else:
-            db.session.execute(
-                sa.insert(Entry.__table__).values(
-                    [
-                        {"posting_id": pid, "account_id": aid, "amount": amount, "created_at": now}
-                        for pid, aid, amount in chunk
-                    ]
-                )
-            )
-
-
-def _checked_many(postings: Sequence[NewPosting]) -> None:
-    """:raise ValueError: see post_many."""
-    keys: set[str] = set()
-    account_ids: set[int] = set()
-    for p in postings:
-        if p.key in keys:
-            raise ValueError(f"idempotency key {p.key!r} given twice")
-        keys.add(p.key)
-        if not p.key or len(p.key) > MAX_KEY_LENGTH:
-            raise ValueError(f"idempotency key must have 1–{MAX_KEY_LENGTH} characters: {p.key!r}")
-        if len(p.lines) < 2:
-            raise ValueError(f"posting {p.key!r} needs at least two lines")
-        total = 0
-        for account_id, amount in p.lines:
-            if type(amount) is not int or amount == 0:
-                raise ValueError(f"line amounts are non-zero integers, not {amount!r}")
-            total += amount
-            account_ids.add(account_id)
-        if total != 0:
-            raise ValueError(f"unbalanced posting {p.key!r}: lines sum to {total}")
-    community_of: dict[int, int] = {}
-    ordered = sorted(account_ids)
-    for start in range(0, len(ordered), POST_MANY_CHUNK):
-        chunk = ordered[start : start + POST_MANY_CHUNK]
-        community_of.update(
-            db.session.execute(
-                sa.select(Account.id, Account.community_id).where(
-                    Account.id
-                    == sa.any_(sa.bindparam(None, chunk, type_=postgresql.ARRAY(sa.Integer)))
-                    if db.session.get_bind().dialect.name == "postgresql"
-                    else Account.id.in_(chunk)
-                )
-            ).all()
-        )
-    for p in postings:
-        communities = set()
-        for account_id, _amount in p.lines:
-            if account_id not in community_of:
-                raise ValueError(f"posting {p.key!r}: no account {account_id}")
-            communities.add(community_of[account_id])
-        if len(communities) != 1:
-            raise ValueError(f"posting {p.key!r} mixes communities; points stay in their community")
 
 
 def _checked(key: str, lines) -> dict[int, tuple[int, list[Account]]]:

@@ -64,6 +64,7 @@ def test_the_job_runs_on_the_1st_for_the_month_just_ended(fresh):
 def test_a_killed_run_resumes_to_the_same_awards(fresh):
     two_communities()
     job = JOBS["monthly_badges"]
+    fresh.config["JOB_WORKERS"] = 1  # one at a time, so the kill comes after exactly one
 
     def killed_after_the_first_community(done: int) -> None:
         raise KeyboardInterrupt("killed")
@@ -76,3 +77,12 @@ def test_a_killed_run_resumes_to_the_same_awards(fresh):
     assert run.status is RunStatus.FAILED
     assert job.run(PERIOD).status == "ran"
     assert len(awarded()) == 4 and half <= awarded()
+
+
+def test_communities_are_awarded_side_by_side_to_the_same_awards(fresh):
+    for _ in range(3):
+        two_communities()
+    fresh.config["JOB_WORKERS"] = 3
+    outcome = JOBS["monthly_badges"].run(PERIOD)
+    assert outcome.result["communities"] == 6 and outcome.result["granted"] == 12
+    assert len(awarded()) == 12

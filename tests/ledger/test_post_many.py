@@ -1,11 +1,11 @@
-"""ledger.post_many: many balanced postings in a few statements, once per key, with balances
+"""ledger.bulk.post_many: many balanced postings in a few statements, once per key, with balances
 that equal the entries, on whichever engine DATABASE_URL names."""
 
 import pytest
 import sqlalchemy as sa
 
 from coop.extensions import db
-from coop.ledger import errors, service
+from coop.ledger import bulk, errors, service
 from coop.ledger.models import Account, AccountType, Entry, Posting, PostingKind
 from tests.factories import make_community, make_volunteer
 
@@ -29,7 +29,7 @@ def wallets(community):
 
 
 def bonus(key, pool, wallet, points, source_id=1):
-    return service.NewPosting(
+    return bulk.NewPosting(
         key=key,
         kind=PostingKind.BADGE,
         source_type="badge_award",
@@ -54,7 +54,7 @@ def test_posts_many_and_balances_equal_the_entries(pool, wallets):
         bonus(f"t:{i}", pool, wallet, 5 * (i + 1), source_id=i)
         for i, wallet in enumerate(wallets + wallets)
     ]
-    ids = service.post_many(batch)
+    ids = bulk.post_many(batch)
     db.session.commit()
     assert len(ids) == 6
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Posting)) == 6
@@ -67,8 +67,8 @@ def test_posts_many_and_balances_equal_the_entries(pool, wallets):
 
 def test_rerunning_posts_nothing_twice(pool, wallets):
     batch = [bonus(f"t:{i}", pool, w, 7, source_id=i) for i, w in enumerate(wallets)]
-    assert len(service.post_many(batch)) == 3
-    assert service.post_many(batch) == []
+    assert len(bulk.post_many(batch)) == 3
+    assert bulk.post_many(batch) == []
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Posting)) == 3
     assert pool.balance == -21
@@ -85,7 +85,7 @@ def test_a_key_already_used_is_skipped(pool, wallets):
         source_id=1,
         lines=[(pool, -3), (first, 3)],
     )
-    ids = service.post_many([bonus("t:used", pool, first, 3), bonus("t:new", pool, second, 4)])
+    ids = bulk.post_many([bonus("t:used", pool, first, 3), bonus("t:new", pool, second, 4)])
     db.session.commit()
     assert len(ids) == 1
     assert db.session.scalar(sa.select(Posting.idempotency_key).where(Posting.id == ids[0])) == (
@@ -100,7 +100,7 @@ def test_a_debit_below_zero_posts_nothing(pool, wallets, community):
     supermarket = service.account_for(AccountType.SUPERMARKET, community.id)
     wallet = wallets[0]
     ok = bonus("t:credit", pool, wallet, 5)
-    overdraw = service.NewPosting(
+    overdraw = bulk.NewPosting(
         key="t:overdraw",
         kind=PostingKind.PICKUP,
         source_type="redemption",
@@ -108,7 +108,7 @@ def test_a_debit_below_zero_posts_nothing(pool, wallets, community):
         lines=[(wallet.id, -50), (supermarket.id, 50)],
     )
     with pytest.raises(errors.InsufficientPoints):
-        service.post_many([ok, overdraw])
+        bulk.post_many([ok, overdraw])
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Posting)) == 0
     balances_match_entries()
@@ -124,7 +124,7 @@ def test_a_debit_below_zero_posts_nothing(pool, wallets, community):
 )
 def test_bad_postings_are_refused(pool, wallets, lines):
     accounts = [pool, wallets[0]]
-    posting = service.NewPosting(
+    posting = bulk.NewPosting(
         key="t:bad",
         kind=PostingKind.BADGE,
         source_type="badge_award",
@@ -132,13 +132,13 @@ def test_bad_postings_are_refused(pool, wallets, lines):
         lines=[(accounts[i].id, amount) for i, amount in lines],
     )
     with pytest.raises(ValueError):
-        service.post_many([posting])
+        bulk.post_many([posting])
 
 
 def test_a_key_given_twice_or_communities_mixed_is_refused(pool, wallets):
     with pytest.raises(ValueError, match="twice"):
-        service.post_many([bonus("t:x", pool, wallets[0], 1), bonus("t:x", pool, wallets[1], 1)])
+        bulk.post_many([bonus("t:x", pool, wallets[0], 1), bonus("t:x", pool, wallets[1], 1)])
     other = make_community()
     elsewhere = service.account_for(AccountType.VOLUNTEER, other.id, make_volunteer(other).id)
     with pytest.raises(ValueError, match="mixes communities"):
-        service.post_many([bonus("t:y", pool, elsewhere, 1)])
+        bulk.post_many([bonus("t:y", pool, elsewhere, 1)])
