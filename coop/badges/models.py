@@ -82,10 +82,10 @@ class BadgeAward(db.Model):
     badge: Mapped[Badge] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.UniqueConstraint("badge_id", "holder_type", "holder_id", "community_id", "period"),
-        # The badge wall (a holder's awards) and the honour roll (a community's month).
-        sa.Index("ix_badge_awards_holder", "holder_type", "holder_id"),
-        sa.Index("ix_badge_awards_community_period", "community_id", "period"),
+        # Community and month first: it also serves the honour roll (a community's month), and a
+        # month's awards, written community by community, go in at the index's right-hand edge.
+        sa.UniqueConstraint("community_id", "period", "badge_id", "holder_type", "holder_id"),
+        sa.Index("ix_badge_awards_holder", "holder_type", "holder_id"),  # the badge wall
         sa.CheckConstraint(
             "(revoked_at IS NULL) = (revoke_reason = '')", name="revoked_with_reason"
         ),

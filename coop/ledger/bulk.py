@@ -115,9 +115,8 @@ def credit_from_pool(
     pool = account_for(AccountType.POOL, community_id)
     if _dialect() == "postgresql":
         with db.session.begin_nested():
-            _fill_credits(rows)
-            open_accounts(AccountType.VOLUNTEER, community_id, sa.select(CREDITS.c.owner_id))
-            made, totals = _post_credits(community_id, pool.id, kind, source_type)
+            _fill_credits(community_id, rows)
+            made, totals = _post_credits(pool.id, kind, source_type)
             _move_totals(totals, "postgresql")
         return made
     open_accounts(AccountType.VOLUNTEER, community_id, sa.select(rows.subquery().c.owner_id))
@@ -161,33 +160,57 @@ CREDITS = sa.Table(
     sa.Column("source_id", sa.Integer),
     sa.Column("memo", sa.Text),
     sa.Column("owner_id", sa.Integer),
+    sa.Column("account_id", sa.Integer),  # the owner's account, once found or opened
     sa.Column("amount", sa.BigInteger),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
 
 
-def _fill_credits(rows: sa.Select) -> None:
-    credits = CREDITS
+def _fill_credits(community_id: int, rows: sa.Select) -> None:
+    """The rows into ``CREDITS``, each with its volunteer's account, opening the missing ones."""
+    credits, accounts = CREDITS, Account.__table__
     db.session.execute(sa.schema.CreateTable(credits, if_not_exists=True))
     db.session.execute(sa.delete(credits))
     source = rows.subquery("source")
+    wallet = sa.and_(
+        accounts.c.type == AccountType.VOLUNTEER,
+        accounts.c.community_id == community_id,
+        accounts.c.owner_id == source.c.owner_id,
+    )
     db.session.execute(
         sa.insert(credits).from_select(
-            ["key", "source_id", "memo", "owner_id", "amount"],
+            ["key", "source_id", "memo", "owner_id", "account_id", "amount"],
             sa.select(
-                source.c.key, source.c.source_id, source.c.memo, source.c.owner_id, source.c.amount
-            ),
+                source.c.key,
+                source.c.source_id,
+                source.c.memo,
+                source.c.owner_id,
+                accounts.c.id,
+                source.c.amount,
+            ).outerjoin(accounts, wallet),
         )
     )
+    unopened = sa.select(credits.c.owner_id).where(credits.c.account_id.is_(None))
+    if db.session.execute(unopened.limit(1)).first() is not None:
+        open_accounts(AccountType.VOLUNTEER, community_id, unopened)
+        db.session.execute(
+            sa.update(credits)
+            .where(
+                credits.c.account_id.is_(None),
+                accounts.c.type == AccountType.VOLUNTEER,
+                accounts.c.community_id == community_id,
+                accounts.c.owner_id == credits.c.owner_id,
+            )
+            .values(account_id=accounts.c.id)
+        )
     db.session.execute(sa.text(f"ANALYZE {credits.name}"))  # autovacuum never sees it
 
 
-def _post_credits(community_id, pool_id, kind, source_type) -> tuple[int, Counter]:
+def _post_credits(pool_id: int, kind, source_type: str) -> tuple[int, Counter]:
     """One statement: INSERT the postings of ``CREDITS`` whose key is free, INSERT their two
     lines each, and SELECT each account's total. Returns (postings made, totals)."""
-    postings, entries, accounts = Posting.__table__, Entry.__table__, Account.__table__
-    credits = CREDITS
+    postings, entries, credits = Posting.__table__, Entry.__table__, CREDITS
     now = utcnow()
     made = (
         postgresql.insert(postings)
@@ -207,18 +230,8 @@ def _post_credits(community_id, pool_id, kind, source_type) -> tuple[int, Counte
         .cte("made")
     )
     paired = (
-        sa.select(
-            made.c.id.label("posting_id"), accounts.c.id.label("account_id"), credits.c.amount
-        )
+        sa.select(made.c.id.label("posting_id"), credits.c.account_id, credits.c.amount)
         .join(credits, credits.c.key == made.c.idempotency_key)
-        .join(
-            accounts,
-            sa.and_(
-                accounts.c.type == AccountType.VOLUNTEER,
-                accounts.c.community_id == community_id,
-                accounts.c.owner_id == credits.c.owner_id,
-            ),
-        )
         .subquery("paired")
     )
     lines = sa.union_all(
