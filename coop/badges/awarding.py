@@ -165,6 +165,10 @@ def _hours_select(community_id: int, month: Month, volunteer_id: int | None) -> 
     )
 
 
+def _community_hours(community_id: int, month: Month):
+    return _hours_select(community_id, month, None).subquery("community_hours")
+
+
 def _themed_select(community_id: int, month: Month, volunteer_id: int | None) -> sa.Select:
     """(holder_id, hours, activities): her verified hours in the month's themed activities, and
     in how many of them they come to more than zero."""
@@ -186,8 +190,9 @@ def _themed_select(community_id: int, month: Month, volunteer_id: int | None) ->
     ).group_by(per_activity.c.volunteer_id)
 
 
-def _unit_scores_select(community_id: int, month: Month) -> sa.Select:
-    """(unit_id, claims, hours, score) of each unit serving the community that did anything."""
+def _unit_scores_select(community_id: int, month: Month, hours) -> sa.Select:
+    """(unit_id, claims, hours, score) of each unit serving the community that did anything;
+    ``hours`` is every volunteer's (holder_id, hours) in the month (``_hours_select``)."""
     members = sa.select(Membership.unit_id).where(Membership.community_id == community_id)
     claims = (
         sa.select(
@@ -205,17 +210,17 @@ def _unit_scores_select(community_id: int, month: Month) -> sa.Select:
         )
         .group_by(Claim.unit_id)
     )
-    hours = (
+    members_hours = (
         sa.select(
             VolunteerProfile.work_unit_id.label("unit_id"),
             sa.literal(0).label("claims"),
-            sa.func.sum(ServiceRecord.hours).label("hours"),
+            sa.func.sum(hours.c.hours).label("hours"),
         )
-        .join(VolunteerProfile, VolunteerProfile.user_id == ServiceRecord.volunteer_id)
-        .where(*_verified(community_id, month, None), VolunteerProfile.work_unit_id.in_(members))
+        .join(VolunteerProfile, VolunteerProfile.user_id == hours.c.holder_id)
+        .where(VolunteerProfile.work_unit_id.in_(members))
         .group_by(VolunteerProfile.work_unit_id)
     )
-    both = sa.union_all(claims, hours).subquery("both_parts")
+    both = sa.union_all(claims, members_hours).subquery("both_parts")
     claims_n, hours_n = sa.func.sum(both.c.claims), sa.func.sum(both.c.hours)
     return sa.select(
         both.c.unit_id,
@@ -256,7 +261,8 @@ def _wanted_select(
     """(badge_id, holder_type, holder_id, evidence): every award the month's figures earn."""
     hours = _hours_select(community_id, month, volunteer_id).cte("month_hours")
     themed = _themed_select(community_id, month, volunteer_id).subquery("themed")
-    scores = _unit_scores_select(community_id, month).cte("unit_scores")
+    everyone = hours if volunteer_id is None else _community_hours(community_id, month)
+    scores = _unit_scores_select(community_id, month, everyone).cte("unit_scores")
     title = theme_of(community_id, month.first.month).title
     volunteer, unit = (sa.literal(t.value, sa.String) for t in HolderType)
 
@@ -436,7 +442,9 @@ def _revoke_unearned(community_id: int, month: Month, mine: list, same, now: dat
     )
     scores = {
         row.unit_id: row.score
-        for row in db.session.execute(_unit_scores_select(community_id, month))
+        for row in db.session.execute(
+            _unit_scores_select(community_id, month, _community_hours(community_id, month))
+        )
     }
     theme = theme_of(community_id, month.first.month).title
     reasons = [

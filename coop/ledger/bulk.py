@@ -58,14 +58,14 @@ def post_many(postings: Sequence[NewPosting]) -> list[int]:
     with db.session.begin_nested():
         new = _insert_postings(postings, now, dialect)
         lines = [
-            (posting_id, account_id, amount)
+            [(posting_id, account_id, amount) for account_id, amount in by_key[key].lines]
             for key, posting_id in new.items()
-            for account_id, amount in by_key[key].lines
         ]
         _insert_entries(lines, now, dialect)
         totals: Counter = Counter()
-        for _posting_id, account_id, amount in lines:
-            totals[account_id] += amount
+        for posting_lines in lines:
+            for _posting_id, account_id, amount in posting_lines:
+                totals[account_id] += amount
         _move_totals(totals, dialect)
     return sorted(new.values())
 
@@ -368,10 +368,10 @@ def _insert_postings(postings: Sequence[NewPosting], now, dialect: str) -> dict[
     return new
 
 
-def _insert_entries(rows: list[tuple[int, int, int]], now, dialect: str) -> None:
-    """Insert (posting id, account id, amount) rows."""
-    for start in range(0, len(rows), POST_MANY_CHUNK):
-        chunk = rows[start : start + POST_MANY_CHUNK]
+def _insert_entries(lines: list[list[tuple[int, int, int]]], now, dialect: str) -> None:
+    """Insert each posting's (posting id, account id, amount) lines, a posting's all in the same
+    statement: PostgreSQL checks that the postings balance at the end of each."""
+    for chunk in _whole_postings(lines):
         if dialect == "postgresql":
             db.session.execute(
                 PG_INSERT_ENTRIES,
@@ -391,6 +391,18 @@ def _insert_entries(rows: list[tuple[int, int, int]], now, dialect: str) -> None
                     ]
                 )
             )
+
+
+def _whole_postings(lines: list[list[tuple]]):
+    """Chunks of about ``POST_MANY_CHUNK`` rows that never split a posting's lines."""
+    chunk: list[tuple] = []
+    for posting_lines in lines:
+        if chunk and len(chunk) + len(posting_lines) > POST_MANY_CHUNK:
+            yield chunk
+            chunk = []
+        chunk.extend(posting_lines)
+    if chunk:
+        yield chunk
 
 
 def _checked_many(postings: Sequence[NewPosting]) -> None:

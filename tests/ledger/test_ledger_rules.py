@@ -223,7 +223,8 @@ def test_check_finds_a_balance_edited_behind_the_ledgers_back(wallet):
 
 
 def _raw_posting(key: str, lines: list[tuple[int, int]]) -> int:
-    """A posting written in SQL, past the service (PostgreSQL checks it only at COMMIT)."""
+    """A posting written in SQL, past the service, its lines in one statement (PostgreSQL
+    checks they balance at the end of it, and that the posting has lines at COMMIT)."""
     posting_id = db.session.execute(
         sa.insert(Posting.__table__).returning(Posting.__table__.c.id),
         {
@@ -235,15 +236,23 @@ def _raw_posting(key: str, lines: list[tuple[int, int]]) -> int:
             "created_at": utcnow(),
         },
     ).scalar_one()
-    for account_id, amount in lines:
+    if lines:
         db.session.execute(
-            sa.insert(Entry.__table__),
-            {"posting_id": posting_id, "account_id": account_id, "amount": amount},
+            sa.insert(Entry.__table__).values(
+                [
+                    {"posting_id": posting_id, "account_id": account_id, "amount": amount}
+                    for account_id, amount in lines
+                ]
+            )
         )
     return posting_id
 
 
 def test_check_finds_an_unbalanced_posting_written_in_sql(wallet):
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Books damaged past the database's own check (say, restored from an old dump): the
+        # test's transaction is rolled back, the trigger with it.
+        db.session.execute(sa.text("ALTER TABLE entries DISABLE TRIGGER entries_balanced"))
     unbalanced = _raw_posting("test:raw", [(wallet.id, 7)])
     empty = _raw_posting("test:empty", [])
     report = service.check()

@@ -1,6 +1,7 @@
 """Postings racing on PostgreSQL: the unique key makes one posting of an event, the balance CHECK
 stops the debit that would overdraw, account-id order keeps opposite transfers from deadlocking,
-and the deferred trigger refuses an unbalanced posting at COMMIT even from raw SQL."""
+and the triggers refuse an unbalanced posting even from raw SQL (its lines, by the statement that
+writes them; a posting without lines, at COMMIT)."""
 
 import pytest
 import sqlalchemy as sa
@@ -167,22 +168,26 @@ def _insert_posting(connection, key: str) -> int:
     ).scalar_one()
 
 
-@pytest.mark.parametrize("amounts", [(7,), (), (-5, 4)], ids=["one", "none", "unbalanced"])
-def test_database_refuses_an_unbalanced_posting_at_commit_even_from_raw_sql(race_app, amounts):
+@pytest.mark.parametrize(
+    "amounts", [(7,), (), (-5, 4), (-5, 5, 1)], ids=["one", "none", "unbalanced", "split"]
+)
+def test_database_refuses_an_unbalanced_posting_even_from_raw_sql(race_app, amounts):
+    """Lines that do not balance are refused by the statement that writes them (each line its
+    own statement here: a posting's lines go in one statement); a posting with none at COMMIT."""
     with race_app.app_context():
         _, (wallet,) = wallets(1, 10)
         key = f"test:raw:{wallet}"
         with db.engine.connect() as connection:
             posting_id = _insert_posting(connection, key)
-            for amount in amounts:
-                connection.execute(
-                    sa.text(
-                        "INSERT INTO entries (posting_id, account_id, amount, created_at)"
-                        " VALUES (:posting, :account, :amount, now())"
-                    ),
-                    {"posting": posting_id, "account": wallet, "amount": amount},
-                )
             with pytest.raises(sa.exc.IntegrityError) as refused:
+                for amount in amounts:
+                    connection.execute(
+                        sa.text(
+                            "INSERT INTO entries (posting_id, account_id, amount, created_at)"
+                            " VALUES (:posting, :account, :amount, now())"
+                        ),
+                        {"posting": posting_id, "account": wallet, "amount": amount},
+                    )
                 connection.commit()
         assert refused.value.orig.diag.constraint_name == "ledger_posting_balanced"
         assert (
@@ -196,7 +201,7 @@ def test_database_refuses_an_entry_added_later_to_a_balanced_posting(race_app):
         posting_id = db.session.scalar(
             sa.select(Posting.id).where(Posting.idempotency_key == f"test:fill:{wallet}")
         )
-        with db.engine.connect() as connection:
+        with db.engine.connect() as connection, pytest.raises(sa.exc.IntegrityError) as refused:
             connection.execute(
                 sa.text(
                     "INSERT INTO entries (posting_id, account_id, amount, created_at)"
@@ -204,8 +209,6 @@ def test_database_refuses_an_entry_added_later_to_a_balanced_posting(race_app):
                 ),
                 {"posting": posting_id, "account": wallet, "at": utcnow()},
             )
-            with pytest.raises(sa.exc.IntegrityError) as refused:
-                connection.commit()
         assert refused.value.orig.diag.constraint_name == "ledger_posting_balanced"
 
 
