@@ -14,10 +14,13 @@ For the month (``2026-10``) and a community:
   plus the verified hours in the month of volunteers whose work unit (在职党员双报到) it is.
   The top score wins, ties share, and only a score above zero.
 
-The wanted awards are diffed against the community's awards for the month: new ones are inserted
-in bulk, ones that no longer hold are revoked with a reason (never deleted), revoked ones that
-hold again are restored, and evidence is brought up to date. Bonus points go through the ledger
-once per award (``badge_award:<id>``). Running a month twice changes nothing the second time.
+The database works out the wanted awards, evidence included, into a temporary table, and the
+community's awards for the month are brought in line with it by a few set-based statements (a
+city's month is a million and a half awards that never come to Python): new ones are inserted,
+ones that no longer hold are revoked with a reason (never deleted), revoked ones that hold again
+are restored, and evidence is brought up to date. Bonus points go through the ledger once per
+award (``badge_award:<id>``, ``ledger.bulk.credit_from_pool``). Running a month twice changes
+nothing the second time.
 
 A verification or a reversal after the month was awarded (its ``monthly_badges`` run is done)
 re-evaluates that volunteer's badges and the community's unit badge in the same transaction
