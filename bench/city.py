@@ -986,7 +986,29 @@ def award_counts(url: sa.URL) -> str:
         ).scalar()
     engine.dispose()
     awards = ", ".join(f"{code} {n:,}" + (f" ({r} revoked)" if r else "") for code, n, r in rows)
-    return f"  awards in the database: {awards or 'none'}; badge postings {postings:,}"
+    return (
+        f"  awards in the database: {awards or 'none'}; badge postings {postings:,}\n"
+        + ledger_check(url)
+    )
+
+
+def ledger_check(url: sa.URL) -> str:
+    """The app's own ``ledger check`` on the copy: every posting balanced, every cached balance
+    equal to its entries, no volunteer below zero."""
+    from coop.extensions import db
+    from coop.ledger import service
+
+    app = make_app(url, pool=1, name="coop-bench-city-check")
+    began = time.monotonic()
+    with app.app_context():
+        report = service.check()
+        db.engine.dispose()
+    return (
+        f"  ledger check ({time.monotonic() - began:.1f} s): {'OK' if report.ok else 'FAILED'},"
+        f" {report.postings:,} postings, {report.entries:,} entries;"
+        f" {len(report.unbalanced_postings)} unbalanced, {len(report.drifted_accounts)} drifted,"
+        f" {len(report.negative_user_accounts)} below zero"
+    )
 
 
 def suggestion_counts(url: sa.URL) -> str:
