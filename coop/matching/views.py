@@ -65,12 +65,18 @@ def board(community_id: int):
     targets = [(TargetType.PROJECT, p.id) for p in projects]
     targets += [(TargetType.NEED, n.id) for n in needs["items"]]
     found = queries.suggestions_for(targets, status=SuggestionStatus.OPEN)
+    # What she already did for each project (邀请认领, 资源点单), so an invited unit leaving the
+    # suggestions does not look like it was never suggested.
+    acted = queries.suggestions_for(
+        [(TargetType.PROJECT, p.id) for p in projects], status=SuggestionStatus.ACTED
+    )
     return render(
         "matching/board.html",
         community=community,
         projects=projects,
         needs=needs,
         grouped=_grouped(found),
+        acted={target_id: rows for (_type, target_id), rows in acted.items() if rows},
         next_url=request.full_path.rstrip("?"),
         **_row_context(actor, community),
     )

@@ -134,6 +134,9 @@ def test_inviting_with_htmx_replaces_the_row(client, community, project):
     assert response.status_code == 200 and "<html" not in html
     assert response.headers["HX-Retarget"] == f"#suggestion-{row.id}"
     assert "已邀请" in html and "已向该单位联络员发送认领邀请" in html
+    card = client.get(board).get_data(as_text=True)
+    card = card[card.index(f'id="p-{project.id}"') :]
+    assert "已邀请或点单：康达物业" in card  # after a reload, what she did stays in sight
 
 
 def test_a_refused_move_shows_its_message_in_place(client, community, project):
