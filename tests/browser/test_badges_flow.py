@@ -129,12 +129,13 @@ def tile(month: Locator, badge: str) -> Locator:
 
 
 def open_wall(page: Page, axe, awarded: Awarded) -> Locator:
-    """From 我的 to 我的徽章 (the page links it twice once 我的积分 has loaded: the link in the
-    loaded summary, so the click never races the swap); returns the month's section."""
+    """From 我的 to 我的徽章 (once 我的积分 has loaded, so the click never races the swap of the
+    plain links for the summary, which links it once again); returns the month's section."""
     nav(page, "我的").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(awarded.name)
     points = page.get_by_role("region", name="我的积分")
     expect(points).to_contain_text("可用积分")
+    expect(page.get_by_role("link", name="我的徽章")).to_have_count(1)
     points.get_by_role("link", name="我的徽章").click()
     expect(page).to_have_url(re.compile(r"/my/badges$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("我的徽章")
