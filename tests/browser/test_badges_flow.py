@@ -15,12 +15,10 @@ reversal re-evaluates it.
 Set COOP_SCREENSHOTS to a directory to keep phone screenshots of the wall.
 """
 
-import os
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +33,7 @@ from coop.hours.models import RecordStatus
 from coop.jobruns.models import JobRun, RunStatus
 from coop.timeutil import COMMUNITY_TZ, local_today
 from tests.badges.conftest import add_hours
+from tests.browser.pages import fits_the_phone, nav, shot
 from tests.factories import (
     PASSWORD,
     make_activity,
@@ -105,22 +104,6 @@ def awarded(live_db) -> Awarded:
             theme=themes.theme_of(community.id, month).title,
             themed_record_id=records[0].id,
         )
-
-
-def nav(page: Page, label: str):
-    return page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
-
-
-def shot(page: Page, name: str) -> None:
-    folder = os.environ.get("COOP_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def fits_the_phone(page: Page) -> None:
-    """Nothing pushes the page sideways on the phone."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def tile(month: Locator, badge: str) -> Locator:

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from coop.timeutil import local_today
 from tests.browser.conftest import VIEWPORTS
+from tests.browser.pages import nav
 
 PROJECT_URL = re.compile(r"/projects/(\d+)$")
 NEED_URL = re.compile(r"/needs/(\d+)$")
@@ -22,10 +23,6 @@ NEED_URL = re.compile(r"/needs/(\d+)$")
 
 def unique(what: str, viewport: str) -> str:
     return f"浏览器{what}-{viewport}-{uuid.uuid4().hex[:8]}"
-
-
-def nav(page: Page, label: str):
-    return page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
 
 
 def my_need_row(page: Page, title: str):

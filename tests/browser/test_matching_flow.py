@@ -15,11 +15,9 @@ order, so each test builds a small community of its own with the test factories,
 Set COOP_SCREENSHOTS to a directory to keep a phone screenshot of the board.
 """
 
-import os
 import re
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -28,6 +26,7 @@ from coop.categories import Category
 from coop.dbtypes import utcnow
 from coop.matching import service as matching
 from tests.browser.conftest import VIEWPORTS
+from tests.browser.pages import fits_the_phone, nav, shot
 from tests.factories import (
     PASSWORD,
     make_community,
@@ -88,22 +87,6 @@ def matched(live_db) -> Matched:
             project=project.title,
             need=need.title,
         )
-
-
-def nav(page: Page, label: str):
-    return page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
-
-
-def shot(page: Page, name: str) -> None:
-    folder = os.environ.get("COOP_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def fits_the_phone(page: Page) -> None:
-    """Nothing pushes the page sideways on the phone."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def target(page: Page, title: str) -> Locator:

@@ -33,6 +33,7 @@ from coop.auth.models import Role, RoleGrant, User
 from coop.people.models import Team, TeamMember
 from coop.timeutil import COMMUNITY_TZ, local_today
 from tests.browser.conftest import VIEWPORTS
+from tests.browser.pages import nav
 
 ACTIVITY_URL = re.compile(r"/activities/(\d+)$")
 ELDERLY_TEAM = "红色夕阳志愿服务队"  # coop/demo: 退休老党员为主
@@ -41,10 +42,6 @@ SESSION = timedelta(hours=2)
 
 def unique(what: str) -> str:
     return f"浏览器{what}-{uuid.uuid4().hex[:8]}"
-
-
-def nav(page: Page, label: str):
-    return page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
 
 
 def local_input(moment: datetime) -> str:

@@ -12,10 +12,8 @@ Set COOP_SCREENSHOTS to a directory to keep phone screenshots of the shelf, the 
 page and the counter.
 """
 
-import os
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +26,7 @@ from coop.ledger.models import AccountType, PostingKind
 from coop.rewards import queries
 from coop.rewards.models import Redemption, RedemptionStatus, RewardItem
 from tests.browser.conftest import VIEWPORTS
+from tests.browser.pages import nav, shot
 
 REDEMPTION_URL = re.compile(r"/supermarket/redemptions/(\d+)$")
 PARTNER = "康达物业公司"  # coop/demo: a 兴旺社区 alliance unit
@@ -35,17 +34,6 @@ PARTNER = "康达物业公司"  # coop/demo: a 兴旺社区 alliance unit
 
 def unique(what: str) -> str:
     return f"浏览器{what}{uuid.uuid4().hex[:6]}"
-
-
-def nav(page: Page, label: str):
-    return page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
-
-
-def shot(page: Page, name: str) -> None:
-    folder = os.environ.get("COOP_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def user_id(session, username: str) -> int:
