@@ -65,7 +65,10 @@ def test_the_secretary_stocks_restocks_and_delists_an_item_on_her_phone(
     thumb = row.locator("img.thumb")
     expect(thumb).to_be_visible()
     expect(thumb).to_have_attribute("src", re.compile(rf"/rewards/{item_id}/picture\?v="))
-    assert thumb.evaluate("img => img.complete && img.naturalWidth") > 0
+    # The picture really loads (it may still be on its way when the row shows): times out if not.
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle(), timeout=10_000
+    )
     axe(page)
     page.evaluate("window.__sameDocument = true")  # gone if the page is reloaded
 
