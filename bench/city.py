@@ -52,24 +52,15 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from _harness import ROOT, make_app, migrated_app, server_url
 
+from coop.categories import Category
+from coop.demo import SKILLS  # the volunteers' skills are the demo's words
+
 BENCH_DB = "coop_bench_city"
 RUN_DB = "coop_bench_city_run_{}"  # per set of jobs (--only), so two runs do not collide
 MARK = "coop bench city"  # the database's comment: {"mark": MARK, "scale": …, …} once built
 
 COMMUNITIES, NEIGHBOURHOODS, UNITS = 50, 8, 40  # units per community
-SKILLS = [
-    "理发",
-    "维修家电",
-    "医疗护理",
-    "法律咨询",
-    "书法",
-    "摄影",
-    "心理疏导",
-    "文艺演出",
-    "电脑",
-    "烹饪",
-]
-CATEGORIES = ["红色教育", "政策宣讲", "关心关爱", "社会治理", "便民服务"]
+CATEGORIES = [category.value for category in Category]
 # The tables loaded in bulk: their secondary indexes and foreign keys wait for the load.
 BULK_TABLES = (
     "users",

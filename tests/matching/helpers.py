@@ -17,22 +17,31 @@ from tests.factories import make_project
 NOW = utcnow()
 
 
+def add_claim(project, status: ClaimStatus, *, unit=None, volunteer=None) -> None:
+    """A claim on the project by the unit or the volunteer, in that state."""
+    kind, claimant = (
+        (ClaimantType.UNIT, unit) if unit is not None else (ClaimantType.VOLUNTEER, volunteer)
+    )
+    db.session.add(
+        Claim(
+            project_id=project.id,
+            claimant_type=kind,
+            unit_id=unit.id if unit is not None else None,
+            volunteer_id=volunteer.id if volunteer is not None else None,
+            claimant_key=f"{kind.value}:{claimant.id}",
+            status=status,
+        )
+    )
+    db.session.flush()
+
+
 def carry_claims(unit, community, n: int) -> None:
     """Give the unit ``n`` approved, undelivered claims on other projects of the community."""
     for _ in range(n):
         project = make_project(
             community, slots=1, approved_count=1, claim_deadline=NOW - timedelta(days=1)
         )
-        db.session.add(
-            Claim(
-                project_id=project.id,
-                claimant_type=ClaimantType.UNIT,
-                unit_id=unit.id,
-                claimant_key=f"unit:{unit.id}",
-                status=ClaimStatus.APPROVED,
-            )
-        )
-    db.session.flush()
+        add_claim(project, ClaimStatus.APPROVED, unit=unit)
 
 
 def serve(unit, community, neighbourhoods) -> None:

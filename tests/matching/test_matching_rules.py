@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from coop.categories import Category
-from coop.claims.models import Claim, ClaimantType, ClaimStatus, OrderStatus, ResourceOrder
+from coop.claims.models import ClaimStatus, OrderStatus, ResourceOrder
 from coop.errors import Forbidden, Invalid, NotFound
 from coop.extensions import db
 from coop.matching import errors, queries, service
@@ -33,7 +33,7 @@ from tests.factories import (
     make_volunteer,
 )
 
-from .helpers import NOW, carry_claims, count_rows, serve, suggestions
+from .helpers import NOW, add_claim, carry_claims, count_rows, serve, suggestions
 
 UNIT, RESOURCE, VOLUNTEER = CandidateType.UNIT, CandidateType.RESOURCE, CandidateType.VOLUNTEER
 
@@ -132,16 +132,7 @@ def test_units_at_their_limit_without_agreement_or_having_claimed_are_left_out(c
     )
     carry_claims(at_limit, community, 2)
     project = make_project(community)
-    db.session.add(
-        Claim(
-            project_id=project.id,
-            claimant_type=ClaimantType.UNIT,
-            unit_id=claimed.id,
-            claimant_key=f"unit:{claimed.id}",
-            status=ClaimStatus.PENDING,
-        )
-    )
-    db.session.flush()
+    add_claim(project, ClaimStatus.PENDING, unit=claimed)
     service.match_community(community.id, now=NOW)
     assert [s.candidate_id for s in suggestions(project, UNIT)] == [fine.id]
     # The same for their resources: only a unit that may still accept an order is asked.
@@ -177,15 +168,7 @@ def test_a_volunteer_carrying_a_claim_ranks_below_her_equals(community):
     busy.volunteer.skills = free.volunteer.skills = ["护理"]
     assert busy.id < free.id  # on equal scores the lower id would win
     other = make_project(community, mode=ProjectMode.ROUTINE, slots=1, approved_count=1)
-    db.session.add(
-        Claim(
-            project_id=other.id,
-            claimant_type=ClaimantType.VOLUNTEER,
-            volunteer_id=busy.id,
-            claimant_key=f"volunteer:{busy.id}",
-            status=ClaimStatus.APPROVED,
-        )
-    )
+    add_claim(other, ClaimStatus.APPROVED, volunteer=busy)
     project = make_project(community, mode=ProjectMode.ROUTINE, slots=1)
     service.match_community(community.id, now=NOW)
     first, second = suggestions(project, VOLUNTEER)
