@@ -22,6 +22,14 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
+def _job_workers() -> int:
+    """Connections a job that goes community by community uses at once (PostgreSQL only)."""
+    given = os.environ.get("JOB_WORKERS", "2")
+    if not given.strip().isdigit() or int(given) < 1:
+        raise RuntimeError(f"JOB_WORKERS must be a whole number of at least 1, not {given!r}.")
+    return int(given)
+
+
 def environment() -> str:
     return os.environ.get("COOP_ENV") or (
         "production" if os.environ.get("DATABASE_URL") else "development"
@@ -48,8 +56,7 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
         # Channels besides the in-app inbox: import paths of coop.notices.senders.Sender classes.
         "NOTICE_SENDERS": os.environ.get("NOTICE_SENDERS", ""),
-        # Connections a job that goes community by community uses at once (PostgreSQL only).
-        "JOB_WORKERS": int(os.environ.get("JOB_WORKERS", "2")),
+        "JOB_WORKERS": _job_workers(),
     }
 
 

@@ -23,6 +23,17 @@ def test_production_starts_with_its_own_secret(monkeypatch, tmp_path):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_job_workers_default_to_two_and_refuse_nonsense(monkeypatch):
+    monkeypatch.delenv("JOB_WORKERS", raising=False)
+    assert config._job_workers() == 2
+    monkeypatch.setenv("JOB_WORKERS", "4")
+    assert config._job_workers() == 4
+    for bad in ("0", "-1", "two", ""):
+        monkeypatch.setenv("JOB_WORKERS", bad)
+        with pytest.raises(RuntimeError, match="JOB_WORKERS"):
+            config._job_workers()
+
+
 def test_a_set_database_url_means_production_unless_told(monkeypatch):
     monkeypatch.delenv("COOP_ENV", raising=False)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/coop")
