@@ -1,13 +1,11 @@
 """Coop · 共建联盟服务平台."""
 
 import os
-import sqlite3
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from coop import config as settings
+from coop import sqlite  # noqa: F401  (SQLite's pragmas; write transactions begin IMMEDIATE)
 from coop.extensions import api, babel, csrf, db, migrate
 
 LANGUAGES = ("zh", "en")
@@ -145,22 +143,3 @@ def select_locale() -> str:
         return request.accept_languages.best_match(LANGUAGES) or "zh"
     chosen = request.args.get("lang") or request.cookies.get("lang")
     return chosen if chosen in LANGUAGES else "zh"
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _begin),
-        # so that SAVEPOINTs and rollbacks behave as on PostgreSQL.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")

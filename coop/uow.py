@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from coop import audit
+from coop import audit, sqlite
 from coop.extensions import db
 
 _AFTER_COMMIT = "coop.after_commit"
@@ -11,18 +11,23 @@ _AFTER_COMMIT = "coop.after_commit"
 
 @contextmanager
 def unit_of_work(actor=None) -> Iterator[None]:
-    """Services flush; this commits. ``actor`` is recorded on every audit row written inside."""
+    """Services flush; this commits. ``actor`` is recorded on every audit row written inside.
+
+    On SQLite the read transaction the request has open ends here and this one begins IMMEDIATE
+    (``coop.sqlite.writing``): objects loaded before it, the actor too, reload on first use.
+    """
     session = db.session
-    token = audit.current_actor_id.set(actor.id if actor is not None else None)
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        session.info.pop(_AFTER_COMMIT, None)
-        raise
-    finally:
-        audit.current_actor_id.reset(token)
+    with sqlite.writing(session()):  # the scoped session's Session
+        token = audit.current_actor_id.set(actor.id if actor is not None else None)
+        try:
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()
+            session.info.pop(_AFTER_COMMIT, None)
+            raise
+        finally:
+            audit.current_actor_id.reset(token)
     for callback in session.info.pop(_AFTER_COMMIT, []):
         callback()
 
