@@ -5,12 +5,14 @@ A request under /api/ gets JSON ``{code, status, message, errors}``; an htmx req
 back (for rule violations) or the error page (for 401/403/404).
 """
 
-from flask import flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from coop import sqlite
 from coop.htmx import is_htmx, render
 
 
@@ -61,6 +63,14 @@ class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
     default_message = _l("操作过于频繁，请稍后再试。")
+
+
+class Busy(DomainError):
+    """SQLite's write lock stayed taken past the busy timeout: nothing was written."""
+
+    status = 503
+    code = "busy"
+    default_message = _l("系统繁忙，请稍后再试。")
 
 
 HTTP_CODES = {
@@ -140,7 +150,16 @@ def respond(error: DomainError):
     return redirect(request.referrer or url_for("shell.home"))
 
 
+def _database_error(exc: OperationalError):
+    if not sqlite.is_busy(exc):
+        raise exc  # a real fault: the 500 handler logs it
+    response = make_response(respond(Busy()))
+    response.headers["Retry-After"] = str(sqlite.RETRY_AFTER)
+    return response
+
+
 def register(app) -> None:
     """Install the handlers; call after api.init_app so these replace flask-smorest's."""
     app.register_error_handler(DomainError, respond)
     app.register_error_handler(HTTPException, lambda exc: respond(_from_http(exc)))
+    app.register_error_handler(OperationalError, _database_error)

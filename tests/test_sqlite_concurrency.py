@@ -13,6 +13,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -349,3 +350,54 @@ def test_two_tabs_reserving_at_once_both_get_their_pickup_code(embedded):
         assert db.session.scalar(count) == 8
         assert db.session.get(RewardItem, item_id).stock == 12
         assert ledger.check().ok
+
+
+@pytest.fixture
+def held_write_lock(tmp_path, monkeypatch):
+    """An app on a fresh SQLite file whose writers wait 0.3 s for the lock, and a connection
+    that holds the write lock meanwhile (as a long import or a stuck writer would)."""
+    from coop import sqlite
+
+    monkeypatch.setattr(sqlite, "BUSY_TIMEOUT_MS", 300)
+    path = tmp_path / "coop.sqlite3"
+    app = make_app(f"sqlite:///{path}", WTF_CSRF_ENABLED=False)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        yield app, holder
+    finally:
+        holder.close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_a_write_that_waits_out_the_busy_timeout_answers_503_and_changes_nothing(held_write_lock):
+    app, holder = held_write_lock
+    with app.app_context():
+        community = factories.make_community()
+        project_id = factories.make_project(community, mode=ProjectMode.ROUTINE, slots=1).id
+        volunteer = factories.make_volunteer(community)
+        item_id = factories.make_reward_item(community).id
+        factories.give_points(volunteer, community, 100)
+        headers = factories.bearer(volunteer)
+        volunteer_id = volunteer.id
+        db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = volunteer_id
+    holder.execute("BEGIN IMMEDIATE")
+
+    api = client.post(
+        f"/api/v1/projects/{project_id}/claims", json={"claimant": "volunteer"}, headers=headers
+    )
+    page = client.post(f"/supermarket/items/{item_id}/reserve", follow_redirects=True)
+
+    holder.execute("ROLLBACK")
+    assert api.status_code == 503
+    assert api.headers["Retry-After"] == "5"
+    assert api.json["code"] == "busy"
+    assert api.json["message"] == "系统繁忙，请稍后再试。"
+    assert "系统繁忙，请稍后再试。" in page.get_data(as_text=True)
+    assert SERVER_ERROR not in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Claim)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Redemption)) == 0
