@@ -9,7 +9,9 @@ Duplicates already stored are settled before the index is built: for each volunt
 activity the verified record (else the oldest) stays, and the other *pending* ones are rejected
 with a reason naming the record kept. Two or more *verified* duplicates posted points twice and
 are corrected only by a reversal, which posts to the ledger: the upgrade then stops, naming them,
-so that staff reverse all but one (时长核实 → 冲正) and run it again.
+so that staff reverse all but one (时长核实 → 冲正) and run it again. That check runs before any
+change, as SQLite cannot roll DDL back. On SQLite the CHECK on ``reversed_at`` is left out (adding
+one rebuilds the table, which the foreign keys its rows hold refuse); the service keeps the rule.
 
 Revision ID: a4d7c3e1f9b2
 Revises: 5b1f0e2a9c4d
@@ -33,28 +35,40 @@ depends_on = None
 LIVE = "origin <> 'reversal' AND status <> 'rejected' AND reversed_at IS NULL"
 
 
+# Live before the column exists: the original of a reversal is the row a reversal points at.
+LIVE_BEFORE = (
+    "origin <> 'reversal' AND status <> 'rejected'"
+    " AND NOT EXISTS (SELECT 1 FROM service_records r WHERE r.reverses_id = s.id)"
+)
+
+
 def _settle_duplicates(connection) -> None:
+    """Before any change (SQLite cannot roll DDL back): stop on records verified twice, else
+    reject the pending extras."""
     rows = connection.execute(
         sa.text(
-            "SELECT id, volunteer_id, activity_id, status FROM service_records"
-            f" WHERE activity_id IS NOT NULL AND {LIVE}"
-            " AND (volunteer_id, activity_id) IN ("
-            "  SELECT volunteer_id, activity_id FROM service_records"
-            f"  WHERE activity_id IS NOT NULL AND {LIVE}"
-            "  GROUP BY volunteer_id, activity_id HAVING count(*) > 1)"
-            " ORDER BY volunteer_id, activity_id, status <> 'verified', id"
+            "SELECT s.id, s.volunteer_id, s.activity_id, s.status FROM service_records s"
+            f" WHERE s.activity_id IS NOT NULL AND {LIVE_BEFORE}"
+            " ORDER BY s.volunteer_id, s.activity_id, s.status <> 'verified', s.id"
         )
     ).all()
     groups: dict[tuple[int, int], list] = {}
     for row in rows:
         groups.setdefault((row.volunteer_id, row.activity_id), []).append(row)
-    twice_verified = []
+    duplicates = [group for group in groups.values() if len(group) > 1]
+    twice_verified = [
+        [r.id for r in group if r.status == "verified"]
+        for group in duplicates
+        if sum(r.status == "verified" for r in group) > 1
+    ]
+    if twice_verified:
+        raise RuntimeError(
+            "service records verified more than once for the same volunteer and activity "
+            f"(record ids per volunteer and activity: {twice_verified}): reverse all but one of "
+            "each (时长核实 → 冲正), then run the upgrade again"
+        )
     now = datetime.now(timezone.utc)
-    for kept, *others in groups.values():
-        verified = [r.id for r in (kept, *others) if r.status == "verified"]
-        if len(verified) > 1:
-            twice_verified.append(verified)
-            continue
+    for kept, *others in duplicates:
         for other in others:
             connection.execute(
                 sa.text(
@@ -67,20 +81,17 @@ def _settle_duplicates(connection) -> None:
                     "reason": f"重复记录：同一志愿者同一活动已有记录 #{kept.id}，系统自动驳回。",
                 },
             )
-    if twice_verified:
-        raise RuntimeError(
-            "service records verified more than once for the same volunteer and activity "
-            f"(record ids per volunteer and activity: {twice_verified}): reverse all but one of "
-            "each (时长核实 → 冲正), then run the upgrade again"
-        )
 
 
 def upgrade():
-    with op.batch_alter_table("service_records", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("reversed_at", coop.dbtypes.UTCDateTime(timezone=True), nullable=True)
-        )
     connection = op.get_bind()
+    _settle_duplicates(connection)
+    # Plain ALTERs, not batch mode: rebuilding the table on SQLite would fail on the foreign keys
+    # its rows hold (reversals point at their originals).
+    op.add_column(
+        "service_records",
+        sa.Column("reversed_at", coop.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    )
     connection.execute(
         sa.text(
             "UPDATE service_records SET reversed_at = ("
@@ -89,29 +100,30 @@ def upgrade():
             " WHERE id IN (SELECT reverses_id FROM service_records WHERE reverses_id IS NOT NULL)"
         )
     )
-    _settle_duplicates(connection)
-    with op.batch_alter_table("service_records", schema=None) as batch_op:
-        batch_op.create_check_constraint(
+    if connection.dialect.name != "sqlite":  # SQLite adds a CHECK only by rebuilding the table
+        op.create_check_constraint(
             op.f("ck_service_records_only_verified_originals_reversed"),
+            "service_records",
             "reversed_at IS NULL OR (origin <> 'reversal' AND status = 'verified')",
         )
-        batch_op.create_index(
-            "uq_service_records_live_per_activity",
-            ["volunteer_id", "activity_id"],
-            unique=True,
-            postgresql_where=sa.text(LIVE),
-            sqlite_where=sa.text(LIVE),
-        )
+    op.create_index(
+        "uq_service_records_live_per_activity",
+        "service_records",
+        ["volunteer_id", "activity_id"],
+        unique=True,
+        postgresql_where=sa.text(LIVE),
+        sqlite_where=sa.text(LIVE),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("service_records", schema=None) as batch_op:
-        batch_op.drop_index(
-            "uq_service_records_live_per_activity",
-            postgresql_where=sa.text(LIVE),
-            sqlite_where=sa.text(LIVE),
+    op.drop_index("uq_service_records_live_per_activity", table_name="service_records")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE service_records DROP COLUMN reversed_at")  # SQLite 3.35+
+    else:
+        op.drop_constraint(
+            op.f("ck_service_records_only_verified_originals_reversed"),
+            "service_records",
+            type_="check",
         )
-        batch_op.drop_constraint(
-            op.f("ck_service_records_only_verified_originals_reversed"), type_="check"
-        )
-        batch_op.drop_column("reversed_at")
+        op.drop_column("service_records", "reversed_at")
