@@ -232,6 +232,9 @@ class Builder:
         with self.step(f"{n['records']:,} verified service records ({self.jobs} connections)"):
             self.records()
         with self.connect() as connection:
+            with self.step("one record per volunteer and activity (the live-record index)"):
+                self.dedupe(connection)
+                connection.commit()
             with self.step(f"{n['reversals']} reversals"):
                 self.reversals(connection)
                 connection.commit()
@@ -620,18 +623,31 @@ class Builder:
         if errors:
             raise errors[0]
 
-    def reversals(self, c) -> None:
+    def dedupe(self, c) -> None:
+        """The random draws give a busy volunteer the same activity now and then; one record per
+        volunteer and activity stays (the lowest id), as the unique index restored later wants."""
         self.run(
             c,
-            "INSERT INTO service_records (community_id, volunteer_id, activity_id, signup_id,"
+            "DELETE FROM service_records s USING service_records t"
+            " WHERE s.volunteer_id = t.volunteer_id AND s.activity_id = t.activity_id"
+            " AND s.id > t.id",
+        )
+
+    def reversals(self, c) -> None:
+        # Each original is marked reversed in the same statement that inserts its reversal.
+        self.run(
+            c,
+            "WITH originals AS ("
+            " UPDATE service_records SET reversed_at = :now WHERE id IN ("
+            "  SELECT id FROM service_records WHERE origin = 'checkin' AND id % :step = 1"
+            "  ORDER BY id LIMIT :n) RETURNING *)"
+            " INSERT INTO service_records (community_id, volunteer_id, activity_id, signup_id,"
             " service_date, hours, origin, status, note, entered_by_id, verified_by_id,"
             " verified_at, reject_reason, points, reverses_id, created_at)"
             " SELECT r.community_id, r.volunteer_id, r.activity_id, NULL, r.service_date,"
             "  -r.hours, 'reversal', 'verified', '冲正：重复签到', r.verified_by_id,"
             "  r.verified_by_id, :now, '', -r.points, r.id, :now"
-            " FROM service_records r WHERE r.id IN ("
-            "  SELECT id FROM service_records WHERE origin = 'checkin' AND id % :step = 1"
-            "  ORDER BY id LIMIT :n)",
+            " FROM originals r",
             n=self.n["reversals"],
             step=max(2, self.n["records"] // (2 * self.n["reversals"])),
         )

@@ -105,12 +105,23 @@ def seed(app) -> None:
             " SELECT 'volunteer', id, :c, 0, :now FROM users WHERE username LIKE 'bench-v%'",
         ):
             db.session.execute(sa.text(statement), params)
-        # Record r belongs to volunteer r % n on day r // n, so nobody passes 24 h a day.
+        # Record r belongs to volunteer r % n on day r // n, so nobody passes 24 h a day; each
+        # day has a session of its own (one record per volunteer and activity).
+        db.session.execute(
+            sa.text(
+                "INSERT INTO activities (community_id, title, description, place, starts_at,"
+                " ends_at, capacity, checkin_code, status, confirmed_count, created_at)"
+                " SELECT community_id, title, description, place, starts_at + d * interval '1 day',"
+                " ends_at + d * interval '1 day', capacity, checkin_code, status, 0, :now"
+                " FROM activities, generate_series(1, (:records - 1) / :n) d WHERE id = :a"
+            ),
+            {**params, "records": RECORDS},
+        )
         db.session.execute(
             sa.text(
                 "INSERT INTO service_records (community_id, volunteer_id, activity_id,"
                 " service_date, hours, origin, status, note, reject_reason, created_at)"
-                " SELECT :c, v.id, :a, CAST(:day AS date) + g / :n, :hours, 'checkin',"
+                " SELECT :c, v.id, :a + g / :n, CAST(:day AS date) + g / :n, :hours, 'checkin',"
                 " 'pending', '', '', :now"
                 " FROM generate_series(0, :records - 1) g"
                 " JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM users"

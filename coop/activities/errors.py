@@ -43,6 +43,11 @@ class AlreadyCheckedOut(Conflict):
     default_message = _l("已经签退过了。")
 
 
+class NotStartedYet(Conflict):
+    code = "not_started_yet"
+    default_message = _l("活动还没有开始，开始后才能签退。")
+
+
 class ActivityCancelled(Conflict):
     code = "activity_cancelled"
     default_message = _l("该活动已取消。")

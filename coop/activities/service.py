@@ -8,6 +8,7 @@ sign-ups for overlapping sessions cannot both succeed.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from coop.activities import errors, permissions, queries
@@ -239,12 +240,21 @@ def check_in_for(actor: User, activity_id: int, volunteer_id: int, *, now: datet
 
 
 def _check_out(activity: Activity, signup: Signup | None, now: datetime):
+    """:raise NotCheckedIn, AlreadyCheckedOut. :raise NotStartedYet: before the session starts
+    (she stays checked in, and checks out once it has begun)."""
     from coop.hours import service as hours
 
     if signup is None or signup.checked_in_at is None:
         raise errors.NotCheckedIn()
     if signup.checked_out_at is not None:
         raise errors.AlreadyCheckedOut()
+    if now < activity.starts_at:
+        raise errors.NotStartedYet(
+            _(
+                "活动 %(time)s 才开始，开始后才能签退。您已签到，请活动结束时再签退。",
+                time=format_datetime(activity.starts_at, "HH:mm"),
+            )
+        )
     signup.checked_out_at = now
     return hours.record_attendance(signup, activity)
 

@@ -33,7 +33,7 @@ from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.hours import queries as hours_queries
-from coop.hours.models import ServiceRecord, hours_text
+from coop.hours.models import ServiceRecord, duration_text
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.people import queries as people_queries
@@ -357,9 +357,9 @@ def on_behalf(activity_id: int, action: str):
         else:
             record = service.check_out_for(actor, activity.id, data["volunteer_id"], now=utcnow())
             message = _(
-                "已为%(name)s签退，服务时长 %(hours)s 小时，等待核实。",
+                "已为%(name)s签退，服务时长 %(hours)s，等待核实。",
                 name=record.volunteer.display_name,
-                hours=hours_text(record.hours),
+                hours=duration_text(record.hours),
             )
     return _roster_answer(actor, activity, message)
 
@@ -420,16 +420,31 @@ def feedback(activity_id: int):
 # --- The phone page the QR opens -------------------------------------------------------------
 
 
+def _my_records(actor, activity_ids) -> dict[int, list[ServiceRecord]]:
+    """Her records of service for these activities, oldest first: a reversed record, its
+    reversal and a corrected entry read in the order they happened."""
+    if not activity_ids:
+        return {}
+    query = (
+        hours_queries.records_select(actor, volunteer_id=actor.id)
+        .where(ServiceRecord.activity_id.in_(activity_ids))
+        .order_by(None)
+        .order_by(ServiceRecord.created_at, ServiceRecord.id)
+    )
+    records: dict[int, list[ServiceRecord]] = {}
+    for record in db.session.scalars(query):
+        records.setdefault(record.activity_id, []).append(record)
+    return records
+
+
 def _checkin_context(actor, activity, now) -> dict:
     signup = queries.live_signup(activity.id, actor.id)
-    record = None
+    records = []
     if signup is not None and signup.checked_out_at is not None:
-        record = db.session.scalar(
-            hours_queries.records_select(actor, volunteer_id=actor.id, signup_id=signup.id)
-        )
+        records = _my_records(actor, [activity.id]).get(activity.id, [])
     return {
         **_panel_context(actor, activity, signup, now),
-        "record": record,
+        "records": records,
         "can_run": permissions.can_run(actor, activity),
         "opens_at": activity.starts_at - service.CHECKIN_OPENS_BEFORE,
     }
@@ -470,8 +485,8 @@ def checkout(activity_id: int):
     code = _code_form()["code"]
     with unit_of_work(actor):
         record = service.check_out(actor, activity.id, code=code, now=now)
-        hours = hours_text(record.hours)
-    flash(_("签退成功！服务时长 %(hours)s 小时，社区核实后计入积分。", hours=hours), "success")
+        hours = duration_text(record.hours)
+    flash(_("签退成功！服务时长 %(hours)s，社区核实后计入积分。", hours=hours), "success")
     return redirect(url_for("activities.checkin", activity_id=activity.id))
 
 
@@ -508,13 +523,7 @@ def _mine_context(actor) -> dict:
         args["page"],
         args["per_page"],
     )
-    signup_ids = [s.id for s in past["items"]]
-    records = {}
-    if signup_ids:
-        query = hours_queries.records_select(actor, volunteer_id=actor.id).where(
-            ServiceRecord.signup_id.in_(signup_ids)
-        )
-        records = {r.signup_id: r for r in db.session.scalars(query)}
+    records = _my_records(actor, [s.activity_id for s in [*upcoming, *past["items"]]])
     return {
         "upcoming": upcoming,
         "past": past,

@@ -140,7 +140,8 @@ class ProjectOrders(MethodView):
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def post(self, fields, project_id):
         """资源点单: ask a unit for one of its listed resources for a published project
-        (secretary); 409 order_exists while one is waiting."""
+        (secretary); 409 order_exists while one is waiting, unit_has_claimed (naming the claim)
+        when the unit already has a live claim on the project."""
         actor = require_actor()
         with unit_of_work(actor):
             order = service.order_resource(
@@ -180,8 +181,9 @@ class AcceptOrder(MethodView):
     @blp.response(200, OrderOut)
     @documents_errors(blp, 401, 403, 404, 409)
     def post(self, order_id):
-        """The unit accepts: the order becomes an approved claim pledging the resource (liaison).
-        409 as for claiming."""
+        """The unit accepts: the order becomes an approved claim pledging the resource (liaison);
+        if the unit has meanwhile claimed the project, the resource is pledged on that claim
+        (``claim_id``), whose status stays as it was. 409 as for claiming."""
         actor = require_actor()
         with unit_of_work(actor):
             order = service.accept_order(actor, order_id, now=utcnow())

@@ -31,3 +31,10 @@ class TooManyOpenClaims(Conflict):
 class OrderTaken(Conflict):
     code = "order_exists"
     default_message = _l("已向该单位就此资源点单，请等待回复。")
+
+
+class UnitHasClaimed(Conflict):
+    """资源点单 to a unit that already claimed the project; the message names its claim."""
+
+    code = "unit_has_claimed"
+    default_message = _l("该单位已认领这个项目，不能再向其点单。")

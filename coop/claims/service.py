@@ -286,6 +286,8 @@ def order_resource(
     """资源点单: the secretary asks a unit for one of its listed resources for a project.
 
     :raise OrderTaken: an order for this resource and project is waiting already.
+    :raise UnitHasClaimed: the unit has a live claim on the project (its accepting could only
+    add the resource to that claim, so the secretary is told of the claim instead).
     """
     project = project_queries.get_project(actor, project_id, for_update=True)
     require(permissions.can_decide_claims(actor, project.community))
@@ -298,6 +300,18 @@ def order_resource(
         or resource.status is not ResourceStatus.LISTED
     ):
         raise Invalid(errors={"resource_id": [_("请选择本社区已列入清单的资源。")]})
+    claim = _live_unit_claim(project.id, resource.unit_id)
+    if claim is not None:
+        raise errors.UnitHasClaimed(
+            _(
+                "“%(unit)s”已于 %(when)s 认领这个项目（%(status)s），不能再向其点单；"
+                "如需该单位的“%(resource)s”，请直接与其联络员商量。",
+                unit=claim.unit.name,
+                when=_local(claim.created_at),
+                status=claim.status.label,
+                resource=resource.title,
+            )
+        )
     order = ResourceOrder(
         project=project,
         resource=resource,
@@ -314,29 +328,40 @@ def order_resource(
     return order
 
 
-def accept_order(actor: User, order_id: int, *, now: datetime) -> ResourceOrder:
-    """The unit accepts an order: it becomes an approved claim pledging that resource.
+def _live_unit_claim(project_id: int, unit_id: int) -> Claim | None:
+    return db.session.scalar(
+        sa.select(Claim).where(
+            Claim.project_id == project_id,
+            Claim.claimant_key == f"unit:{unit_id}",
+            Claim.status.in_(LIVE),
+        )
+    )
 
-    :raise NoLiveAgreement, TooManyOpenClaims, AlreadyClaimed, ProjectFull: as for claiming.
+
+def accept_order(actor: User, order_id: int, *, now: datetime) -> ResourceOrder:
+    """The unit accepts an order: it becomes an approved claim pledging that resource. If the
+    unit has meanwhile claimed the project, the resource is pledged on that claim instead, which
+    keeps its own status: an order never waits on a claim it cannot become.
+
+    :raise NoLiveAgreement, TooManyOpenClaims, ProjectFull: as for claiming.
     """
     order = queries.get_order(actor, order_id)
     require(order.unit_id in liaison_unit_ids(actor))
     project = project_queries.get_project(actor, order.project_id, for_update=True)
     db.session.refresh(order)
     ORDER_FLOW.move(order, "accept")
+    claim = _live_unit_claim(project.id, order.unit_id)
+    if claim is not None:
+        if order.resource not in claim.resources:
+            claim.resources.append(order.resource)
+        order.claim = claim
+        db.session.flush()
+        return order
     if project.status is ProjectStatus.CLAIMED:
         raise errors.ProjectFull()
     if project.status not in CLAIMABLE:
         raise errors.NotClaimable()
     _check_unit_may_claim(order.unit_id, project, now)
-    if db.session.scalar(
-        sa.select(Claim.id).where(
-            Claim.project_id == project.id,
-            Claim.claimant_key == f"unit:{order.unit_id}",
-            Claim.status.in_(LIVE),
-        )
-    ):
-        raise errors.AlreadyClaimed()
     claim = _insert(
         Claim(
             project=project,

@@ -359,8 +359,17 @@ def accept_order(order_id: int):
     retry_form("claims/orders.html", **_orders_context(actor))
     with unit_of_work(actor):
         order = service.accept_order(actor, order_id, now=utcnow())
-        title = order.project.title
-    flash(_("已接单：贵单位已认领“%(title)s”。", title=title), "success")
+        title, resource = order.project.title, order.resource.title
+        pending = order.claim.status is ClaimStatus.PENDING
+    if pending:  # merged into the unit's own claim, which the community has yet to decide
+        message = _(
+            "已接单：“%(resource)s”已加入贵单位对“%(title)s”的认领，认领待社区审核。",
+            resource=resource,
+            title=title,
+        )
+    else:
+        message = _("已接单：贵单位已认领“%(title)s”。", title=title)
+    flash(message, "success")
     return redirect(url_for("claims.orders"))
 
 

@@ -16,3 +16,15 @@ class SecondPersonNeeded(Forbidden):
 class AlreadyReversed(Conflict):
     code = "already_reversed"
     default_message = _l("这条记录已经冲正过了。")
+
+
+class RecordExists(Conflict):
+    """One live record of service per volunteer and activity; the message names it."""
+
+    code = "record_exists"
+    default_message = _l("该志愿者在这场活动已有服务记录，如需更正，请先冲正该记录，再重新补录。")
+
+
+class StillCheckedIn(Conflict):
+    code = "still_checked_in"
+    default_message = _l("该志愿者已签到、尚未签退：请为其代签退，签退即生成服务记录。")

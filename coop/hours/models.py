@@ -2,9 +2,10 @@
 
 import enum
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +21,23 @@ DEFAULT_POINTS_PER_HOUR = 10
 def hours_text(hours) -> str:
     """2.00 → "2", 1.50 → "1.5": hours as people say them."""
     return f"{float(hours):g}"
+
+
+def duration_text(hours) -> str:
+    """1.5 → 1小时30分钟, 0.04 → 2分钟, 2 → 2小时: hours as people read them, to the nearest
+    minute; a reversal's negative hours keep their sign. The ``hours`` template filter."""
+    if hours is None:
+        return ""
+    amount = Decimal(str(hours))
+    minutes = int((abs(amount) * 60).quantize(Decimal(1), ROUND_HALF_UP))
+    whole, rest = divmod(minutes, 60)
+    if whole and rest:
+        text = _("%(h)d小时%(m)d分钟", h=whole, m=rest)
+    elif whole:
+        text = _("%(h)d小时", h=whole)
+    else:
+        text = _("%(m)d分钟", m=rest)
+    return f"-{text}" if amount < 0 and minutes else text
 
 
 class RecordOrigin(enum.StrEnum):
@@ -61,6 +79,9 @@ RECORD_FLOW = StateMachine(
 )
 
 
+LIVE_RECORD = "origin <> 'reversal' AND status <> 'rejected' AND reversed_at IS NULL"
+
+
 class ServiceRecord(db.Model):
     __tablename__ = "service_records"
 
@@ -85,6 +106,9 @@ class ServiceRecord(db.Model):
     reverses_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("service_records.id"), unique=True
     )
+    # Set on the original, with its reversal, so the live-record index below lets a corrected
+    # 补录 follow; its hours and points are never edited.
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
@@ -106,6 +130,20 @@ class ServiceRecord(db.Model):
         sa.CheckConstraint(
             "origin <> 'entered' OR verified_by_id IS NULL OR verified_by_id <> entered_by_id",
             name="entered_needs_second_person",
+        ),
+        sa.CheckConstraint(
+            "reversed_at IS NULL OR (origin <> 'reversal' AND status = 'verified')",
+            name="only_verified_originals_reversed",
+        ),
+        # One live record of service per volunteer and activity: a rejected or reversed one
+        # makes room for a new entry; reversals themselves are not records of service.
+        sa.Index(
+            "uq_service_records_live_per_activity",
+            "volunteer_id",
+            "activity_id",
+            unique=True,
+            postgresql_where=sa.text(LIVE_RECORD),
+            sqlite_where=sa.text(LIVE_RECORD),
         ),
         # A month's hours per community (monthly_badges): a range scan, index-only on PostgreSQL.
         sa.Index(

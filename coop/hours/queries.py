@@ -9,7 +9,13 @@ from coop.alliance.permissions import managed_community_ids, visible_community_i
 from coop.auth.models import User
 from coop.errors import NotFound
 from coop.extensions import db
-from coop.hours.models import DEFAULT_POINTS_PER_HOUR, PointsPolicy, RecordStatus, ServiceRecord
+from coop.hours.models import (
+    DEFAULT_POINTS_PER_HOUR,
+    PointsPolicy,
+    RecordOrigin,
+    RecordStatus,
+    ServiceRecord,
+)
 
 
 def records_select(actor: User | None, *, community_id: int | None = None, **filters) -> sa.Select:
@@ -38,6 +44,20 @@ def get_record(actor: User | None, record_id: int, *, for_update: bool = False) 
     if record is None:
         raise NotFound()
     return record
+
+
+def live_record(volunteer_id: int, activity_id: int) -> ServiceRecord | None:
+    """Her record of service for the activity that is neither rejected nor reversed."""
+    return db.session.scalar(
+        sa.select(ServiceRecord).where(
+            ServiceRecord.volunteer_id == volunteer_id,
+            ServiceRecord.activity_id == activity_id,
+            # the partial unique index's predicate (models.LIVE_RECORD)
+            ServiceRecord.origin != RecordOrigin.REVERSAL,
+            ServiceRecord.status != RecordStatus.REJECTED,
+            ServiceRecord.reversed_at.is_(None),
+        )
+    )
 
 
 def hours_on(volunteer_id: int, day: date) -> Decimal:

@@ -8,8 +8,11 @@ concurrently) gives one posting.
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
+import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 
+from coop.activities import queries as activity_queries
 from coop.activities.models import Activity, Signup
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import can_manage_community, require
@@ -24,7 +27,7 @@ from coop.hours.models import (
     RecordOrigin,
     RecordStatus,
     ServiceRecord,
-    hours_text,
+    duration_text,
 )
 from coop.ledger import service as ledger
 from coop.ledger.models import AccountType, PostingKind
@@ -42,6 +45,42 @@ def _local_day(moment: datetime) -> date:
 def _check_day_cap(volunteer_id: int, day: date, hours: Decimal) -> None:
     if queries.hours_on(volunteer_id, day) + hours > MAX_HOURS_A_DAY:
         raise Invalid(errors={"hours": [_("同一天的服务时长合计不能超过 24 小时。")]})
+
+
+def _record_exists(record: ServiceRecord) -> errors.RecordExists:
+    """The refusal that names her live record and how a correction is made."""
+    if record.status is RecordStatus.PENDING:
+        fix = _("如需更正，请先驳回该记录，再重新补录。")
+    else:
+        fix = _("如需更正，请先冲正该记录，再重新补录。")
+    return errors.RecordExists(
+        _(
+            "%(name)s在“%(title)s”已有服务记录（%(date)s，%(hours)s，%(origin)s，%(status)s），"
+            "同一活动每人只记一条。%(fix)s",
+            name=record.volunteer.display_name,
+            title=record.activity.title,
+            date=format_date(record.service_date, "yyyy-MM-dd"),
+            hours=duration_text(record.hours),
+            origin=record.origin.label,
+            status=record.status.label,
+            fix=fix,
+        )
+    )
+
+
+def _insert(record: ServiceRecord) -> ServiceRecord:
+    """Add the record; the live-record unique index turns a racing duplicate into the same
+    RecordExists a check beforehand gives."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        existing = queries.live_record(record.volunteer_id, record.activity_id)
+        if existing is None:
+            raise
+        raise _record_exists(existing) from error
+    return record
 
 
 def record_attendance(signup: Signup, activity: Activity) -> ServiceRecord:
@@ -66,8 +105,7 @@ def record_attendance(signup: Signup, activity: Activity) -> ServiceRecord:
         hours=hours,
         origin=RecordOrigin.CHECKIN,
     )
-    db.session.add(record)
-    return record
+    return _insert(record)
 
 
 def enter_hours(
@@ -80,9 +118,11 @@ def enter_hours(
     note: str = "",
 ) -> ServiceRecord:
     """补录: staff enter hours afterwards, at most the activity's length; a second person verifies.
+    One live record per volunteer and activity: a correction is a reversal, then a new entry.
 
     :raise Forbidden: not the community's staff. :raise Invalid: over the caps, or a volunteer or
-    activity of another community.
+    activity of another community. :raise RecordExists: she has a live record for it.
+    :raise Conflict: she is checked in and not yet out (check her out instead).
     """
     community = alliance_queries.get_community(actor, community_id)
     require(can_manage_community(actor, community))
@@ -98,8 +138,19 @@ def enter_hours(
     if hours > Decimal(str(activity.hours)):
         raise Invalid(
             errors={
-                "hours": [_("补录时长不能超过活动时长（%(h)s 小时）。", h=f"{activity.hours:g}")]
+                "hours": [_("补录时长不能超过活动时长（%(h)s）。", h=duration_text(activity.hours))]
             }
+        )
+    existing = queries.live_record(volunteer.id, activity.id)
+    if existing is not None:
+        raise _record_exists(existing)
+    signup = activity_queries.live_signup(activity.id, volunteer.id)
+    if signup is not None and signup.checked_in_at and not signup.checked_out_at:
+        raise errors.StillCheckedIn(
+            _(
+                "%(name)s已签到、尚未签退：请在活动页为其代签退，签退即生成服务记录。",
+                name=volunteer.display_name,
+            )
         )
     day = _local_day(activity.starts_at)
     _check_day_cap(volunteer.id, day, hours)
@@ -113,9 +164,7 @@ def enter_hours(
         entered_by_id=actor.id,
         note=note,
     )
-    db.session.add(record)
-    db.session.flush()
-    return record
+    return _insert(record)
 
 
 def points_for(record: ServiceRecord) -> int:
@@ -163,8 +212,8 @@ def verify_record(actor: User, record_id: int, *, now: datetime) -> ServiceRecor
     notify(
         record.volunteer_id,
         _(
-            "服务时长已核实：%(hours)s 小时，获得 %(points)d 积分",
-            hours=hours_text(record.hours),
+            "服务时长已核实：%(hours)s，获得 %(points)d 积分",
+            hours=duration_text(record.hours),
             points=record.points,
         ),
         link="/my/points",
@@ -204,8 +253,11 @@ def reverse_record(actor: User, record_id: int, *, reason: str, now: datetime) -
     require(permissions.can_manage_records(actor, original))
     if original.status is not RecordStatus.VERIFIED or original.origin is RecordOrigin.REVERSAL:
         raise Invalid(errors={"record_id": [_("只有已核实的记录可以冲正。")]})
-    if db.session.query(ServiceRecord.id).filter_by(reverses_id=original.id).first():
+    if original.reversed_at is not None or (
+        db.session.query(ServiceRecord.id).filter_by(reverses_id=original.id).first()
+    ):
         raise errors.AlreadyReversed()
+    original.reversed_at = now  # no longer live: a corrected 补录 may follow
     reversal = ServiceRecord(
         community_id=original.community_id,
         volunteer_id=original.volunteer_id,

@@ -1,4 +1,3 @@
-import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -12,10 +11,9 @@ from coop.auth.current import login_required, require_actor
 from coop.auth.models import Role
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
-from coop.extensions import db
 from coop.hours import errors as hour_errors
 from coop.hours import permissions, queries, service
-from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, hours_text
+from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duration_text
 from coop.hours.schemas import RecordIn
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
@@ -31,7 +29,7 @@ HOURS_CHANGED = "hours-changed"
 OPTIONS_LIMIT = 200
 
 
-def _row(actor, record: ServiceRecord, reversed_ids: set[int]) -> dict:
+def _row(actor, record: ServiceRecord) -> dict:
     """What the secretary may do with one record, from the same predicates the service uses."""
     pending = record.status is RecordStatus.PENDING
     hint = ""
@@ -39,27 +37,17 @@ def _row(actor, record: ServiceRecord, reversed_ids: set[int]) -> dict:
         hint = str(hour_errors.OwnHours.default_message)
     elif pending and permissions.entered_it(actor, record):
         hint = str(hour_errors.SecondPersonNeeded.default_message)
+    reversed_ = record.reversed_at is not None
     return {
         "can_verify": pending and permissions.can_verify(actor, record),
         "can_reject": pending and permissions.can_reject(actor, record),
         "can_reverse": record.status is RecordStatus.VERIFIED
         and record.origin is not RecordOrigin.REVERSAL
-        and record.id not in reversed_ids
+        and not reversed_
         and permissions.can_reverse(actor, record),
-        "reversed": record.id in reversed_ids,
+        "reversed": reversed_,
         "hint": hint,
     }
-
-
-def _reversed_ids(records) -> set[int]:
-    ids = [r.id for r in records]
-    if not ids:
-        return set()
-    return set(
-        db.session.scalars(
-            sa.select(ServiceRecord.reverses_id).where(ServiceRecord.reverses_id.in_(ids))
-        )
-    )
 
 
 def _volunteer_options(actor, community, q: str) -> list[tuple[int, str]]:
@@ -76,7 +64,10 @@ def _activity_options(actor, community, now) -> list[tuple[int, str]]:
         Activity.starts_at <= now, Activity.status == ActivityStatus.SCHEDULED
     )
     return [
-        (a.id, f"{format_datetime(a.starts_at, 'yyyy-MM-dd')} {a.title}（{a.hours:g} 小时）")
+        (
+            a.id,
+            f"{format_datetime(a.starts_at, 'yyyy-MM-dd')} {a.title}（{duration_text(a.hours)}）",
+        )
         for a in paginate(held, 1, OPTIONS_LIMIT)["items"]
     ]
 
@@ -95,14 +86,11 @@ def _queue_context(actor, community, *, q: str = "") -> dict:
         args["page"],
         args["per_page"],
     )
-    reversed_ids = _reversed_ids(verified["items"])
     return {
         "community": community,
         "pending": pending,
         "verified": verified,
-        "rows": {
-            r.id: _row(actor, r, reversed_ids) for r in [*pending["items"], *verified["items"]]
-        },
+        "rows": {r.id: _row(actor, r) for r in [*pending["items"], *verified["items"]]},
         "q": q,
         "volunteer_options": _volunteer_options(actor, community, q),
         "activity_options": _activity_options(actor, community, utcnow()),
@@ -162,9 +150,9 @@ def enter(community_id: int):
         raise Invalid(errors=errors)
     with unit_of_work(actor):
         record = service.enter_hours(actor, community.id, **data)
-        name, hours = record.volunteer.display_name, hours_text(record.hours)
+        name, hours = record.volunteer.display_name, duration_text(record.hours)
     flash(
-        _("已为%(name)s补录 %(hours)s 小时，请另一位工作人员核实。", name=name, hours=hours),
+        _("已为%(name)s补录 %(hours)s，请另一位工作人员核实。", name=name, hours=hours),
         "success",
     )
     return redirect(url_for("hours.queue", community_id=community.id) + "#pending")
@@ -178,9 +166,7 @@ def verify(record_id: int):
     with unit_of_work(actor):
         service.verify_record(actor, record.id, now=utcnow())
     if is_htmx():
-        html = render_template(
-            "hours/_record_row.html", record=record, row=_row(actor, record, set())
-        )
+        html = render_template("hours/_record_row.html", record=record, row=_row(actor, record))
         response = make_response(html)
         response.headers["HX-Trigger"] = HOURS_CHANGED
         response.headers["HX-Retarget"] = f"#record-{record.id}"
@@ -188,9 +174,9 @@ def verify(record_id: int):
         return response
     flash(
         _(
-            "已核实%(name)s的 %(hours)s 小时，积分 %(points)d 已到账。",
+            "已核实%(name)s的 %(hours)s，积分 %(points)d 已到账。",
             name=record.volunteer.display_name,
-            hours=hours_text(record.hours),
+            hours=duration_text(record.hours),
             points=record.points or 0,
         ),
         "success",

@@ -91,7 +91,8 @@ class OrderSuggestion(MethodView):
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def post(self, fields, suggestion_id):
         """资源点单 from a suggested resource: the response is the order sent to its unit
-        (secretary). 409 illegal_transition, not_orderable, not_claimable, order_exists."""
+        (secretary). 409 illegal_transition, not_orderable, not_claimable, order_exists,
+        unit_has_claimed."""
         actor = require_actor()
         with unit_of_work(actor):
             made = service.order(actor, suggestion_id, now=utcnow(), **fields)

@@ -501,7 +501,7 @@ def order(actor: User, suggestion_id: int, *, now: datetime, note: str = "") -> 
     """资源点单 from a suggested resource: a request to its unit through the claims service.
 
     :raise NotOrderable: not a resource suggested for a project. :raise NotClaimable,
-    OrderTaken, Invalid: as claims.service.order_resource. :raise IllegalTransition.
+    OrderTaken, UnitHasClaimed, Invalid: as claims.service.order_resource. :raise IllegalTransition.
     """
     suggestion = _acting_on(actor, suggestion_id, "order")
     if suggestion.target_type is not P or suggestion.candidate_type is not RESOURCE:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from coop.alliance import permissions
 from coop.auth.current import current_actor
 from coop.auth.models import Role
+from coop.hours.models import duration_text
 from coop.privacy import mask_phone
 from coop.rewards import permissions as rewards_permissions
 
@@ -90,3 +91,5 @@ def register_template_helpers(app) -> None:
 
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_filter(html_date, "date")
+    # Hours as 1小时30分钟 wherever a person reads them, never 1.5 or 0.04.
+    app.add_template_filter(duration_text, "hours")

@@ -459,6 +459,23 @@ def test_checking_out_at_once_explains_why_no_hours(client, community):
     assert _signups()[0].checked_out_at is None
 
 
+def test_checking_out_before_the_start_is_refused_and_keeps_her_checked_in(client, community):
+    activity = make_activity(community, starts_at=utcnow() + timedelta(minutes=20))
+    volunteer = make_volunteer(community)
+    _signed_up(volunteer, activity)
+    service.check_in(volunteer, activity.id, code=activity.checkin_code, now=utcnow())
+    login(client, volunteer)
+    page = f"/activities/{activity.id}/checkin"
+    response = client.post(
+        f"/activities/{activity.id}/checkout",
+        data={"csrf_token": csrf(client, page), "code": activity.checkin_code},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "开始后才能签退" in html and ">签退</button>" in html
+    assert _signups()[0].checked_out_at is None
+    assert db.session.scalars(sa.select(ServiceRecord)).all() == []
+
+
 def test_a_wrong_code_is_refused_beside_the_field(client, community):
     activity = _running(community)
     volunteer = make_volunteer(community)
@@ -593,7 +610,7 @@ def test_my_activities_lists_upcoming_and_past_with_hours(client, community):
     html = client.get("/my/activities").get_data(as_text=True)
     assert html.index("即将参加") < html.index("下周助餐") < html.index("参加过的")
     assert html.index("参加过的") < html.index("上周义诊")
-    assert "取消报名" in html and "服务时长 1.5 小时" in html and "已核实" in html
+    assert "取消报名" in html and "服务时长 1小时30分钟" in html and "已核实" in html
     assert "+15 积分" in html
     response = client.post(
         f"/activities/{coming.id}/signup/cancel",
@@ -602,6 +619,55 @@ def test_my_activities_lists_upcoming_and_past_with_hours(client, community):
     assert response.location == "/my/activities"
     html = client.get("/my/activities").get_data(as_text=True)
     assert "已取消报名" in html and "还没有报名活动" in html
+
+
+def test_my_activities_shows_a_reversed_record_as_reversed_with_its_reversal(client, community):
+    from coop.hours import service as hours
+
+    volunteer, secretary = make_volunteer(community), make_secretary(community)
+    done = make_activity(community, title="上周义诊", starts_at=utcnow() - timedelta(days=7))
+    _signed_up(volunteer, done)
+    service.check_in(volunteer, done.id, code=done.checkin_code, now=done.starts_at)
+    wrong = service.check_out(
+        volunteer, done.id, code=done.checkin_code, now=done.starts_at + timedelta(hours=3)
+    )
+    hours.verify_record(secretary, wrong.id, now=utcnow())
+    hours.reverse_record(secretary, wrong.id, reason="提前离开", now=utcnow())
+    right = hours.enter_hours(
+        make_secretary(community),
+        community.id,
+        volunteer_id=volunteer.id,
+        activity_id=done.id,
+        hours=1.5,
+    )
+    hours.verify_record(secretary, right.id, now=utcnow())
+    login(client, volunteer)
+    html = client.get("/my/activities").get_data(as_text=True)
+    original = html[html.index(f'id="my-record-{wrong.id}"') :]
+    assert original.index("服务时长 2小时") < original.index("已冲正") < original.index("<del")
+    assert "+20 积分</del>" in original and "已核实" not in original[: original.index("</div>")]
+    assert "冲正</span> -2小时" in html and "-20 积分" in html and "原因：提前离开" in html
+    assert "服务时长 1小时30分钟" in html and "+15 积分" in html
+    assert html.index("冲正</span> -2小时") < html.index("服务时长 1小时30分钟")
+
+
+def test_my_activities_offers_no_check_out_after_check_out(client, community):
+    volunteer = make_volunteer(community)
+    running = _running(community, title="正在助餐")
+    _signed_up(volunteer, running)
+    service.check_in(volunteer, running.id, code=running.checkin_code, now=running.starts_at)
+    login(client, volunteer)
+    assert "去签退" in client.get("/my/activities").get_data(as_text=True)
+    service.check_out(
+        volunteer,
+        running.id,
+        code=running.checkin_code,
+        now=running.starts_at + timedelta(minutes=5),
+    )
+    html = client.get("/my/activities").get_data(as_text=True)
+    card = html[html.index("正在助餐") : html.index("参加过的")]
+    assert "去签退" not in card and "去签到" not in card
+    assert "已签退" in card and "服务时长 5分钟" in card and "待核实" in card
 
 
 def test_my_activities_badge_is_a_page_when_visited(client, community):

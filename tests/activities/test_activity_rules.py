@@ -229,3 +229,28 @@ def test_feedback_is_recorded_after_the_activity(community):
         now=now_of(activity, 130),
     )
     assert feedback.rating == 4
+
+
+def test_checking_out_before_the_start_is_refused_and_she_checks_out_later(community):
+    from coop.extensions import db
+    from coop.hours.models import ServiceRecord
+
+    activity = make_activity(community)
+    volunteer, organiser = make_volunteer(community), make_secretary(community)
+    service.sign_up(volunteer, activity.id, now=early(activity))
+    signup = service.check_in(
+        volunteer, activity.id, code=activity.checkin_code, now=now_of(activity, -25)
+    )
+    with pytest.raises(errors.NotStartedYet) as refused, db.session.begin_nested():
+        service.check_out(
+            volunteer, activity.id, code=activity.checkin_code, now=now_of(activity, -20)
+        )
+    assert "开始后才能签退" in refused.value.message
+    with pytest.raises(errors.NotStartedYet), db.session.begin_nested():
+        service.check_out_for(organiser, activity.id, volunteer.id, now=now_of(activity, -1))
+    assert signup.checked_in_at == now_of(activity, -25) and signup.checked_out_at is None
+    assert db.session.query(ServiceRecord).count() == 0
+    record = service.check_out(
+        volunteer, activity.id, code=activity.checkin_code, now=now_of(activity, 60)
+    )
+    assert signup.checked_out_at == now_of(activity, 60) and record.hours > 1

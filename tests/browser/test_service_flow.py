@@ -33,7 +33,7 @@ from coop.auth.models import Role, RoleGrant, User
 from coop.people.models import Team, TeamMember
 from coop.timeutil import COMMUNITY_TZ, local_today
 from tests.browser.conftest import VIEWPORTS
-from tests.browser.pages import nav
+from tests.browser.pages import fits_the_phone, nav, shot
 
 ACTIVITY_URL = re.compile(r"/activities/(\d+)$")
 ELDERLY_TEAM = "红色夕阳志愿服务队"  # coop/demo: 退休老党员为主
@@ -201,10 +201,10 @@ def test_a_volunteer_signs_up_checks_in_and_out_and_earns_points(
 
     # Counted for the session: from check-in, at most its two hours.
     expect(volunteer.get_by_role("status").filter(has_text="签退成功")).to_have_text(
-        "签退成功！服务时长 2 小时，社区核实后计入积分。"
+        "签退成功！服务时长 2小时，社区核实后计入积分。"
     )
     expect(done).to_contain_text("已签到 09:50 · 已签退 12:00")
-    expect(done).to_contain_text("服务时长 2 小时")
+    expect(done).to_contain_text("服务时长 2小时")
     expect(done.get_by_text("待核实", exact=True)).to_be_visible()
     expect(volunteer.get_by_label("签到码（6 位数字）")).to_have_count(0)
     axe(volunteer)
@@ -218,7 +218,7 @@ def test_a_volunteer_signs_up_checks_in_and_out_and_earns_points(
     record = secretary.locator("#pending + ul.rows > li").filter(has_text=title)
     expect(record).to_have_count(1)
     expect(record.locator(".row-title")).to_have_text(volunteer_name)
-    expect(record).to_contain_text("2 小时")
+    expect(record).to_contain_text("2小时")
     expect(record).to_contain_text("本人签到签退")
     expect(record.get_by_text("待核实", exact=True)).to_be_visible()
     axe(secretary)  # also waits for the load event: htmx (deferred) is listening
@@ -242,6 +242,72 @@ def test_a_volunteer_signs_up_checks_in_and_out_and_earns_points(
     expect(entry.locator(".amount")).to_have_text("+20")
     expect(entry.locator(".row-title")).to_have_text("志愿服务时长")
     axe(volunteer)
+
+
+def test_on_the_phone_check_out_waits_for_the_start_and_then_leaves_my_activities(
+    page: Page, login, axe, xingwang_id, live_db, server_clock
+):
+    """Checked in early, she cannot check out before the start (the refusal keeps her checked
+    in); after it she checks out, reads her hours in 小时/分钟, and 我的活动 offers no 去签退."""
+    title = unique("活动")
+    starts_at = server_clock.now + timedelta(minutes=10)  # 10:00; check-in opened at 09:30
+    with live_db() as session:
+        secretary_id = session.scalar(sa.select(User.id).where(User.username == "secretary"))
+        activity = Activity(
+            community_id=xingwang_id,
+            title=title,
+            place="党群服务中心一楼大厅",
+            starts_at=starts_at,
+            ends_at=starts_at + SESSION,
+            capacity=10,
+            created_by_id=secretary_id,
+        )
+        session.add(activity)
+        session.flush()
+        activity_id, code = activity.id, activity.checkin_code
+
+    volunteer = page  # a phone: the context fixture's default viewport
+    login(volunteer, "volunteer")
+    nav(volunteer, "活动").click()
+    card = volunteer.locator(f"#activity-{activity_id}")
+    card.get_by_role("button", name="报名", exact=True).click()
+    expect(card.get_by_text("已报名", exact=True)).to_be_visible()
+    card.get_by_role("link", name="去签到").click()
+    volunteer.get_by_label("签到码（6 位数字）").fill(code)
+    volunteer.get_by_role("button", name="签到", exact=True).click()
+    expect(volunteer.get_by_role("status").filter(has_text="签到成功")).to_be_visible()
+
+    # 09:55, before the start: refused, and she is still checked in with the 签退 form.
+    server_clock.move_to(starts_at - timedelta(minutes=5))
+    volunteer.get_by_label("签到码（6 位数字）").fill(code)
+    volunteer.get_by_role("button", name="签退", exact=True).click()
+    expect(volunteer.get_by_role("alert")).to_contain_text("活动 10:00 才开始，开始后才能签退")
+    expect(volunteer.locator(".done")).to_contain_text("已签到 09:50")
+    expect(volunteer.get_by_role("button", name="签退", exact=True)).to_be_visible()
+    axe(volunteer)
+
+    # 11:20: an hour and a half after she checked in.
+    server_clock.move_to(starts_at + timedelta(minutes=80))
+    volunteer.get_by_label("签到码（6 位数字）").fill(code)
+    volunteer.get_by_role("button", name="签退", exact=True).click()
+    expect(volunteer.get_by_role("status").filter(has_text="签退成功")).to_have_text(
+        "签退成功！服务时长 1小时30分钟，社区核实后计入积分。"
+    )
+    expect(volunteer.locator(".done")).to_contain_text("服务时长 1小时30分钟")
+
+    volunteer.get_by_role("main").get_by_role("link", name="我的活动", exact=True).click()
+    expect(volunteer.get_by_role("heading", level=1)).to_have_text("我的活动")
+    mine = volunteer.locator("li.card").filter(has_text=title)
+    expect(mine).to_contain_text("已签到 09:50")
+    expect(mine).to_contain_text("已签退 11:20")
+    expect(mine).to_contain_text("服务时长 1小时30分钟")
+    expect(mine.get_by_text("待核实", exact=True)).to_be_visible()
+    expect(mine.get_by_role("link", name="去签退")).to_have_count(0)
+    expect(mine.get_by_role("link", name="去签到")).to_have_count(0)
+    fits_the_phone(volunteer)
+    axe(volunteer)
+    mine.scroll_into_view_if_needed()
+    shot(volunteer, "my-activities-after-check-out")
 
 
 def an_elderly_volunteer(live_db, community_id: int) -> str:

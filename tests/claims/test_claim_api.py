@@ -431,6 +431,35 @@ def test_ordering_the_same_resource_twice_is_409(client, community, unit, secret
     assert again.status_code == 409 and again.json["code"] == "order_exists"
 
 
+def test_ordering_from_a_unit_that_claimed_the_project_is_409_naming_its_claim(
+    client, community, unit, secretary, project
+):
+    claim(project, unit, status=ClaimStatus.APPROVED)
+    resource = make_resource(unit, community, title="税务咨询")
+    response = client.post(
+        f"/api/v1/projects/{project.id}/orders",
+        json={"resource_id": resource.id},
+        headers=bearer(secretary),
+    )
+    assert response.status_code == 409 and response.json["code"] == "unit_has_claimed"
+    assert "区税务局" in response.json["message"] and "已认领" in response.json["message"]
+    assert db.session.scalar(sa.select(ResourceOrder)) is None
+
+
+def test_an_order_waiting_when_the_unit_claimed_is_accepted_into_its_claim(
+    client, community, unit, liaison, project
+):
+    resource = make_resource(unit, community)
+    waiting = order(project, resource)  # sent before the unit claimed: once stuck for good
+    own = claim(project, unit)
+    accepted = client.post(f"/api/v1/orders/{waiting.id}/accept", headers=bearer(liaison))
+    assert accepted.status_code == 200 and accepted.json["status"] == "accepted"
+    assert accepted.json["claim_id"] == own.id
+    made = client.get(f"/api/v1/claims/{own.id}", headers=bearer(liaison)).json
+    assert made["status"] == "pending" and made["resource_ids"] == [resource.id]
+    assert len(_claims()) == 1
+
+
 @pytest.mark.parametrize(
     "body, field",
     [

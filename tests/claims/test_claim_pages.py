@@ -363,6 +363,37 @@ def test_liaison_accepts_an_order_and_so_claims(client, community, unit):
     assert order.status is OrderStatus.ACCEPTED and order.claim.status is ClaimStatus.APPROVED
 
 
+def test_an_order_accepted_after_claiming_joins_the_claim(client, community, unit):
+    project = make_project(community, title="社区义诊")
+    order = _order(project, make_resource(unit, community, title="医护志愿者"))
+    own = _claim(project, unit)
+    login(client, make_liaison(unit))
+    response = client.post(
+        f"/orders/{order.id}/accept", data={"csrf_token": csrf(client, "/orders")}
+    )
+    assert response.location == "/orders"
+    html = client.get("/orders").get_data(as_text=True)
+    assert "“医护志愿者”已加入贵单位对“社区义诊”的认领" in html and "已接单" in html
+    db.session.refresh(order)
+    assert order.status is OrderStatus.ACCEPTED and order.claim_id == own.id
+    assert [r.title for r in own.resources] == ["医护志愿者"] and _claims() == [own]
+
+
+def test_the_secretary_is_told_the_unit_claimed_instead_of_ordering(client, community, unit):
+    project = make_project(community)
+    _claim(project, unit, status=ClaimStatus.APPROVED)
+    resource = make_resource(unit, community, title="保洁工具")
+    login(client, make_secretary(community))
+    path = f"/projects/{project.id}"
+    response = client.post(
+        f"{path}/orders", data={"csrf_token": csrf(client, path), "resource_id": resource.id}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "“康达物业”已于" in html and "不能再向其点单" in html and "保洁工具" in html
+    assert db.session.scalar(sa.select(ResourceOrder)) is None
+
+
 def test_declining_an_order_needs_a_reason(client, community, unit):
     order = _order(make_project(community), make_resource(unit, community))
     login(client, make_liaison(unit))

@@ -8,6 +8,7 @@ from coop.dbtypes import utcnow
 from coop.errors import Forbidden, Invalid, NotFound
 from coop.projects.models import ProjectMode, ProjectStatus
 from coop.states import IllegalTransition
+from coop.timeutil import COMMUNITY_TZ
 from tests.factories import (
     make_agreement,
     make_community,
@@ -249,6 +250,37 @@ def test_the_same_order_twice_waits_for_the_first(community):
     service.order_resource(secretary, project.id, resource.id)
     with pytest.raises(errors.OrderTaken):
         service.order_resource(secretary, project.id, resource.id)
+
+
+def test_an_order_to_a_unit_that_claimed_the_project_is_refused_naming_its_claim(community):
+    unit = make_unit(community, name="区人民医院")
+    resource = make_resource(unit, community, title="义诊医生")
+    project = make_project(community)
+    claim(make_liaison(unit), project)
+    with pytest.raises(errors.UnitHasClaimed) as refused:
+        service.order_resource(make_secretary(community), project.id, resource.id)
+    message = refused.value.message
+    assert refused.value.status == 409 and "区人民医院" in message and "待审核" in message
+    assert "义诊医生" in message and NOW.astimezone(COMMUNITY_TZ).strftime("%Y-%m-%d") in message
+    from coop.claims.models import ResourceOrder
+    from coop.extensions import db
+
+    assert db.session.query(ResourceOrder).count() == 0
+
+
+@pytest.mark.parametrize("auto_approve", [False, True])
+def test_an_order_accepted_after_the_unit_claimed_pledges_on_that_claim(community, auto_approve):
+    unit = make_unit(community)
+    ordered, pledged = make_resource(unit, community), make_resource(unit, community)
+    project = make_project(community, auto_approve=auto_approve, slots=1)
+    liaison = make_liaison(unit)
+    order = service.order_resource(make_secretary(community), project.id, ordered.id)
+    own = claim(liaison, project, resource_ids=[pledged.id])  # meanwhile, the unit claims
+    accepted = service.accept_order(liaison, order.id, now=NOW)
+    assert accepted.status.value == "accepted" and accepted.claim is own
+    assert set(own.resources) == {ordered, pledged}
+    assert own.status is (ClaimStatus.APPROVED if auto_approve else ClaimStatus.PENDING)
+    assert project.approved_count == (1 if auto_approve else 0)
 
 
 def test_cancelling_a_project_ends_its_claims(community):

@@ -239,6 +239,70 @@ def test_records_filter_by_status_origin_and_volunteer(
     assert client.get("/api/v1/service-records?status=done", headers=headers).status_code == 422
 
 
+def test_a_second_entry_is_409_naming_the_first_and_points_post_once(
+    client, community, secretary, colleague, volunteer, activity
+):
+    from coop.hours import service
+    from coop.ledger.models import Posting
+
+    first = client.post(
+        "/api/v1/service-records",
+        json=entry(community, volunteer, activity),
+        headers=bearer(secretary),
+    )
+    again = client.post(
+        "/api/v1/service-records",
+        json=entry(community, volunteer, activity, hours="2"),
+        headers=bearer(colleague),
+    )
+    assert first.status_code == 201
+    assert again.status_code == 409 and again.json["code"] == "record_exists"
+    assert "1小时30分钟" in again.json["message"] and "待核实" in again.json["message"]
+    assert len(_records()) == 1
+    verified = client.post(
+        f"/api/v1/service-records/{first.json['id']}/verify", headers=bearer(colleague)
+    )
+    assert verified.status_code == 200 and verified.json["points"] == 15
+    service.settle_points()
+    keys = db.session.scalars(sa.select(Posting.idempotency_key)).all()
+    assert keys == [f"service_record:{first.json['id']}"]
+    mine = client.get("/api/v1/service-records", headers=bearer(volunteer)).json["items"]
+    assert [(r["status"], r["points"]) for r in mine] == [("verified", 15)]
+
+
+def test_an_entry_beside_her_check_out_record_is_409(
+    client, community, secretary, volunteer, activity
+):
+    checked_out = record(volunteer, activity)
+    response = client.post(
+        "/api/v1/service-records",
+        json=entry(community, volunteer, activity),
+        headers=bearer(secretary),
+    )
+    assert response.status_code == 409 and response.json["code"] == "record_exists"
+    assert "签到签退" in response.json["message"]
+    assert _records() == [checked_out]
+
+
+def test_after_a_reversal_the_corrected_entry_is_accepted(
+    client, community, secretary, colleague, volunteer, activity
+):
+    wrong = record(volunteer, activity, hours=Decimal(2))
+    client.post(f"/api/v1/service-records/{wrong.id}/verify", headers=bearer(secretary))
+    reversed_ = client.post(
+        f"/api/v1/service-records/{wrong.id}/reverse",
+        json={"reason": "提前离开"},
+        headers=bearer(secretary),
+    )
+    assert reversed_.status_code == 201
+    response = client.post(
+        "/api/v1/service-records",
+        json=entry(community, volunteer, activity),
+        headers=bearer(colleague),
+    )
+    assert response.status_code == 201 and response.json["hours"] == 1.5
+
+
 # --- verifying ----------------------------------------------------------------------------------
 
 

@@ -92,7 +92,7 @@ def test_the_queue_lists_pending_hours_with_their_origin(client, community, held
     )
     login(client, make_secretary(community))
     html = client.get(f"/communities/{community.id}/hours").get_data(as_text=True)
-    assert "王秀英" in html and "上周助餐" in html and "1.5</strong> 小时" in html
+    assert "王秀英" in html and "上周助餐" in html and "1小时30分钟</strong>" in html
     assert "签到签退" in html and "本人签到签退" in html
     assert "李建国" in html and "补录人：张干事" in html and "忘记签退" in html
     assert html.count(">核实</button>") == 2 and html.count(">驳回</a>") == 2
@@ -221,7 +221,7 @@ def test_entering_hours_waits_for_a_second_person(client, community, held):
     login(client, secretary)
     queue = f"/communities/{community.id}/hours"
     html = client.get(queue).get_data(as_text=True)
-    assert "陈阿姨 137****5678" in html and "上周助餐（2 小时）" in html
+    assert "陈阿姨 137****5678" in html and "上周助餐（2小时）" in html
     response = client.post(
         queue,
         data=_enter_form(client, queue, volunteer_id=str(volunteer.id), activity_id=str(held.id)),
@@ -230,6 +230,21 @@ def test_entering_hours_waits_for_a_second_person(client, community, held):
     (record,) = _records()
     assert record.origin is RecordOrigin.ENTERED and record.entered_by_id == secretary.id
     assert record.hours == Decimal("1.5") and record.status is RecordStatus.PENDING
+
+
+def test_entering_hours_for_someone_who_checked_out_names_her_record(client, community, held):
+    volunteer = make_volunteer(community, display_name="陈阿姨")
+    checked_out = attend(volunteer, held)
+    login(client, make_secretary(community))
+    queue = f"/communities/{community.id}/hours"
+    form = _enter_form(client, queue, volunteer_id=str(volunteer.id), activity_id=str(held.id))
+    response = client.post(queue, data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "陈阿姨在“上周助餐”已有服务记录" in html and "1小时30分钟" in html
+    assert "签到签退" in html and "待核实" in html and "驳回" in html
+    assert 'value="忘记签到"' in html  # the form keeps what she typed
+    assert _records() == [checked_out]
 
 
 def test_entering_more_than_the_session_is_refused_beside_the_field(client, community, held):

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from coop.activities import service as activities
+from coop.dbtypes import utcnow
 from coop.errors import Invalid, NotFound
 from coop.hours import errors, service
 from coop.hours.models import RecordOrigin, RecordStatus
@@ -140,12 +141,14 @@ def test_no_more_than_24_hours_a_day(community):
         activity_id=long_day.id,
         hours=Decimal(20),
     )
+    start = long_day.starts_at + timedelta(hours=1)
+    same_day = make_activity(community, starts_at=start, ends_at=start + timedelta(hours=6))
     with pytest.raises(Invalid):
         service.enter_hours(
             secretary,
             community.id,
             volunteer_id=volunteer.id,
-            activity_id=long_day.id,
+            activity_id=same_day.id,
             hours=Decimal(5),
         )
 
@@ -226,3 +229,145 @@ def test_settle_points_posts_what_verification_did_not_and_only_once(community):
     assert service.settle_points() == 1
     assert service.settle_points() == 0
     assert balance(volunteer, community) == 20
+
+
+# --- one live record of service per volunteer and activity -------------------------------------
+
+
+def _records_of(volunteer):
+    import sqlalchemy as sa
+
+    from coop.extensions import db
+    from coop.hours.models import ServiceRecord
+
+    return db.session.scalars(
+        sa.select(ServiceRecord)
+        .where(ServiceRecord.volunteer_id == volunteer.id)
+        .order_by(ServiceRecord.id)
+    ).all()
+
+
+def _enter(secretary, community, volunteer, activity, hours="1.5"):
+    return service.enter_hours(
+        secretary,
+        community.id,
+        volunteer_id=volunteer.id,
+        activity_id=activity.id,
+        hours=Decimal(hours),
+    )
+
+
+def test_a_second_entry_for_the_same_activity_is_refused_naming_the_first(community):
+    volunteer, secretary = (
+        make_volunteer(community, display_name="王秀英"),
+        make_secretary(community),
+    )
+    activity = make_activity(community, title="重阳助餐")
+    first = _enter(secretary, community, volunteer, activity)
+    with pytest.raises(errors.RecordExists) as refused:
+        _enter(secretary, community, volunteer, activity, hours="2")
+    message = refused.value.message
+    day = first.service_date.isoformat()
+    assert refused.value.status == 409 and "王秀英" in message and "重阳助餐" in message
+    assert day in message and "1小时30分钟" in message and "待核实" in message
+    assert "驳回" in message  # a pending one is corrected by rejecting it
+    assert _records_of(volunteer) == [first]
+
+
+def test_entering_hours_beside_her_check_out_record_is_refused(community):
+    volunteer, secretary = make_volunteer(community), make_secretary(community)
+    activity = make_activity(community)
+    checked_out = attend(community, volunteer, activity, 0, 90)
+    service.verify_record(secretary, checked_out.id, now=activity.ends_at)
+    with pytest.raises(errors.RecordExists) as refused:
+        _enter(make_secretary(community), community, volunteer, activity)
+    assert "签到签退" in refused.value.message and "已核实" in refused.value.message
+    assert "冲正" in refused.value.message  # a verified one is corrected by a reversal
+    assert _records_of(volunteer) == [checked_out]
+
+
+def test_hours_are_not_entered_while_she_is_checked_in(community):
+    volunteer = make_volunteer(community)
+    activity = make_activity(community)
+    activities.sign_up(volunteer, activity.id, now=activity.starts_at - timedelta(days=1))
+    activities.check_in(volunteer, activity.id, code=activity.checkin_code, now=activity.starts_at)
+    with pytest.raises(errors.StillCheckedIn):
+        _enter(make_secretary(community), community, volunteer, activity)
+    assert _records_of(volunteer) == []
+
+
+def test_a_rejected_record_makes_room_for_a_new_entry(community):
+    volunteer, secretary = make_volunteer(community), make_secretary(community)
+    activity = make_activity(community)
+    wrong = _enter(secretary, community, volunteer, activity, hours="2")
+    service.reject_record(make_secretary(community), wrong.id, reason="时长有误", now=utcnow())
+    right = _enter(secretary, community, volunteer, activity, hours="1.5")
+    assert right.status is RecordStatus.PENDING and right.hours == Decimal("1.50")
+
+
+def test_a_reversal_then_a_new_entry_corrects_a_verified_record(community):
+    volunteer, secretary = make_volunteer(community), make_secretary(community)
+    activity = make_activity(community)
+    wrong = attend(community, volunteer, activity, 0, 120)
+    service.verify_record(secretary, wrong.id, now=activity.ends_at)
+    reversal = service.reverse_record(secretary, wrong.id, reason="提前离开", now=activity.ends_at)
+    assert wrong.reversed_at == activity.ends_at and wrong.hours == Decimal("2.00")
+    right = _enter(make_secretary(community), community, volunteer, activity, hours="1.5")
+    service.verify_record(secretary, right.id, now=activity.ends_at)
+    assert _records_of(volunteer) == [wrong, reversal, right]
+    assert balance(volunteer, community) == 15
+    with pytest.raises(errors.RecordExists):  # the corrected entry is now the live one
+        _enter(secretary, community, volunteer, activity, hours="1")
+
+
+def test_checking_out_beside_an_entered_record_is_refused_and_changes_nothing(community):
+    volunteer, secretary = make_volunteer(community), make_secretary(community)
+    activity = make_activity(community)
+    entered = _enter(secretary, community, volunteer, activity)
+    activities.sign_up(volunteer, activity.id, now=activity.starts_at - timedelta(days=1))
+    signup = activities.check_in(
+        volunteer, activity.id, code=activity.checkin_code, now=activity.starts_at
+    )
+    from coop.extensions import db
+
+    with pytest.raises(errors.RecordExists), db.session.begin_nested():  # as unit_of_work would
+        activities.check_out(
+            volunteer,
+            activity.id,
+            code=activity.checkin_code,
+            now=activity.starts_at + timedelta(hours=1),
+        )
+    assert _records_of(volunteer) == [entered] and signup.checked_out_at is None
+
+
+def test_the_database_refuses_a_second_live_record_for_an_activity(community):
+    import sqlalchemy as sa
+
+    from coop.extensions import db
+    from coop.hours.models import ServiceRecord
+
+    volunteer, activity = make_volunteer(community), make_activity(community)
+
+    def add(**overrides):
+        row = ServiceRecord(
+            **{
+                "community_id": community.id,
+                "volunteer_id": volunteer.id,
+                "activity_id": activity.id,
+                "service_date": local_today(),
+                "hours": Decimal(1),
+                "origin": RecordOrigin.ENTERED,
+                **overrides,
+            }
+        )
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+        return row
+
+    add(status=RecordStatus.REJECTED)  # a rejected one leaves room
+    add()
+    with pytest.raises(sa.exc.IntegrityError):
+        add()
+    with pytest.raises(sa.exc.IntegrityError):
+        add(origin=RecordOrigin.CHECKIN)
