@@ -515,6 +515,34 @@ def pg_faults(server: Server, cluster: Cluster, kill_at: float, restart_at: floa
     return run
 
 
+def quiet_restart(server: Server, cluster: Cluster, plan: dict, mode: str) -> str:
+    """PostgreSQL restarted while nobody uses the app (a night's maintenance): what do the next
+    requests get? Each worker's pool still holds connections to the old server."""
+
+    def me(user: dict) -> str:
+        request = urllib.request.Request(
+            server.base + "/api/v1/me", headers={"Authorization": f"Bearer {user['token']}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return str(response.status)
+        except urllib.error.HTTPError as error:
+            return str(error.code)
+        except OSError as error:
+            return f"error {type(error).__name__}"
+
+    users = plan["users"][:16]
+    with ThreadPoolExecutor(4) as pool:  # every worker has used its pool
+        list(pool.map(me, users))
+    took = cluster.restart(mode)
+    answers = Counter(me(user) for user in users)
+    return (
+        f"quiet restart: pg_ctl restart -m {mode} with no traffic ({took:.1f} s), then"
+        f" {len(users)} requests one at a time: "
+        + ", ".join(f"{o} ×{n}" for o, n in sorted(answers.items()))
+    )
+
+
 def no_faults(started: float, events: list[str]) -> None:
     pass
 
@@ -746,11 +774,14 @@ def run_engine(args, engine: str, work: Path) -> bool:
             faults = pg_faults(server, cluster, args.kill_at, args.restart_at, args.restart_mode)
         log(f"  load: {users} users for {args.seconds} s")
         load_avg = os.getloadavg()[0]
-        server.out.flush()
         offset = server.out_path.stat().st_size  # the run's 500s are logged after this
         wait = args.wait if engine == "postgres" else args.sqlite_wait
         result = load(server.base, plan, users, args.seconds, wait, work, faults)
         ready = server.wait_ready(60, plan["users"][0]["token"])
+        causes = server_errors(server.out_path, offset)
+        if engine == "postgres":
+            result["events"].append(f"after the run the server answered within {ready:.1f} s")
+            result["events"].append(quiet_restart(server, cluster, plan, args.restart_mode))
         served = (
             "gunicorn, 4 sync workers, Redis" if engine == "postgres" else "flask run (threaded)"
         )
@@ -765,10 +796,8 @@ def run_engine(args, engine: str, work: Path) -> bool:
         if result["events"]:
             lines.append("faults:")
             lines += [f"  {e}" for e in result["events"]]
-            lines.append(f"  after the run the server answered within {ready:.1f} s")
-        causes = server_errors(server.out_path, offset)
         if causes:
-            lines.append("the server's 500s by exception (from its log):")
+            lines.append("the server's 500s during the run, by exception (from its log):")
             lines += causes
         checks, ok = check_database(uri, plan, result["acked"])
         lines += checks
