@@ -14,7 +14,8 @@ benchmark's own work, made through the services (see ``seed``), and is served by
 sync workers, as the Procfile serves it (``COOP_ENV=production``). Each simulated user signs in
 with ``POST /api/v1/tokens`` before the clock starts; locust (``faults_users.py``) then runs them
 for ``--seconds``. ``--kill-at`` seconds in, one gunicorn worker gets SIGKILL; ``--restart-at``
-seconds in, PostgreSQL is restarted with ``pg_ctl restart -m fast``.
+seconds in, PostgreSQL is restarted with ``pg_ctl restart -m fast``. After the run it is
+restarted once more with no traffic, and 16 requests follow one at a time (the quiet restart).
 
 The SQLite run serves a fresh SQLite file the way ``make run`` does (``flask run``, one process
 with a thread per request, ``COOP_ENV=development``, no Redis) to ``--sqlite-users`` users, with
@@ -728,7 +729,6 @@ def run_engine(args, engine: str, work: Path) -> bool:
     users = args.users if engine == "postgres" else args.sqlite_users
     log(f"{engine}: preparing")
     env = dict(os.environ, LOGIN_RATE_LIMIT=LOGIN_LIMIT)
-    env.pop("REDIS_URL", None)
     cluster = redis = server = None
     try:
         if engine == "postgres":
@@ -837,6 +837,8 @@ def main() -> None:
     parser.add_argument("--state", type=Path, default=Path(tempfile.gettempdir()) / "coop-faults")
     parser.add_argument("--keep", action="store_true", help="leave PostgreSQL and Redis running")
     args = parser.parse_args()
+    for name in ("DATABASE_URL", "REDIS_URL"):  # the shell's servers are never used
+        os.environ.pop(name, None)
     if not (BIN / "locust").exists():
         sys.exit("locust is missing: .venv/bin/pip install -e '.[bench]'")
     args.state.mkdir(parents=True, exist_ok=True)
