@@ -6,12 +6,14 @@ PYTHON ?= python3
 LOG = printf '[make %(%H:%M:%S)T] %s\n' -1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test clean
+.PHONY: help run test bench-faults clean
 
 help:
 	@echo 'make run    start the dev server on 127.0.0.1:$${PORT:-5000} with demo data'
 	@echo 'make test   lint + full test suite with PostgreSQL, Redis and Chromium (root)'
 	@echo '            extra pytest args: make test ARGS="-k foo"; PYTEST_WORKERS=N'
+	@echo 'make bench-faults  load and faults: 200 users on PostgreSQL (worker killed, database'
+	@echo '            restarted), 50 on SQLite; own throwaway servers (root); ARGS="--only sqlite"'
 	@echo 'make clean  drop the install stamps so the next run reinstalls'
 
 # Re-running venv on an existing dir only fills in what is missing (e.g. pip).
@@ -30,6 +32,11 @@ $(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/pip
 	$(VENV)/bin/python -m pip install -q -e '.[test]'
 	@touch $@ $(VENV)/.stamp-app
 
+$(VENV)/.stamp-bench: pyproject.toml | $(VENV)/bin/pip
+	@$(LOG) "pip install -e '.[bench]'"
+	$(VENV)/bin/python -m pip install -q -e '.[bench]'
+	@touch $@ $(VENV)/.stamp-app
+
 run: $(VENV)/.stamp-app
 	@export COOP_ENV=development; \
 	$(LOG) "flask db upgrade" && $(VENV)/bin/flask --app coop db upgrade && \
@@ -40,5 +47,8 @@ run: $(VENV)/.stamp-app
 test: $(VENV)/.stamp-test
 	scripts/test.sh $(ARGS)
 
+bench-faults: $(VENV)/.stamp-bench
+	$(VENV)/bin/python bench/faults.py $(ARGS)
+
 clean:
-	rm -f $(VENV)/.stamp-app $(VENV)/.stamp-test
+	rm -f $(VENV)/.stamp-app $(VENV)/.stamp-test $(VENV)/.stamp-bench

@@ -49,6 +49,7 @@ def from_environment(instance_path: str) -> dict:
         "COOP_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},  # survive a database restart
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
