@@ -5,7 +5,7 @@ A request under /api/ gets JSON ``{code, status, message, errors}``; an htmx req
 back (for rule violations) or the error page (for 401/403/404).
 """
 
-from flask import flash, jsonify, make_response, redirect, request, url_for
+from flask import current_app, flash, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -73,6 +73,14 @@ class Busy(DomainError):
     default_message = _l("系统繁忙，请稍后再试。")
 
 
+class Unavailable(DomainError):
+    """The database could not be reached (restarting, connections refused): nothing was written."""
+
+    status = 503
+    code = "unavailable"
+    default_message = _l("服务暂时不可用，请稍后再试。")
+
+
 HTTP_CODES = {
     400: ("bad_request", _l("请求格式有误。")),
     401: ("unauthorized", Unauthorized.default_message),
@@ -136,7 +144,7 @@ def respond(error: DomainError):
     if is_htmx():
         return render("errors/_error.html", error=error), error.status
     retry = request.environ.get("coop.retry_form")
-    if retry and error.status in (400, 401, 409, 422, 429):
+    if retry and error.status in (400, 401, 409, 422, 429, 503):
         template, context = retry
         form_message = None if error.errors else error.message
         return render(
@@ -151,9 +159,15 @@ def respond(error: DomainError):
 
 
 def _database_error(exc: OperationalError):
-    if not sqlite.is_busy(exc):
-        raise exc  # a real fault: the 500 handler logs it
-    response = make_response(respond(Busy()))
+    """The database refused to work, not the request: SQLite's write lock stayed taken, or
+    PostgreSQL is restarting or unreachable. The unit of work rolled back, so the client may
+    retry; the fault is logged, since only the first of these is routine."""
+    if sqlite.is_busy(exc):
+        error = Busy()
+    else:
+        current_app.logger.error("database unavailable: %s", exc, exc_info=exc)
+        error = Unavailable()
+    response = make_response(respond(error))
     response.headers["Retry-After"] = str(sqlite.RETRY_AFTER)
     return response
 
