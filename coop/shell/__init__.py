@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from flask import request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -73,6 +73,13 @@ def html_date(value) -> Markup:
     return Markup('<time datetime="{0}">{0}</time>').format(value.isoformat())
 
 
+def plain_number(value) -> str:
+    """1,000,000,000 and 2.5 (digits grouped, no trailing zeros), never 1e+09."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##")
+
+
 def register_template_helpers(app) -> None:
     htmx_file, htmx_sri = _vendored("htmx-")
 
@@ -90,3 +97,4 @@ def register_template_helpers(app) -> None:
 
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_filter(html_date, "date")
+    app.add_template_filter(plain_number, "number")
