@@ -88,7 +88,7 @@ class ResourcePatch(ma.Schema):
             ma.validate.Range(min=Decimal(0), min_inclusive=False, error="数量应大于 0。"),
             ma.validate.Range(max=MAX_QUANTITY, error="数量不能超过 1,000,000,000。"),
         ],
-        error_messages={"special": "请填写数字。", "invalid": "请填写数字。"},
+        error_messages={"special": "请填写数字。"},
     )
     unit_of_measure = Trimmed(required=True, validate=length(min=1, max=16))
     available_from = fields.Date(allow_none=True, load_default=None)
