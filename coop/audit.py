@@ -1,8 +1,12 @@
 """The audit trail: one row per state change, written by a flush listener, never by hand.
 
 Every mapped class is audited unless it sets ``__audit__ = False``; columns named in
-``__audit_exclude__`` (password and token hashes) are left out of the snapshots. The actor is
-the one handed to ``unit_of_work``; rows written outside one (the demo loader, jobs) have none.
+``__audit_exclude__`` (password and token hashes) are left out of the snapshots. Personal columns
+(phones, addresses, ID numbers, health notes: ``privacy.personal_mask`` knows them by name) are
+masked as the pages mask them, before and after alike, so the log that is kept for years holds no
+more of them than a screen shows; ``PUBLIC_COLUMNS`` are addresses of places, not of people. The
+actor is the one handed to ``unit_of_work``; rows written outside one (the demo loader, jobs)
+have none.
 """
 
 import enum
@@ -16,8 +20,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from coop.dbtypes import UTCDateTime, utcnow
 from coop.extensions import db
+from coop.privacy import personal_mask
 
 current_actor_id: ContextVar[int | None] = ContextVar("coop_audit_actor", default=None)
+
+# (table, column) whose name sounds personal but is not: a community's or a unit's own address.
+PUBLIC_COLUMNS = frozenset({("communities", "address"), ("units", "address")})
 
 
 class AuditLog(db.Model):
@@ -51,8 +59,22 @@ def _columns(obj):
     return [c for c in inspect(obj).mapper.column_attrs if c.key not in excluded]
 
 
+def masker(table: str, column: str):
+    """The mask for a personal column of an audited table, or None to keep its value."""
+    if (table, column) in PUBLIC_COLUMNS:
+        return None
+    return personal_mask(column)
+
+
+def _value(obj, key: str, value):
+    mask = masker(obj.__tablename__, key)
+    if mask is not None and isinstance(value, str):
+        return mask(value)
+    return _plain(value)
+
+
 def _snapshot(obj) -> dict:
-    return {c.key: _plain(getattr(obj, c.key)) for c in _columns(obj)}
+    return {c.key: _value(obj, c.key, getattr(obj, c.key)) for c in _columns(obj)}
 
 
 def _changes(obj) -> tuple[dict, dict]:
@@ -61,8 +83,10 @@ def _changes(obj) -> tuple[dict, dict]:
     for column in _columns(obj):
         history = state.attrs[column.key].history
         if history.has_changes():
-            before[column.key] = _plain(history.deleted[0]) if history.deleted else None
-            after[column.key] = _plain(history.added[0]) if history.added else None
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            before[column.key] = _value(obj, column.key, old)
+            after[column.key] = _value(obj, column.key, new)
     return before, after
 
 

@@ -19,13 +19,14 @@ from datetime import datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from coop import xlsx
 from coop.categories import Category
 from coop.errors import Invalid
 from coop.needs.models import Beneficiary, Need, NeedSource, Urgency
@@ -37,8 +38,12 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 # Rows scanned at most, blank ones included: a 5 MB file of empty formatted rows would otherwise
-# keep the request busy for a long time before it could be refused.
+# keep the request busy for a long time before it could be refused. The cells, the unpacked size
+# and a cell's length have limits of their own, checked while the file streams (coop.xlsx).
 MAX_SCANNED_ROWS = 4 * MAX_ROWS
+BUDGET = xlsx.Budget(max_bytes=MAX_BYTES, max_rows=MAX_SCANNED_ROWS)
+# A bad cell is quoted back (on the page, in the job's report) to this many characters at most.
+EXCERPT = 30
 EXAMPLE_MARK = "示例"
 DATA_SHEET = "需求清单"
 HELP_SHEET = "填写说明"
@@ -58,13 +63,13 @@ class Column:
 COLUMNS = (
     Column("title", "标题", required=True, min_length=2, max_length=128, width=28),
     Column("description", "描述", max_length=2000, width=36),
-    Column("category", "类别", required=True),
-    Column("source", "来源", required=True),
-    Column("beneficiary_group", "受益群体", required=True),
-    Column("urgency", "紧急程度", width=10),
-    Column("neighbourhood", "邻里单元"),
+    Column("category", "类别", required=True, max_length=32),
+    Column("source", "来源", required=True, max_length=32),
+    Column("beneficiary_group", "受益群体", required=True, max_length=32),
+    Column("urgency", "紧急程度", max_length=32, width=10),
+    Column("neighbourhood", "邻里单元", max_length=64),
     Column("requester_name", "求助人", max_length=64, width=10),
-    Column("requester_phone", "联系电话", width=16),
+    Column("requester_phone", "联系电话", max_length=32, width=16),
     Column("requester_address", "地址", max_length=255, width=28),
 )
 HEADERS = {column.key: column.header for column in COLUMNS}
@@ -237,23 +242,25 @@ Row = tuple[int, dict[str, object]]  # (row number as Excel shows it, column key
 def read_sheet(data: bytes) -> list[Row]:
     """The data rows of an uploaded workbook, blank and example rows left out.
 
-    :raise SheetRejected: over MAX_BYTES, not an .xlsx, no 需求清单 header, no rows, or more
-        than MAX_ROWS rows.
+    :raise SheetRejected: over BUDGET (bytes, unpacked size, rows or cells scanned, a cell's
+        length: the first breach stops the read), not an .xlsx, no 需求清单 header, no rows, or
+        more than MAX_ROWS rows.
     """
-    if len(data) > MAX_BYTES:
-        raise SheetRejected(_("文件超过 5 MB，请删除多余内容或分批导入。"))
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # zipfile, XML and openpyxl errors alike: not a workbook we read
+        workbook = xlsx.open_workbook(data, BUDGET)
+        try:
+            sheet = (
+                workbook[DATA_SHEET]
+                if DATA_SHEET in workbook.sheetnames
+                else workbook.worksheets[0]
+            )
+            return _rows(xlsx.iter_values(sheet, BUDGET))
+        finally:
+            workbook.close()
+    except xlsx.OverBudget as error:
+        raise SheetRejected(xlsx.refusal(error)) from error
+    except xlsx.Unreadable as error:
         raise SheetRejected() from error
-    try:
-        sheet = (
-            workbook[DATA_SHEET] if DATA_SHEET in workbook.sheetnames else workbook.worksheets[0]
-        )
-        sheet.reset_dimensions()  # the stored dimension may be stale; read what is there
-        return _rows(sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
 
 
 def _header_key(value) -> str | None:
@@ -277,7 +284,7 @@ def _rows(values: Iterable[tuple]) -> list[Row]:
     rows: list[Row] = []
     for number, row in enumerate(values, 2):
         if number > MAX_SCANNED_ROWS:
-            raise _too_many()
+            raise xlsx.OverBudget("max_rows", BUDGET)
         cells = {key: row[index] if index < len(row) else None for key, index in positions.items()}
         if all(_text(v) == "" for v in cells.values()):
             continue
@@ -338,7 +345,7 @@ def validate_row(cells: Mapping[str, object], choices: Choices) -> tuple[dict, l
                     _(
                         "“%(column)s”不能填“%(value)s”，请从下拉列表中选择。",
                         column=column.header,
-                        value=text,
+                        value=xlsx.excerpt(text, EXCERPT),
                     )
                 )
             else:
@@ -347,7 +354,9 @@ def validate_row(cells: Mapping[str, object], choices: Choices) -> tuple[dict, l
             if text in choices.neighbourhoods:
                 fields["neighbourhood_id"] = choices.neighbourhoods[text]
             else:
-                errors.append(_("“%(value)s”不是本社区的邻里单元。", value=text))
+                errors.append(
+                    _("“%(value)s”不是本社区的邻里单元。", value=xlsx.excerpt(text, EXCERPT))
+                )
         elif column.key == "requester_phone":
             # NFKC turns full-width digits and dashes, common in Chinese input, into ASCII.
             phone = re.sub(r"\s", "", unicodedata.normalize("NFKC", text))

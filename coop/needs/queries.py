@@ -15,7 +15,8 @@ def needs_select(
     actor: User | None, *, community_id: int | None = None, mine: bool = False, **filters
 ) -> sa.Select:
     """Needs of the actor's communities: all of them for staff, the public list plus her own
-    for everyone else. ``filters`` are column=value pairs (status, category, source, …) and q."""
+    for everyone else. ``filters`` are column=value pairs (status, category, source, …) and q,
+    which matches the title and description, and the requester's name for staff only."""
     visible = alliance_permissions.visible_community_ids(actor)
     if community_id is not None:
         visible &= {community_id}
@@ -37,11 +38,15 @@ def needs_select(
         if value is not None:
             query = query.where(getattr(Need, name) == value)
     if search:
+        # Searching by who asked is for those who may read it: the staff of the need's community.
         query = query.where(
             sa.or_(
                 Need.title.contains(search, autoescape=True),
                 Need.description.contains(search, autoescape=True),
-                Need.requester_name.contains(search, autoescape=True),
+                sa.and_(
+                    Need.community_id.in_(staff),
+                    Need.requester_name.contains(search, autoescape=True),
+                ),
             )
         )
     return query.order_by(Need.created_at.desc(), Need.id.desc())

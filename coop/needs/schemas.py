@@ -2,7 +2,9 @@ import marshmallow as ma
 from marshmallow import fields
 
 from coop.apidoc import PageArgs
+from coop.auth.current import current_actor
 from coop.categories import Category
+from coop.needs import permissions
 from coop.needs.models import Beneficiary, NeedSource, NeedStatus, Urgency
 from coop.people.schemas import PHONE
 from coop.privacy import mask_address, mask_phone
@@ -10,6 +12,21 @@ from coop.schemas import LocalDateTime, Trimmed, length
 
 # A JSON body may send "" for no phone; a form's blank box never reaches the validator.
 PHONE_OR_BLANK = ma.validate.Regexp(f"^$|{PHONE.regex.pattern}", error=PHONE.error)
+
+
+def _for_who_may_know(value):
+    """Who asked is for the community's staff, the street and the requester herself, as on the
+    pages; everyone else gets no requester fields at all."""
+
+    def get(need):
+        actor = current_actor()
+        if permissions.can_see_all_needs(actor, need.community) or permissions.is_requester(
+            actor, need
+        ):
+            return value(need)
+        return ma.missing
+
+    return get
 
 
 class NeedOut(ma.Schema):
@@ -29,10 +46,18 @@ class NeedOut(ma.Schema):
     urgency_label = fields.Function(lambda n: n.urgency.label)
     status = fields.Enum(NeedStatus, by_value=True)
     status_label = fields.Function(lambda n: n.status.label)
-    requester_name = fields.String()
-    # Masked for everyone: the full values come only from /reveal, with a logged reason.
-    requester_phone = fields.Function(lambda n: mask_phone(n.requester_phone))
-    requester_address = fields.Function(lambda n: mask_address(n.requester_address))
+    # Staff, the street and the requester only (absent for others); phone and address masked
+    # even then: the full values come only from /reveal, with a logged reason.
+    requester_name = fields.Function(
+        _for_who_may_know(lambda n: n.requester_name), metadata={"type": "string"}
+    )
+    requester_phone = fields.Function(
+        _for_who_may_know(lambda n: mask_phone(n.requester_phone)), metadata={"type": "string"}
+    )
+    requester_address = fields.Function(
+        _for_who_may_know(lambda n: mask_address(n.requester_address)),
+        metadata={"type": "string"},
+    )
     reject_reason = fields.String()
     resolution = fields.String()
     project_id = fields.Integer(allow_none=True)

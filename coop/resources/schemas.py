@@ -11,6 +11,19 @@ from coop.claims import queries as claims_queries
 from coop.resources.models import ResourceKind, ResourceStatus
 from coop.schemas import LocalDateTime, Trimmed, length
 
+MAX_QUANTITY = Decimal(1_000_000_000)
+
+
+class Quantity(fields.Decimal):
+    """A decimal of two places; one too large to round to them (1e40) is left for the range
+    check to refuse with the limit, rather than called "not a number"."""
+
+    def _format_num(self, value):
+        number = Decimal(str(value))
+        if number.is_finite() and abs(number) > MAX_QUANTITY:
+            return number
+        return super()._format_num(value)
+
 
 def preload_commitments(resources) -> None:
     """Work out in one query which of a page of resources are committed, for ResourceOut."""
@@ -66,15 +79,15 @@ class ResourcePatch(ma.Schema):
     title = Trimmed(required=True, validate=length(min=2, max=128))
     description = Trimmed(load_default="", validate=length(max=2000))
     category = fields.Enum(Category, by_value=True, allow_none=True, load_default=None)
-    quantity = fields.Decimal(
+    quantity = Quantity(
         required=True,
         places=2,
-        validate=ma.validate.Range(
-            min=Decimal(0),
-            max=Decimal(1_000_000_000),
-            min_inclusive=False,
-            error="数量应大于 0。",
-        ),
+        # Two rules, two messages: too much is not "should be more than 0". The column is
+        # NUMERIC(12, 2), so the limit fits it with room to spare.
+        validate=[
+            ma.validate.Range(min=Decimal(0), min_inclusive=False, error="数量应大于 0。"),
+            ma.validate.Range(max=MAX_QUANTITY, error="数量不能超过 1,000,000,000。"),
+        ],
         error_messages={"special": "请填写数字。"},
     )
     unit_of_measure = Trimmed(required=True, validate=length(min=1, max=16))

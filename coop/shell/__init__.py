@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from flask import request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -74,6 +74,13 @@ def html_date(value) -> Markup:
     return Markup('<time datetime="{0}">{0}</time>').format(value.isoformat())
 
 
+def plain_number(value) -> str:
+    """1,000,000,000 and 2.5 (digits grouped, no trailing zeros), never 1e+09."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##")
+
+
 def register_template_helpers(app) -> None:
     htmx_file, htmx_sri = _vendored("htmx-")
 
@@ -93,3 +100,4 @@ def register_template_helpers(app) -> None:
     app.add_template_filter(html_date, "date")
     # Hours as 1小时30分钟 wherever a person reads them, never 1.5 or 0.04.
     app.add_template_filter(duration_text, "hours")
+    app.add_template_filter(plain_number, "number")
