@@ -56,10 +56,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     errors.register(app)  # after api.init_app: ours replace flask-smorest's handler
 
-    from coop import cli, shell
+    from coop import cli, forms, shell
 
     cli.register(app)
     shell.register_template_helpers(app)
+    app.add_template_global(forms.form_token)
     return app
 
 
