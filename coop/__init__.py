@@ -54,10 +54,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     errors.register(app)  # after api.init_app: ours replace flask-smorest's handler
 
-    from coop import cli, security, shell
+    from coop import cli, forms, security, shell
 
     cli.register(app)
     shell.register_template_helpers(app)
+    app.add_template_global(forms.form_token)
     security.init_app(app)  # headers on every response: pages, API, errors, static files
     return app
 

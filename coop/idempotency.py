@@ -1,7 +1,8 @@
 """Idempotency-Key on the POSTs that create things: a retry returns the first response.
 
 The record is written in the same transaction as what it created, and is unique per user and
-key, so two racing retries cannot both create: the loser replays the winner's response.
+key, so two racing retries cannot both create: the loser replays the winner's response. The
+pages' create forms use the same records, keyed by their form token (coop/forms.py).
 """
 
 import hashlib
@@ -95,29 +96,39 @@ def _json(body: dict, status: int):
     return response
 
 
-def respond_once(actor: User, payload: dict, create: Callable[[], dict], status: int):
-    """Run ``create`` (it writes and returns the response body) at most once per
-    Idempotency-Key: the body is stored in the same transaction as what it created, and a
-    retry gets it back without writing anything."""
-    key = request_key()
+def once(
+    actor: User, key: str | None, print_: str, create: Callable[[], tuple[int, dict]]
+) -> tuple[int, dict, bool]:
+    """Run ``create`` (it writes and returns the status and body of its answer) at most once per
+    user and key: the answer is stored in the same transaction as what it created, and a retry
+    gets it back without writing anything. Returns (status, body, replayed); without a key,
+    ``create`` simply runs. :raise IdempotencyMismatch: the key came with another request."""
     if key is None:
         with unit_of_work(actor):
-            body = create()
-        return _json(body, status)
-    print_ = fingerprint(payload)
+            status, body = create()
+        return status, body, False
     try:
         with unit_of_work(actor):
             record = replay(actor.id, key, print_)
             if record is None:
-                body = create()
+                status, body = create()
                 remember(actor.id, key, print_, status, body)
     except (Conflict, sa.exc.IntegrityError):
-        # A retry racing the first request waited on the project's lock (and then found its
-        # claim: AlreadyClaimed) or on the key's unique index; either way the first one won.
+        # A retry racing the first request waited on the first one's locks (and then found
+        # what it made: AlreadyClaimed) or on the key's unique index; either way the first won.
         with unit_of_work(actor):
             record = replay(actor.id, key, print_)
         if record is None:
             raise
     if record is not None:
-        return _json(record.body, record.status_code)
-    return _json(body, status)
+        return record.status_code, record.body, True
+    return status, body, False
+
+
+def respond_once(actor: User, payload: dict, create: Callable[[], dict], status: int):
+    """Run ``create`` (it writes and returns the response body) at most once per
+    Idempotency-Key: see ``once``."""
+    code, body, _replayed = once(
+        actor, request_key(), fingerprint(payload), lambda: (status, create())
+    )
+    return _json(body, code)

@@ -32,6 +32,7 @@ from coop.auth.models import Role
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
+from coop.forms import submit_once
 from coop.hours import queries as hours_queries
 from coop.hours.models import ServiceRecord, duration_text
 from coop.htmx import is_htmx, render
@@ -167,12 +168,15 @@ def _schedule(actor, community, project):
     data, errors = load_form(ActivityIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         activity = service.schedule_activity(
             actor, community.id, project_id=project.id if project else None, **data
         )
-    flash(_("已安排活动“%(title)s”，志愿者现在可以报名。", title=activity.title), "success")
-    return redirect(url_for("activities.detail", activity_id=activity.id))
+        flash(_("已安排活动“%(title)s”，志愿者现在可以报名。", title=activity.title), "success")
+        return redirect(url_for("activities.detail", activity_id=activity.id))
+
+    return submit_once(actor, create)
 
 
 @bp.route("/communities/<int:community_id>/activities/new", methods=["GET", "POST"])
@@ -304,15 +308,17 @@ def sign_up(activity_id: int):
     data, errors = load_form(SignupIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         signup = service.sign_up(actor, activity.id, now=now, **data)
-        waiting = signup.status is SignupStatus.WAITLISTED
-    if waiting:
-        message = _("已加入候补。有人取消时，您会按顺序获得名额，并收到通知。")
-    else:
-        message = _("报名成功！请按时到“%(place)s”签到。", place=activity.place)
-    default = url_for("activities.index", community_id=activity.community_id)
-    return _answer_panel(actor, activity, now, message, f"{default}#activity-{activity.id}")
+        if signup.status is SignupStatus.WAITLISTED:
+            message = _("已加入候补。有人取消时，您会按顺序获得名额，并收到通知。")
+        else:
+            message = _("报名成功！请按时到“%(place)s”签到。", place=activity.place)
+        default = url_for("activities.index", community_id=activity.community_id)
+        return _answer_panel(actor, activity, now, message, f"{default}#activity-{activity.id}")
+
+    return submit_once(actor, create)
 
 
 @bp.post("/activities/<int:activity_id>/signup/cancel")
@@ -411,10 +417,13 @@ def feedback(activity_id: int):
     data, errors = load_form(FeedbackIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         service.record_feedback(actor, activity.id, now=utcnow(), **data)
-    flash(_("已记录满意度评价，谢谢！"), "success")
-    return redirect(url_for("activities.detail", activity_id=activity.id) + "#feedback")
+        flash(_("已记录满意度评价，谢谢！"), "success")
+        return redirect(url_for("activities.detail", activity_id=activity.id) + "#feedback")
+
+    return submit_once(actor, create)
 
 
 # --- The phone page the QR opens -------------------------------------------------------------

@@ -7,6 +7,7 @@ from coop.alliance.models import UnitKind
 from coop.alliance.schemas import AgreementEndIn, AgreementIn, UnitArgs, UnitIn
 from coop.auth.current import login_required, require_actor
 from coop.errors import Invalid, retry_form
+from coop.forms import submit_once
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.schemas import load_form
@@ -83,10 +84,15 @@ def new_unit(community_id: int):
     data, errors = load_form(UnitIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         unit = service.add_unit(actor, community.id, **data)
-    flash(_("已将“%(name)s”加入联盟，请记录其《共驻共建协议书》。", name=unit.name), "success")
-    return redirect(url_for("alliance.new_agreement", community_id=community.id, unit_id=unit.id))
+        flash(_("已将“%(name)s”加入联盟，请记录其《共驻共建协议书》。", name=unit.name), "success")
+        return redirect(
+            url_for("alliance.new_agreement", community_id=community.id, unit_id=unit.id)
+        )
+
+    return submit_once(actor, create)
 
 
 @bp.get("/units/<int:unit_id>")
@@ -133,10 +139,13 @@ def new_agreement(community_id: int, unit_id: int):
     data, errors = load_form(AgreementIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         service.record_agreement(actor, community.id, unit.id, **data)
-    flash(_("已记录“%(name)s”的《共驻共建协议书》。", name=unit.name), "success")
-    return redirect(url_for("alliance.unit", unit_id=unit.id))
+        flash(_("已记录“%(name)s”的《共驻共建协议书》。", name=unit.name), "success")
+        return redirect(url_for("alliance.unit", unit_id=unit.id))
+
+    return submit_once(actor, create)
 
 
 @bp.route("/agreements/<int:agreement_id>/end", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from coop.claims.schemas import ClaimIn
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
+from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.projects import queries as project_queries
@@ -170,21 +171,23 @@ def claim(project_id: int):
     data, errors = load_form(ClaimIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         made = service.claim_project(actor, project.id, now=now, **data)
-        approved = made.status is ClaimStatus.APPROVED
-    if is_htmx():
-        html = render_template(
-            "claims/_claim_panel.html", just_claimed=True, **_panel_context(actor, project, now)
+        if is_htmx():
+            html = render_template(
+                "claims/_claim_panel.html", just_claimed=True, **_panel_context(actor, project, now)
+            )
+            return _fragment(html, f"#claim-panel-{project.id}")
+        if made.status is ClaimStatus.APPROVED:
+            flash(_("认领成功：“%(title)s”。", title=project.title), "success")
+        else:
+            flash(_("已提交认领“%(title)s”，等待社区审核。", title=project.title), "success")
+        return redirect(
+            url_for("claims.menu", community_id=project.community_id) + f"#project-{project.id}"
         )
-        return _fragment(html, f"#claim-panel-{project.id}")
-    if approved:
-        flash(_("认领成功：“%(title)s”。", title=project.title), "success")
-    else:
-        flash(_("已提交认领“%(title)s”，等待社区审核。", title=project.title), "success")
-    return redirect(
-        url_for("claims.menu", community_id=project.community_id) + f"#project-{project.id}"
-    )
+
+    return submit_once(actor, create)
 
 
 # --- My claims ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from coop.auth.current import login_required, require_actor
 from coop.auth.models import Role
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
+from coop.forms import submit_once
 from coop.hours import errors as hour_errors
 from coop.hours import permissions, queries, service
 from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duration_text
@@ -148,14 +149,17 @@ def enter(community_id: int):
     data, errors = load_form(RecordIn(exclude=("community_id",)), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         record = service.enter_hours(actor, community.id, **data)
         name, hours = record.volunteer.display_name, duration_text(record.hours)
-    flash(
-        _("已为%(name)s补录 %(hours)s，请另一位工作人员核实。", name=name, hours=hours),
-        "success",
-    )
-    return redirect(url_for("hours.queue", community_id=community.id) + "#pending")
+        flash(
+            _("已为%(name)s补录 %(hours)s，请另一位工作人员核实。", name=name, hours=hours),
+            "success",
+        )
+        return redirect(url_for("hours.queue", community_id=community.id) + "#pending")
+
+    return submit_once(actor, create)
 
 
 @bp.post("/service-records/<int:record_id>/verify")

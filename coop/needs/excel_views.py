@@ -10,13 +10,14 @@ from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
+from coop.forms import submit_once
 from coop.htmx import render
 from coop.needs import excel, imports, permissions, queries
 from coop.needs.models import Need
 from coop.needs.schemas import NeedFilters
 from coop.schemas import load_form
 from coop.timeutil import local_today
-from coop.uow import unit_of_work
+from coop.uow import after_commit
 
 bp = Blueprint("needs_excel", __name__)
 
@@ -54,14 +55,17 @@ def import_form(community_id: int):
     if upload is None or not upload.filename:
         raise excel.SheetRejected(excel.NO_FILE)
     rows = excel.read_sheet(upload.stream.read(excel.MAX_BYTES + 1))
-    with unit_of_work(actor):
+    app, locale = current_app._get_current_object(), str(get_locale())
+
+    def create():
         job = imports.create_import_job(
             actor, community.id, filename=upload.filename, total_rows=len(rows)
         )
-    imports.start_import_job(
-        current_app._get_current_object(), job.id, rows, locale=str(get_locale())
-    )
-    return redirect(url_for("needs_excel.job", job_id=job.id), code=303)
+        job_id = job.id
+        after_commit(lambda: imports.start_import_job(app, job_id, rows, locale=locale))
+        return redirect(url_for("needs_excel.job", job_id=job_id), code=303)
+
+    return submit_once(actor, create)
 
 
 @bp.get("/communities/<int:community_id>/needs/import/template.xlsx")

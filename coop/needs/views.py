@@ -9,6 +9,7 @@ from coop.auth.current import login_required, require_actor
 from coop.categories import Category
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
+from coop.forms import submit_once
 from coop.htmx import render
 from coop.needs import permissions, queries, service
 from coop.needs.models import NEED_FLOW, Beneficiary, NeedSource, NeedStatus, Urgency
@@ -113,10 +114,13 @@ def new(community_id: int):
     data, errors = load_form(RecordNeedForm(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         need = service.record_need(actor, community.id, **data)
-    flash(_("已将“%(title)s”列入需求清单。", title=need.title), "success")
-    return redirect(url_for("needs.detail", need_id=need.id))
+        flash(_("已将“%(title)s”列入需求清单。", title=need.title), "success")
+        return redirect(url_for("needs.detail", need_id=need.id))
+
+    return submit_once(actor, create)
 
 
 def _detail_context(actor, need) -> dict:
@@ -233,10 +237,13 @@ def submit(community_id: int):
     data, errors = load_form(form_schema, request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         service.submit_need(actor, community.id, **data)
-    flash(_("已提交，社区工作人员审核后会在这里告诉您进展。"), "success")
-    return redirect(url_for("needs.mine"))
+        flash(_("已提交，社区工作人员审核后会在这里告诉您进展。"), "success")
+        return redirect(url_for("needs.mine"))
+
+    return submit_once(actor, create)
 
 
 @bp.get("/my/needs")

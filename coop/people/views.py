@@ -6,13 +6,13 @@ from coop.alliance import queries as alliance_queries
 from coop.auth.current import login_required, require_actor
 from coop.auth.models import Role
 from coop.errors import Invalid, retry_form
+from coop.forms import submit_once
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.people import queries, service
 from coop.people.schemas import PeopleArgs, PersonIn
 from coop.people.service import PERSON_ROLES
 from coop.schemas import load_form
-from coop.uow import unit_of_work
 
 bp = Blueprint("people", __name__)
 
@@ -70,7 +70,10 @@ def new_person(community_id: int):
     data, errors = load_form(PersonIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         person = service.add_person(actor, community.id, **data)
-    flash(_("已添加“%(name)s”。", name=person.display_name), "success")
-    return redirect(url_for("people.people", community_id=community.id))
+        flash(_("已添加“%(name)s”。", name=person.display_name), "success")
+        return redirect(url_for("people.people", community_id=community.id))
+
+    return submit_once(actor, create)

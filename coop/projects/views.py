@@ -15,6 +15,7 @@ from coop.claims.schemas import OrderIn
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
+from coop.forms import submit_once
 from coop.htmx import render
 from coop.needs import permissions as need_permissions
 from coop.needs import queries as need_queries
@@ -104,10 +105,13 @@ def new(community_id: int):
     data, errors = load_form(ProjectForm(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         project = service.create_project(actor, community.id, **data)
-    flash(_("已生成项目草稿“%(title)s”，检查无误后请发布。", title=project.title), "success")
-    return redirect(url_for("projects.detail", project_id=project.id))
+        flash(_("已生成项目草稿“%(title)s”，检查无误后请发布。", title=project.title), "success")
+        return redirect(url_for("projects.detail", project_id=project.id))
+
+    return submit_once(actor, create)
 
 
 def _detail_context(actor, project) -> dict:
@@ -236,12 +240,15 @@ def order(project_id: int):
     data, errors = load_form(OrderIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         sent = claim_service.order_resource(
             actor, project.id, data["resource_id"], note=data["note"]
         )
-    flash(_("已向“%(unit)s”发送点单，等待对方接单。", unit=sent.unit.name), "success")
-    return redirect(url_for("projects.detail", project_id=project.id) + "#orders")
+        flash(_("已向“%(unit)s”发送点单，等待对方接单。", unit=sent.unit.name), "success")
+        return redirect(url_for("projects.detail", project_id=project.id) + "#orders")
+
+    return submit_once(actor, create)
 
 
 @bp.post("/orders/<int:order_id>/cancel")

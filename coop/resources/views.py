@@ -6,6 +6,7 @@ from coop.alliance.permissions import liaison_unit_ids, require
 from coop.auth.current import login_required, require_actor
 from coop.categories import Category
 from coop.errors import Invalid, retry_form
+from coop.forms import submit_once
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.resources import permissions, queries, service
@@ -110,10 +111,13 @@ def new(community_id: int):
     data, errors = load_form(ResourceIn(exclude=("community_id",)), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         resource = service.offer_resource(actor, community.id, data.pop("unit_id"), **data)
-    flash(_("已申报“%(title)s”，等待社区审核后列入清单。", title=resource.title), "success")
-    return redirect(url_for("resources.index", community_id=community.id))
+        flash(_("已申报“%(title)s”，等待社区审核后列入清单。", title=resource.title), "success")
+        return redirect(url_for("resources.index", community_id=community.id))
+
+    return submit_once(actor, create)
 
 
 @bp.post("/resources/<int:resource_id>/<any(list, reoffer):action>")

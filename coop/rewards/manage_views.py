@@ -23,6 +23,7 @@ from coop.auth.current import login_required, require_actor
 from coop.auth.models import Role
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
+from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.people import queries as people_queries
@@ -157,14 +158,16 @@ def new_item(community_id: int):
     if errors:
         raise Invalid(errors=errors)
     picture = _upload()
-    # One unit of work: a refused picture rolls the new item back too.
-    with unit_of_work(actor):
+
+    def create():  # one unit of work: a refused picture rolls the new item back too
         item = stocking.add_item(actor, community.id, **data)
         if picture is not None:
             stocking.set_picture(actor, item.id, picture)
-        item_id, name = item.id, item.name
-    flash(_("已上架“%(name)s”，志愿者现在可以兑换。", name=name), "success")
-    return redirect(url_for("rewards_manage.items", community_id=community.id) + f"#item-{item_id}")
+        flash(_("已上架“%(name)s”，志愿者现在可以兑换。", name=item.name), "success")
+        items = url_for("rewards_manage.items", community_id=community.id)
+        return redirect(f"{items}#item-{item.id}")
+
+    return submit_once(actor, create)
 
 
 def _item_form(item) -> dict:
@@ -238,14 +241,17 @@ def restock(item_id: int):
     data, errors = load_form(RestockIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
-        item = stocking.restock(actor, item.id, quantity=data["quantity"])
-        stock = item.stock
-    if data["quantity"] > 0:
-        message = _("已补货 %(n)s 件，现有库存 %(stock)s 件。", n=data["quantity"], stock=stock)
-    else:
-        message = _("已报损 %(n)s 件，现有库存 %(stock)s 件。", n=-data["quantity"], stock=stock)
-    return _row_answer(item, message)
+
+    def create():
+        restocked = stocking.restock(actor, item.id, quantity=data["quantity"])
+        n, stock = data["quantity"], restocked.stock
+        if n > 0:
+            message = _("已补货 %(n)s 件，现有库存 %(stock)s 件。", n=n, stock=stock)
+        else:
+            message = _("已报损 %(n)s 件，现有库存 %(stock)s 件。", n=-n, stock=stock)
+        return _row_answer(restocked, message)
+
+    return submit_once(actor, create)
 
 
 @bp.post("/supermarket/items/<int:item_id>/<any(delist, relist):action>")
@@ -369,13 +375,19 @@ def staff(community_id: int):
     data, errors = load_form(StaffIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         grant = stocking.grant_staff(actor, community.id, data["user_id"])
-        name = grant.user.display_name
-    flash(
-        _("%(name)s 现在是积分超市管理员，可以补货、上下架和在柜台办理领取。", name=name), "success"
-    )
-    return redirect(url_for("rewards_manage.staff", community_id=community.id))
+        flash(
+            _(
+                "%(name)s 现在是积分超市管理员，可以补货、上下架和在柜台办理领取。",
+                name=grant.user.display_name,
+            ),
+            "success",
+        )
+        return redirect(url_for("rewards_manage.staff", community_id=community.id))
+
+    return submit_once(actor, create)
 
 
 @bp.post("/communities/<int:community_id>/supermarket/staff/<int:grant_id>/revoke")

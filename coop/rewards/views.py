@@ -20,6 +20,7 @@ from coop.auth.models import Role
 from coop.dbtypes import utcnow
 from coop.errors import Forbidden, Invalid, NotFound, retry_form
 from coop.extensions import db
+from coop.forms import submit_once
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.rewards import errors as reward_errors
@@ -146,14 +147,19 @@ def reserve(item_id: int):
     if request.method == "GET":
         return render("rewards/confirm.html", block="confirm", form={}, errors={}, **context)
     retry_form("rewards/confirm.html", **context)
-    with unit_of_work(actor):
+
+    def create():
         redemption = service.reserve(actor, item.id, now=utcnow())
-        redemption_id, code = redemption.id, redemption.code
-    flash(
-        _("兑换成功！领取码 %(code)s，请到社区积分超市出示领取。", code=_grouped(code)),
-        "success",
-    )
-    return redirect(url_for("rewards.redemption", redemption_id=redemption_id))
+        flash(
+            _(
+                "兑换成功！领取码 %(code)s，请到社区积分超市出示领取。",
+                code=_grouped(redemption.code),
+            ),
+            "success",
+        )
+        return redirect(url_for("rewards.redemption", redemption_id=redemption.id))
+
+    return submit_once(actor, create)
 
 
 # --- Her redemptions ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, NotFound, retry_form
+from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.schemas import load_form
@@ -126,9 +127,12 @@ def link(item_id: int):
     data, errors = load_form(EvidenceIn(), _evidence_form(item))
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         service.link_evidence(actor, item_id, now=utcnow(), **data)
-    return _plan_changed(term_id, _("已计入佐证。"))
+        return _plan_changed(term_id, _("已计入佐证。"))
+
+    return submit_once(actor, create)
 
 
 def _evidence_form(item):
@@ -181,8 +185,10 @@ def proposals(community_id: int):
     data, errors = load_form(ProposalIn(), request.form)
     if errors:
         raise Invalid(errors=errors)
-    with unit_of_work(actor):
+
+    def create():
         proposal = service.add_proposal(actor, community.id, now=utcnow(), **data)
-        message = _("已登记合理化建议“%(title)s”。", title=proposal.title)
-    flash(message, "success")
-    return redirect(url_for("terms.proposals", community_id=community.id))
+        flash(_("已登记合理化建议“%(title)s”。", title=proposal.title), "success")
+        return redirect(url_for("terms.proposals", community_id=community.id))
+
+    return submit_once(actor, create)
