@@ -5,7 +5,7 @@ A request under /api/ gets JSON ``{code, status, message, errors}``; an htmx req
 back (for rule violations) or the error page (for 401/403/404).
 """
 
-from flask import flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -140,7 +140,17 @@ def respond(error: DomainError):
     return redirect(request.referrer or url_for("shell.home"))
 
 
+def respond_http(exc: HTTPException):
+    """werkzeug's and flask-smorest's errors in our shape, keeping the headers they carry (the
+    Allow of a 405, the Retry-After of a 429)."""
+    response = make_response(respond(_from_http(exc)))
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def register(app) -> None:
     """Install the handlers; call after api.init_app so these replace flask-smorest's."""
     app.register_error_handler(DomainError, respond)
-    app.register_error_handler(HTTPException, lambda exc: respond(_from_http(exc)))
+    app.register_error_handler(HTTPException, respond_http)
