@@ -192,7 +192,8 @@ class LocalDateTime(fields.AwareDateTime):
             moment = super()._deserialize(value, attr, data, **kwargs)
         except OverflowError:  # an offset that pushes year 1 or 9999 off the calendar
             raise self.make_error("window") from None
-        if not in_window(moment.astimezone(COMMUNITY_TZ).date()):
+        # its own calendar first: shifting year 9999 to the community's zone would overflow
+        if not in_window(moment.date()) or not in_window(moment.astimezone(COMMUNITY_TZ).date()):
             raise self.make_error("window")
         return moment
 
@@ -209,4 +210,3 @@ def local_or_utc(moment: datetime) -> datetime:
         return moment.astimezone(COMMUNITY_TZ)
     except OverflowError:
         return moment.astimezone(UTC)
-

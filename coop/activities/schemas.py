@@ -186,9 +186,7 @@ def _staff_of(activity_id: int) -> bool:
 
 
 class FeedbackIn(ma.Schema):
-    rating = Int(
-        required=True, validate=ma.validate.Range(min=1, max=5, error="评分应为 1–5。")
-    )
+    rating = Int(required=True, validate=ma.validate.Range(min=1, max=5, error="评分应为 1–5。"))
     comment = Trimmed(load_default="", validate=length(max=1000))
     beneficiary_name = Trimmed(load_default="", validate=length(max=64))
 

@@ -92,9 +92,7 @@ class ProjectPatch(ma.Schema):
     category = fields.Enum(Category, by_value=True, required=True)
     mode = fields.Enum(ProjectMode, by_value=True, required=True)
     need_ids = fields.List(Id(), load_default=list)
-    slots = Int(
-        load_default=1, validate=ma.validate.Range(min=1, max=50, error="名额应为 1–50。")
-    )
+    slots = Int(load_default=1, validate=ma.validate.Range(min=1, max=50, error="名额应为 1–50。"))
     volunteer_capacity = Int(
         load_default=0, validate=ma.validate.Range(min=0, max=10000, error="人数应为 0–10000。")
     )
