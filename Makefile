@@ -6,12 +6,14 @@ PYTHON ?= python3
 LOG = printf '[make %(%H:%M:%S)T] %s\n' -1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test clean
+.PHONY: help run test fuzz clean
 
 help:
 	@echo 'make run    start the dev server on 127.0.0.1:$${PORT:-5000} with demo data'
 	@echo 'make test   lint + full test suite with PostgreSQL, Redis and Chromium (root)'
 	@echo '            extra pytest args: make test ARGS="-k foo"; PYTEST_WORKERS=N'
+	@echo 'make fuzz   schemathesis over the API of a real server, each role, deeper than CI'
+	@echo '            FUZZ_EXAMPLES=100 FUZZ_MAX_TIME=600 (per role); reports in fuzz-report/'
 	@echo 'make clean  drop the install stamps so the next run reinstalls'
 
 # Re-running venv on an existing dir only fills in what is missing (e.g. pip).
@@ -39,6 +41,9 @@ run: $(VENV)/.stamp-app
 
 test: $(VENV)/.stamp-test
 	scripts/test.sh $(ARGS)
+
+fuzz: $(VENV)/.stamp-test
+	scripts/fuzz.sh
 
 clean:
 	rm -f $(VENV)/.stamp-app $(VENV)/.stamp-test
