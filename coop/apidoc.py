@@ -5,6 +5,7 @@ import functools
 
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser
 
@@ -24,6 +25,37 @@ class CoopApi(Api):
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
         self.ma_plugin.converter.add_attribute_function(_numeric_bounds)
+        plugin = ErrorStatusesPlugin()
+        plugin.init_spec(self.spec)
+        self.spec.plugins.append(plugin)
+
+
+class ErrorStatusesPlugin(BasePlugin):
+    """Documents the error statuses any operation of its shape can answer, so no operation has
+    to remember them: 401 when it needs a token, 404 when its path names a row (an unknown or
+    out-of-range id), 400 and 422 when it reads a body (malformed JSON, invalid fields), 422
+    when it reads a query. Operations add their own (403, 409, 429) with ``documents_errors``."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            if not isinstance(operation, dict) or method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            parameters = operation.get("parameters", [])
+            wanted = []
+            if operation.get("security", True) != []:
+                wanted.append(401)
+            if "{" in (path or ""):
+                wanted.append(404)
+            if "requestBody" in operation:
+                wanted += [400, 422]
+            if any(isinstance(p, dict) and p.get("in") == "query" for p in parameters):
+                wanted.append(422)
+            for status in wanted:
+                responses.setdefault(str(status), _STATUS_NAMES[status])
+
+
+_METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 def _numeric_bounds(converter, field, ret, **kwargs) -> dict:
