@@ -2,7 +2,6 @@
 
 import os
 import sqlite3
-
 from datetime import UTC
 
 from flask import Flask, has_request_context, request
