@@ -6,12 +6,14 @@ PYTHON ?= python3
 LOG = printf '[make %(%H:%M:%S)T] %s\n' -1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test bench-faults clean
+.PHONY: help run test fuzz bench-faults clean
 
 help:
 	@echo 'make run    start the dev server on 127.0.0.1:$${PORT:-5000} with demo data'
 	@echo 'make test   lint + full test suite with PostgreSQL, Redis and Chromium (root)'
 	@echo '            extra pytest args: make test ARGS="-k foo"; PYTEST_WORKERS=N'
+	@echo 'make fuzz   schemathesis over the API of a real server, each role, deeper than CI'
+	@echo '            FUZZ_EXAMPLES=100 FUZZ_MAX_TIME=600 (per role); reports in fuzz-report/'
 	@echo 'make bench-faults  load and faults: 200 users on PostgreSQL (worker killed, database'
 	@echo '            restarted), 50 on SQLite; own throwaway servers (root); ARGS="--only sqlite"'
 	@echo 'make clean  drop the install stamps so the next run reinstalls'
@@ -46,6 +48,9 @@ run: $(VENV)/.stamp-app
 
 test: $(VENV)/.stamp-test
 	scripts/test.sh $(ARGS)
+
+fuzz: $(VENV)/.stamp-test
+	scripts/fuzz.sh
 
 bench-faults: $(VENV)/.stamp-bench
 	$(VENV)/bin/python bench/faults.py $(ARGS)

@@ -1,8 +1,10 @@
 """Coop · 共建联盟服务平台."""
 
 import os
+from datetime import UTC
 
 from flask import Flask, has_request_context, request
+from flask_babel import format_datetime
 
 from coop import config as settings
 from coop import sqlite  # noqa: F401  (SQLite's pragmas; write transactions begin IMMEDIATE)
@@ -34,10 +36,14 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    from coop import edge
+
+    edge.init_app(app)  # before the blueprints: their <int:…> routes use its converter
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["datetimeformat"] = _datetimeformat
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
@@ -136,6 +142,15 @@ def _register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie
+
+
+def _datetimeformat(value, format: str | None = None) -> str:
+    """flask-babel's filter, except that a time the community's zone cannot show (a row stored
+    before dates were checked: 9999-12-31 23:00 UTC) is shown in UTC instead of failing the page."""
+    try:
+        return format_datetime(value, format)
+    except OverflowError:
+        return format_datetime(value.astimezone(UTC).replace(tzinfo=None), format, rebase=False)
 
 
 def select_locale() -> str:

@@ -1,9 +1,15 @@
 """What every JSON endpoint shares: the error shape, paging, and documenting error statuses."""
 
+import decimal
 import functools
 
+import flask_smorest
 import marshmallow as ma
-from flask_smorest import Api, Blueprint
+from apispec import BasePlugin
+from flask_smorest import Api
+from webargs.flaskparser import FlaskParser
+
+from coop.schemas import INT32_MAX, unstorable_text
 
 
 class ErrorSchema(ma.Schema):
@@ -16,10 +22,93 @@ class ErrorSchema(ma.Schema):
 class CoopApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_numeric_bounds)
+        plugin = ErrorStatusesPlugin()
+        plugin.init_spec(self.spec)
+        self.spec.plugins.append(plugin)
+
+
+class ErrorStatusesPlugin(BasePlugin):
+    """Documents the error statuses any operation of its shape can answer, so no operation has
+    to remember them: 401 when it needs a token, 404 when its path names a row (an unknown or
+    out-of-range id), 400 and 422 when it reads a body (malformed JSON, invalid fields), 422
+    when it reads a query. Operations add their own (403, 409, 429) with ``documents_errors``."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            if not isinstance(operation, dict) or method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            parameters = operation.get("parameters", [])
+            wanted = []
+            if operation.get("security", True) != []:
+                wanted.append(401)
+            if "{" in (path or ""):
+                wanted.append(404)
+            if "requestBody" in operation:
+                wanted += [400, 422]
+            if any(isinstance(p, dict) and p.get("in") == "query" for p in parameters):
+                wanted.append(422)
+            for status in wanted:
+                responses.setdefault(str(status), _STATUS_NAMES[status])
+
+
+_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _numeric_bounds(converter, field, ret, **kwargs) -> dict:
+    """A Decimal field's Range comes out of apispec as strings ("24.00"); OpenAPI wants numbers."""
+    return {
+        key: float(ret[key]) if isinstance(ret[key], str | decimal.Decimal) else ret[key]
+        for key in ("minimum", "maximum")
+        if key in ret and isinstance(field, ma.fields.Number)
+    }
+
+
+def _multidict_text(values) -> dict:
+    found: dict = {}
+    for key, items in values.lists():
+        found.update(unstorable_text(key, key) or unstorable_text(items, key))
+    return found
+
+
+class CoopParser(FlaskParser):
+    """webargs' parser, refusing text the database cannot store (a NUL, a lone surrogate) in
+    the body, the query or a form, as a 422 under the field's name, before any schema or
+    service sees it."""
+
+    def _raw_load_json(self, req):
+        data = super()._raw_load_json(req)
+        _refuse(unstorable_text(data) if data is not ma.missing else {})
+        return data
+
+    def load_querystring(self, req, schema):
+        _refuse(_multidict_text(req.args))
+        return super().load_querystring(req, schema)
+
+    def load_form(self, req, schema):
+        _refuse(_multidict_text(req.form))
+        return super().load_form(req, schema)
+
+
+def _refuse(found: dict) -> None:
+    if found:
+        raise ma.ValidationError({key.split(".")[0]: messages for key, messages in found.items()})
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = CoopParser()
+
 
 class PageArgs(ma.Schema):
     page = ma.fields.Integer(
-        load_default=1, validate=ma.validate.Range(min=1, error="页码应为 1 或更大的整数。")
+        load_default=1,
+        validate=[
+            ma.validate.Range(min=1, error="页码应为 1 或更大的整数。"),
+            ma.validate.Range(max=INT32_MAX, error="页码过大。"),
+        ],
     )
     per_page = ma.fields.Integer(
         load_default=50,

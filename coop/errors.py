@@ -172,8 +172,18 @@ def _database_error(exc: OperationalError):
     return response
 
 
+def respond_http(exc: HTTPException):
+    """werkzeug's and flask-smorest's errors in our shape, keeping the headers they carry (the
+    Allow of a 405, the Retry-After of a 429)."""
+    response = make_response(respond(_from_http(exc)))
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def register(app) -> None:
     """Install the handlers; call after api.init_app so these replace flask-smorest's."""
     app.register_error_handler(DomainError, respond)
-    app.register_error_handler(HTTPException, lambda exc: respond(_from_http(exc)))
+    app.register_error_handler(HTTPException, respond_http)
     app.register_error_handler(OperationalError, _database_error)

@@ -19,6 +19,7 @@ from coop.auth.models import User
 from coop.dbtypes import UTCDateTime, utcnow
 from coop.errors import Conflict, Invalid
 from coop.extensions import db
+from coop.schemas import unstorable_text
 from coop.uow import unit_of_work
 
 MAX_KEY_LENGTH = 128
@@ -49,6 +50,8 @@ def request_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise Invalid(errors={"Idempotency-Key": [f"长度应为 1–{MAX_KEY_LENGTH} 个字符。"]})
+    if key is not None and unstorable_text(key):
+        raise Invalid(errors=unstorable_text(key, "Idempotency-Key"))
     return key
 
 

@@ -1,11 +1,32 @@
 """Shared marshmallow pieces: Chinese validation messages, trimmed strings, and loading an HTML
-form through the same schema the JSON API uses (so a rule is written once)."""
+form through the same schema the JSON API uses (so a rule is written once).
+
+What the database can hold is checked here, at the edge, with these field types: ids and other
+integers fit a PostgreSQL ``integer`` (``Id``, ``Int``), dates and times lie between
+``EARLIEST`` and ``LATEST`` (``Date``, ``LocalDateTime``, ``month``), and no text carries a NUL
+or a lone surrogate (``unstorable_text``, applied to every request by ``coop.edge`` and the
+API's argument parser)."""
+
+import re
+from datetime import UTC, date, datetime
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
 
 from coop.timeutil import COMMUNITY_TZ
+
+INT32_MAX = 2**31 - 1  # integer columns are int32 on PostgreSQL
+# The sane window for any date a person enters (docs/decisions.md): wide enough for founding
+# dates and long agreements, narrow enough that every computation and time zone shift on it
+# stays within what Python and the database can represent.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+# NUL cannot be stored in PostgreSQL text; a lone surrogate cannot be encoded as UTF-8. JSON
+# decoding turns a valid pair (\ud83d\ude00) into one code point, so any surrogate left is lone.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = _l("含有无法保存的字符（空字符或不成对的代理字符），请删除后重试。")
 
 # The message ids are Chinese, like every other msgid in Coop; errors.py passes them through
 # gettext when it responds, so an English page shows the English catalog's wording.
@@ -17,6 +38,8 @@ fields.Field.default_error_messages = {
 fields.String.default_error_messages = {"invalid": "请填写文字。", "invalid_utf8": "文字编码无效。"}
 fields.Integer.default_error_messages = {"invalid": "请填写整数。"}
 fields.Number.default_error_messages = {"invalid": "请填写数字。", "too_large": "数字过大。"}
+fields.Float.default_error_messages = {"special": "请填写有限的数字。"}
+fields.Decimal.default_error_messages = {"special": "请填写有限的数字。"}
 fields.Date.default_error_messages = {
     "invalid": "请按 年-月-日 填写日期，例如 2026-11-23。",
     "format": "无法按日期显示“{input}”。",
@@ -25,6 +48,69 @@ fields.Boolean.default_error_messages = {"invalid": "请选择是或否。"}
 fields.Enum.default_error_messages = {"unknown": "请从给定的选项中选择。"}
 fields.List.default_error_messages = {"invalid": "格式应为列表。"}
 ma.Schema._default_error_messages = {"type": "提交的数据格式有误。", "unknown": "不认识的字段。"}
+
+
+def unstorable_text(data, name: str = "") -> dict[str, list[str]]:
+    """Field name → message for every string in ``data`` (nested dicts and lists, keys too)
+    that the database could not store; empty when all is well."""
+    found: dict[str, list[str]] = {}
+    if isinstance(data, str):
+        if _UNSTORABLE.search(data):
+            found[name or "_"] = [str(UNSTORABLE_MESSAGE)]
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{name}.{key}" if name else str(key)
+            found.update(unstorable_text(key, path) or unstorable_text(value, path))
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            found.update(unstorable_text(value, f"{name}.{index}" if name else str(index)))
+    return found
+
+
+class Int(fields.Integer):
+    """A whole number an ``integer`` column holds (−2³¹ … 2³¹−1); a validator given narrows it."""
+
+    def __init__(self, *, minimum: int = -INT32_MAX - 1, **kwargs):
+        super().__init__(**kwargs)
+        if not any(isinstance(v, validate.Range) for v in self.validators):
+            # A Range, so the OpenAPI document shows the bounds to clients (and fuzzers).
+            self.validators.insert(
+                0, validate.Range(min=minimum, max=INT32_MAX, error="数字超出范围。")
+            )
+
+
+class Id(Int):
+    """The id of a row: 1 … 2³¹−1. A larger one cannot name a row, so it is refused here instead
+    of reaching the database."""
+
+    def __init__(self, **kwargs):
+        super().__init__(minimum=1, **kwargs)
+
+
+def month(*, error: str, blank: bool = False) -> validate.Regexp:
+    """YYYY-MM, from 2000-01 to 2100-12 (ASCII digits only); ``blank`` also lets "" through."""
+    pattern = r"(20[0-9]{2}|2100)-(0[1-9]|1[0-2])"
+    if blank:
+        pattern = f"({pattern})?"
+    return validate.Regexp(re.compile(f"^{pattern}$", re.ASCII), error=error)
+
+
+def in_window(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
+
+
+class Date(fields.Date):
+    """A calendar date (YYYY-MM-DD) between ``EARLIEST`` and ``LATEST``."""
+
+    default_error_messages = {"window": "日期应在 2000-01-01 至 2100-12-31 之间。"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not in_window(day):
+            raise self.make_error("window")
+        return day
 
 
 def length(*, min: int = 0, max: int) -> validate.Length:
@@ -91,7 +177,10 @@ class LocalDateTime(fields.AwareDateTime):
     without an offset is the community's (Asia/Shanghai); times go out with the +08:00 offset, as
     people there read them."""
 
-    default_error_messages = {"invalid": "请按 年-月-日 时:分 填写时间，例如 2026-11-23 09:30。"}
+    default_error_messages = {
+        "invalid": "请按 年-月-日 时:分 填写时间，例如 2026-11-23 09:30。",
+        "window": "时间应在 2000-01-01 至 2100-12-31 之间。",
+    }
 
     def __init__(self, **kwargs):
         super().__init__(default_timezone=COMMUNITY_TZ, **kwargs)
@@ -99,9 +188,25 @@ class LocalDateTime(fields.AwareDateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             value = value.strip()
-        return super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:  # an offset that pushes year 1 or 9999 off the calendar
+            raise self.make_error("window") from None
+        # its own calendar first: shifting year 9999 to the community's zone would overflow
+        if not in_window(moment.date()) or not in_window(moment.astimezone(COMMUNITY_TZ).date()):
+            raise self.make_error("window")
+        return moment
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None:
-            value = value.astimezone(COMMUNITY_TZ)
+            value = local_or_utc(value)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+def local_or_utc(moment: datetime) -> datetime:
+    """The moment in community time; in UTC where that would leave the calendar (a row stored
+    before dates were checked, e.g. 9999-12-31 23:00 UTC), so showing it never fails."""
+    try:
+        return moment.astimezone(COMMUNITY_TZ)
+    except OverflowError:
+        return moment.astimezone(UTC)

@@ -10,11 +10,9 @@ from coop.alliance.permissions import managed_community_ids
 from coop.apidoc import PageArgs
 from coop.auth.current import current_actor
 from coop.extensions import db
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, Int, LocalDateTime, Trimmed, length, month
 
-THEME_MONTH = ma.validate.Regexp(
-    r"^(\d{4}-(0[1-9]|1[0-2]))?$", error="请按 年-月 填写主题月，例如 2026-07。"
-)
+THEME_MONTH = month(error="请按 年-月 填写主题月，例如 2026-07。", blank=True)
 
 
 def checkin_qr(activity) -> "segno.QRCode":
@@ -113,8 +111,8 @@ class ActivityOut(ma.Schema):
 
 
 class ActivityArgs(PageArgs):
-    community_id = fields.Integer()
-    project_id = fields.Integer()
+    community_id = Id()
+    project_id = Id()
     upcoming = fields.Boolean(
         load_default=False,
         metadata={"description": "Only scheduled activities not yet over, soonest first"},
@@ -129,7 +127,7 @@ class ActivityIn(ma.Schema):
     place = Trimmed(required=True, validate=length(min=2, max=128))
     starts_at = LocalDateTime(required=True)
     ends_at = LocalDateTime(required=True)
-    capacity = fields.Integer(
+    capacity = Int(
         required=True, validate=ma.validate.Range(min=1, max=500, error="名额应为 1–500。")
     )
     theme_month = Trimmed(
@@ -179,7 +177,7 @@ class CodeIn(ma.Schema):
 class VolunteerIn(ma.Schema):
     """An organiser checks a volunteer in or out on her behalf."""
 
-    volunteer_id = fields.Integer(required=True)
+    volunteer_id = Id(required=True)
 
 
 def _staff_of(activity_id: int) -> bool:
@@ -188,9 +186,7 @@ def _staff_of(activity_id: int) -> bool:
 
 
 class FeedbackIn(ma.Schema):
-    rating = fields.Integer(
-        required=True, validate=ma.validate.Range(min=1, max=5, error="评分应为 1–5。")
-    )
+    rating = Int(required=True, validate=ma.validate.Range(min=1, max=5, error="评分应为 1–5。"))
     comment = Trimmed(load_default="", validate=length(max=1000))
     beneficiary_name = Trimmed(load_default="", validate=length(max=64))
 

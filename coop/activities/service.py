@@ -5,7 +5,7 @@ within capacity; a volunteer's own sign-ups are serialised by her profile row, s
 sign-ups for overlapping sessions cannot both succeed.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import format_datetime
@@ -29,6 +29,7 @@ from coop.notices.service import notify
 from coop.people.models import VolunteerProfile
 from coop.projects import queries as project_queries
 from coop.projects.models import ProjectStatus
+from coop.timeutil import COMMUNITY_TZ
 
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
 MAX_HOURS_A_DAY = 24
@@ -67,6 +68,8 @@ def schedule_activity(
     require(permissions.can_organise(actor, community, project))
     if ends_at <= starts_at:
         raise Invalid(errors={"ends_at": [_("结束时间必须晚于开始时间。")]})
+    if project is not None:
+        _within_project(project, starts_at, ends_at)
     activity = Activity(
         community_id=community.id,
         project_id=project_id,
@@ -82,6 +85,25 @@ def schedule_activity(
     db.session.add(activity)
     db.session.flush()
     return activity
+
+
+def _within_project(project, starts_at: datetime, ends_at: datetime) -> None:
+    """A session of a project lies within the project's days (community time): from its first
+    day (or the day it was recorded, if earlier: a kick-off may come while units still claim)
+    to its last day.
+
+    :raise Invalid: it starts before the project's days or ends after them.
+    """
+
+    def local_day(moment: datetime) -> date:
+        return moment.astimezone(COMMUNITY_TZ).date()
+
+    first = min(local_day(project.created_at), local_day(project.starts_at))
+    last = local_day(project.ends_at)
+    if local_day(starts_at) < first:
+        raise Invalid(errors={"starts_at": [_("活动不能早于项目开始日期（%(day)s）。", day=first)]})
+    if local_day(ends_at) > last:
+        raise Invalid(errors={"ends_at": [_("活动不能晚于项目结束日期（%(day)s）。", day=last)]})
 
 
 def rotate_code(actor: User, activity_id: int) -> Activity:

@@ -4,7 +4,7 @@ from marshmallow import fields
 from coop.alliance.models import OfficeRole, UnitKind
 from coop.apidoc import PageArgs
 from coop.auth.current import actor_community_ids
-from coop.schemas import Trimmed, length
+from coop.schemas import Date, Id, Trimmed, length
 from coop.timeutil import local_today
 
 
@@ -109,7 +109,7 @@ class UnitOut(ma.Schema):
 
 
 class UnitArgs(PageArgs):
-    community_id = fields.Integer()
+    community_id = Id()
     kind = fields.Enum(UnitKind, by_value=True)
     q = Trimmed(validate=length(max=64))
 
@@ -124,13 +124,13 @@ class UnitIn(ma.Schema):
         validate=ma.validate.Regexp(r"^[0-9+\- ]{0,20}$", error="请填写有效的电话号码。"),
     )
     description = Trimmed(load_default="", validate=length(max=2000))
-    joined_on = fields.Date(load_default=local_today)
+    joined_on = Date(load_default=local_today)
 
 
 class AgreementIn(ma.Schema):
-    signed_on = fields.Date(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    signed_on = Date(required=True)
+    starts_on = Date(required=True)
+    ends_on = Date(required=True)
     scope = Trimmed(required=True, validate=length(min=2, max=2000))
 
     @ma.validates_schema
@@ -142,5 +142,5 @@ class AgreementIn(ma.Schema):
 
 
 class AgreementEndIn(ma.Schema):
-    ended_on = fields.Date(load_default=local_today)
+    ended_on = Date(load_default=local_today)
     reason = Trimmed(required=True, validate=length(min=2, max=500))

@@ -1,9 +1,8 @@
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from coop.alliance import permissions
-from coop.apidoc import documents_errors
+from coop.apidoc import Blueprint, documents_errors
 from coop.auth import service
 from coop.auth.current import current_token, require_actor
 from coop.auth.schemas import MeOut, TokenIn, TokenOut

@@ -15,12 +15,17 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect to another host."""
-    if not target:
-        return url_for("shell.home")
+    r"""Only a path on this site: never an open redirect to another host, nor anything a browser
+    would read as one (it takes "/\evil.example" for "//evil.example" and drops tabs and
+    newlines), nor what cannot go in a Location header (control characters)."""
+    home = url_for("shell.home")
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return home
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return home
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("shell.home")
+    if parts.scheme or parts.netloc:
+        return home
     return target
 
 

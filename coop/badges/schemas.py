@@ -3,7 +3,7 @@ from marshmallow import fields
 
 from coop.apidoc import PageArgs
 from coop.badges.models import HolderType
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, length, month
 
 
 class BadgeOut(ma.Schema):
@@ -41,12 +41,10 @@ class BadgeAwardOut(ma.Schema):
 
 
 class AwardArgs(PageArgs):
-    month = fields.String(
-        validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 2026-10。")
-    )
+    month = fields.String(validate=month(error="月份格式应为 2026-10。"))
     holder_type = fields.Enum(HolderType, by_value=True)
-    holder_id = fields.Integer()
-    community_id = fields.Integer()
+    holder_id = Id()
+    community_id = Id()
 
 
 class ThemeOut(ma.Schema):

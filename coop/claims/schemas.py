@@ -5,7 +5,7 @@ from coop.apidoc import PageArgs
 from coop.claims import queries
 from coop.claims.models import ClaimantType, ClaimStatus, OrderStatus
 from coop.dbtypes import utcnow
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, length
 
 
 class ClaimOut(ma.Schema):
@@ -31,17 +31,17 @@ class ClaimOut(ma.Schema):
 
 
 class ClaimArgs(PageArgs):
-    project_id = fields.Integer()
+    project_id = Id()
     status = fields.Enum(ClaimStatus, by_value=True)
-    unit_id = fields.Integer()
-    community_id = fields.Integer()
+    unit_id = Id()
+    community_id = Id()
     mine = fields.Boolean(load_default=False)
 
 
 class ClaimIn(ma.Schema):
     claimant = fields.Enum(ClaimantType, by_value=True, required=True)
     note = Trimmed(load_default="", validate=length(max=500))
-    resource_ids = fields.List(fields.Integer(), load_default=list)
+    resource_ids = fields.List(Id(), load_default=list)
 
 
 class WithdrawIn(ma.Schema):
@@ -68,9 +68,9 @@ class OrderOut(ma.Schema):
 
 class OrderArgs(PageArgs):
     status = fields.Enum(OrderStatus, by_value=True)
-    community_id = fields.Integer()
+    community_id = Id()
 
 
 class OrderIn(ma.Schema):
-    resource_id = fields.Integer(required=True)
+    resource_id = Id(required=True)
     note = Trimmed(load_default="", validate=length(max=500))

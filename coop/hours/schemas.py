@@ -5,7 +5,7 @@ from marshmallow import fields
 
 from coop.apidoc import PageArgs
 from coop.hours.models import RecordOrigin, RecordStatus
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, length
 
 
 class ServiceRecordOut(ma.Schema):
@@ -46,18 +46,18 @@ class ServiceRecordOut(ma.Schema):
 class RecordArgs(PageArgs):
     """Staff get their community's records, a volunteer her own; the filters narrow either."""
 
-    community_id = fields.Integer()
+    community_id = Id()
     status = fields.Enum(RecordStatus, by_value=True)
     origin = fields.Enum(RecordOrigin, by_value=True)
-    volunteer_id = fields.Integer()
+    volunteer_id = Id()
 
 
 class RecordIn(ma.Schema):
     """补录. The page takes the community from its URL: load it with exclude=("community_id",)."""
 
-    community_id = fields.Integer(required=True)
-    volunteer_id = fields.Integer(required=True)
-    activity_id = fields.Integer(required=True)
+    community_id = Id(required=True)
+    volunteer_id = Id(required=True)
+    activity_id = Id(required=True)
     hours = fields.Decimal(
         required=True,
         places=2,

@@ -3,7 +3,7 @@ from marshmallow import fields
 
 from coop.apidoc import PageArgs
 from coop.ledger.models import AccountType, PostingKind
-from coop.schemas import LocalDateTime
+from coop.schemas import Id, LocalDateTime
 
 
 class AccountOut(ma.Schema):
@@ -32,7 +32,7 @@ class MyAccountsOut(ma.Schema):
 
 
 class EntryArgs(PageArgs):
-    account_id = fields.Integer(metadata={"description": "One of the caller's accounts only"})
+    account_id = Id(metadata={"description": "One of the caller's accounts only"})
 
 
 class SourceOut(ma.Schema):

@@ -4,7 +4,7 @@ from marshmallow import fields
 from coop.categories import Category
 from coop.matching.models import CandidateType, SuggestionStatus, TargetType
 from coop.projects.models import ProjectMode
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, length
 
 
 class SuggestionOut(ma.Schema):
@@ -73,4 +73,4 @@ class FittingProjectOut(ma.Schema):
 
 
 class ServedIn(ma.Schema):
-    neighbourhood_ids = fields.List(fields.Integer(), load_default=list)
+    neighbourhood_ids = fields.List(Id(), load_default=list)

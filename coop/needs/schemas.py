@@ -8,7 +8,7 @@ from coop.needs import permissions
 from coop.needs.models import Beneficiary, NeedSource, NeedStatus, Urgency
 from coop.people.schemas import PHONE
 from coop.privacy import mask_address, mask_phone
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, length
 
 # A JSON body may send "" for no phone; a form's blank box never reaches the validator.
 PHONE_OR_BLANK = ma.validate.Regexp(f"^$|{PHONE.regex.pattern}", error=PHONE.error)
@@ -72,14 +72,14 @@ class NeedFilters(ma.Schema):
     source = fields.Enum(NeedSource, by_value=True)
     beneficiary_group = fields.Enum(Beneficiary, by_value=True)
     urgency = fields.Enum(Urgency, by_value=True)
-    neighbourhood_id = fields.Integer()
+    neighbourhood_id = Id()
     q = Trimmed(validate=length(max=64))
 
 
 class NeedArgs(NeedFilters, PageArgs):
     """The API's query; the list page takes the community from its URL and shows all of it."""
 
-    community_id = fields.Integer()
+    community_id = Id()
     mine = fields.Boolean(load_default=False)
 
 
@@ -87,7 +87,7 @@ class NeedPatch(ma.Schema):
     """The need's own fields; a PATCH loads them partially. A resident's submission keeps only
     what describes the need: source and requester come from who she is."""
 
-    neighbourhood_id = fields.Integer(allow_none=True, load_default=None)
+    neighbourhood_id = Id(allow_none=True, load_default=None)
     title = Trimmed(required=True, validate=length(min=2, max=128))
     description = Trimmed(load_default="", validate=length(max=2000))
     category = fields.Enum(Category, by_value=True, required=True)
@@ -101,7 +101,7 @@ class NeedPatch(ma.Schema):
 
 
 class NeedIn(NeedPatch):
-    community_id = fields.Integer(required=True)
+    community_id = Id(required=True)
 
 
 class RecordNeedForm(NeedPatch):

@@ -5,7 +5,7 @@ from coop.apidoc import PageArgs
 from coop.auth.models import Role
 from coop.people.service import PERSON_ROLES
 from coop.privacy import mask_phone
-from coop.schemas import CommaList, Trimmed, length
+from coop.schemas import CommaList, Date, Id, Trimmed, length
 from coop.timeutil import local_today
 
 PHONE = ma.validate.Regexp(
@@ -29,14 +29,18 @@ class PersonIn(ma.Schema):
     )
     display_name = Trimmed(required=True, validate=length(min=1, max=64))
     password = fields.String(required=True, validate=length(min=8, max=128))
-    phone = Trimmed(load_default="", validate=PHONE)
-    unit_id = fields.Integer(load_default=None)
+    phone = Trimmed(
+        load_default="",
+        # blank (the default) is no phone; the OpenAPI default must match the pattern
+        validate=ma.validate.Regexp(f"^$|{PHONE.regex.pattern}", error=PHONE.error),
+    )
+    unit_id = Id(load_default=None)
     is_party_member = fields.Boolean(load_default=False)
-    work_unit_id = fields.Integer(load_default=None)
+    work_unit_id = Id(load_default=None)
     skills = CommaList(load_default=list)
-    neighbourhood_id = fields.Integer(load_default=None)
+    neighbourhood_id = Id(load_default=None)
     address = Trimmed(load_default="", validate=length(max=255))
-    joined_on = fields.Date(load_default=local_today)
+    joined_on = Date(load_default=local_today)
 
     @ma.validates_schema(skip_on_field_errors=False)
     def _liaison_needs_unit(self, data, **kwargs):

@@ -7,7 +7,7 @@ from coop.categories import Category
 from coop.claims import queries as claims_queries
 from coop.claims.models import ClaimantType
 from coop.projects.models import ProjectMode, ProjectStatus
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, Int, LocalDateTime, Trimmed, length
 
 
 def preload_claimants(projects) -> None:
@@ -73,7 +73,7 @@ class MenuGroupOut(ma.Schema):
 class ProjectArgs(PageArgs):
     """The API's query; the list page filters its community's projects by status and category."""
 
-    community_id = fields.Integer()
+    community_id = Id()
     status = fields.Enum(ProjectStatus, by_value=True)
     category = fields.Enum(Category, by_value=True)
     mode = fields.Enum(ProjectMode, by_value=True)
@@ -81,7 +81,7 @@ class ProjectArgs(PageArgs):
 
 
 class MenuArgs(ma.Schema):
-    community_id = fields.Integer()
+    community_id = Id()
 
 
 class ProjectPatch(ma.Schema):
@@ -91,11 +91,9 @@ class ProjectPatch(ma.Schema):
     description = Trimmed(load_default="", validate=length(max=2000))
     category = fields.Enum(Category, by_value=True, required=True)
     mode = fields.Enum(ProjectMode, by_value=True, required=True)
-    need_ids = fields.List(fields.Integer(), load_default=list)
-    slots = fields.Integer(
-        load_default=1, validate=ma.validate.Range(min=1, max=50, error="名额应为 1–50。")
-    )
-    volunteer_capacity = fields.Integer(
+    need_ids = fields.List(Id(), load_default=list)
+    slots = Int(load_default=1, validate=ma.validate.Range(min=1, max=50, error="名额应为 1–50。"))
+    volunteer_capacity = Int(
         load_default=0, validate=ma.validate.Range(min=0, max=10000, error="人数应为 0–10000。")
     )
     schedule = Trimmed(load_default="", validate=length(max=128))
@@ -106,7 +104,7 @@ class ProjectPatch(ma.Schema):
 
 
 class ProjectIn(ProjectPatch):
-    community_id = fields.Integer(required=True)
+    community_id = Id(required=True)
 
 
 class ProjectForm(ProjectPatch):
@@ -114,7 +112,7 @@ class ProjectForm(ProjectPatch):
     and a routine project's slots box is ignored, as its hint says (日常型固定为 1)."""
 
     need_ids = fields.List(
-        fields.Integer(),
+        Id(),
         required=True,
         validate=ma.validate.Length(min=1, error="请至少选择一条需求。"),
         error_messages={"required": "请至少选择一条需求。"},
@@ -128,4 +126,4 @@ class ProjectForm(ProjectPatch):
 
 
 class LeadIn(ma.Schema):
-    claim_id = fields.Integer(required=True)
+    claim_id = Id(required=True)

@@ -9,7 +9,7 @@ from coop.apidoc import PageArgs
 from coop.categories import Category
 from coop.claims import queries as claims_queries
 from coop.resources.models import ResourceKind, ResourceStatus
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Date, Id, LocalDateTime, Trimmed, length
 
 MAX_QUANTITY = Decimal(1_000_000_000)
 
@@ -65,10 +65,10 @@ class ResourceOut(ma.Schema):
 class ResourceArgs(PageArgs):
     """The API's query; the list page filters its community's listed resources by kind only."""
 
-    community_id = fields.Integer()
+    community_id = Id()
     status = fields.Enum(ResourceStatus, by_value=True)
     kind = fields.Enum(ResourceKind, by_value=True)
-    unit_id = fields.Integer()
+    unit_id = Id()
     q = Trimmed(validate=length(max=64))
 
 
@@ -91,9 +91,9 @@ class ResourcePatch(ma.Schema):
         error_messages={"special": "请填写数字。"},
     )
     unit_of_measure = Trimmed(required=True, validate=length(min=1, max=16))
-    available_from = fields.Date(allow_none=True, load_default=None)
-    available_until = fields.Date(allow_none=True, load_default=None)
-    neighbourhood_ids = fields.List(fields.Integer(), load_default=list)
+    available_from = Date(allow_none=True, load_default=None)
+    available_until = Date(allow_none=True, load_default=None)
+    neighbourhood_ids = fields.List(Id(), load_default=list)
 
     @ma.validates_schema
     def _window_in_order(self, data, **kwargs):
@@ -105,5 +105,5 @@ class ResourcePatch(ma.Schema):
 class ResourceIn(ResourcePatch):
     """An offer; the page takes the community from its URL."""
 
-    community_id = fields.Integer(required=True)
-    unit_id = fields.Integer(required=True)
+    community_id = Id(required=True)
+    unit_id = Id(required=True)

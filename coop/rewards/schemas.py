@@ -11,16 +11,16 @@ from coop.auth.current import current_actor
 from coop.privacy import mask_phone
 from coop.rewards import permissions, queries, service
 from coop.rewards.models import CODE_LENGTH, DEFAULT_LOW_STOCK_AT, ItemStatus, RedemptionStatus
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, Int, LocalDateTime, Trimmed, length, month
 from coop.timeutil import local_today
 
-MONTH = ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="请按 年-月 填写月份，例如 2026-11。")
+MONTH = month(error="请按 年-月 填写月份，例如 2026-11。")
 
 
 def _count(name: str, low: int, high: int, *, error: str, **kwargs):
     """An integer in [low, high]; ``error`` is written at the call (error="…") so that
     scripts/translations.py finds it."""
-    return fields.Integer(
+    return Int(
         validate=ma.validate.Range(min=low, max=high, error=error),
         metadata={"description": f"{name}, {low}–{high}"},
         **kwargs,
@@ -30,7 +30,7 @@ def _count(name: str, low: int, high: int, *, error: str, **kwargs):
 class ItemIn(ma.Schema):
     """A new item. The page takes the community from its URL: load with exclude=("community_id",)."""
 
-    community_id = fields.Integer(required=True)
+    community_id = Id(required=True)
     name = Trimmed(required=True, validate=length(min=2, max=64))
     description = Trimmed(load_default="", validate=length(max=500))
     cost = _count("points", 1, 100_000, error="所需积分应为 1–100000。", required=True)
@@ -43,7 +43,7 @@ class ItemIn(ma.Schema):
         allow_none=True,
         load_default=None,
     )
-    supplier_unit_id = fields.Integer(
+    supplier_unit_id = Id(
         allow_none=True,
         load_default=None,
         metadata={"description": "公益合伙人: the unit that supplies it; null for the community"},
@@ -68,7 +68,7 @@ class ItemPatch(ItemIn):
 
 
 class RestockIn(ma.Schema):
-    quantity = fields.Integer(
+    quantity = Int(
         required=True,
         validate=ma.validate.Range(min=-100_000, max=100_000, error="数量应在 ±100000 以内。"),
         metadata={"description": "Added to the stock; negative takes lost or broken ones off"},
@@ -80,7 +80,7 @@ class PickupDaysIn(ma.Schema):
 
 
 class StaffIn(ma.Schema):
-    user_id = fields.Integer(required=True)
+    user_id = Id(required=True)
 
 
 class CancelIn(ma.Schema):
@@ -103,7 +103,7 @@ class CodeIn(ma.Schema):
 
 
 class RewardArgs(PageArgs):
-    community_id = fields.Integer()
+    community_id = Id()
     status = fields.Enum(ItemStatus, by_value=True, metadata={"description": "staff only"})
     q = Trimmed(load_default="", validate=length(max=64))
 
@@ -111,15 +111,15 @@ class RewardArgs(PageArgs):
 class RedemptionArgs(PageArgs):
     """A volunteer gets her own; staff their supermarkets' (``mine`` for their own)."""
 
-    community_id = fields.Integer()
+    community_id = Id()
     status = fields.Enum(RedemptionStatus, by_value=True)
-    volunteer_id = fields.Integer()
+    volunteer_id = Id()
     code = fields.String(validate=length(max=16))
     mine = fields.Boolean(load_default=False)
 
 
 class SummaryArgs(ma.Schema):
-    community_id = fields.Integer(required=True)
+    community_id = Id(required=True)
     month = fields.String(
         validate=MONTH, metadata={"description": "YYYY-MM; this month if left out"}
     )
@@ -274,7 +274,7 @@ class PictureIn(ma.Schema):
 
 
 class WalletArgs(ma.Schema):
-    community_id = fields.Integer(required=True)
+    community_id = Id(required=True)
 
 
 class StaffGrantOut(ma.Schema):

@@ -4,7 +4,7 @@ same input schemas."""
 import marshmallow as ma
 from marshmallow import fields
 
-from coop.schemas import LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, length
 from coop.terms.models import EvidenceType, ItemKind, PlanStatus
 
 
@@ -68,20 +68,20 @@ class PlanOut(ma.Schema):
 class DeputyIn(ma.Schema):
     """Whom the alliance chose (推选): a member unit and the person who holds the office."""
 
-    unit_id = fields.Integer(required=True)
+    unit_id = Id(required=True)
     holder_name = Trimmed(required=True, validate=length(min=2, max=64))
 
 
 class EvidenceIn(ma.Schema):
     evidence_type = fields.Enum(EvidenceType, by_value=True, required=True)
-    evidence_id = fields.Integer(required=True)
+    evidence_id = Id(required=True)
     note = Trimmed(load_default="", validate=length(max=500))
 
 
 class ProposalIn(ma.Schema):
     title = Trimmed(required=True, validate=length(min=2, max=128))
     body = Trimmed(load_default="", validate=length(max=2000))
-    unit_id = fields.Integer(allow_none=True, load_default=None)
+    unit_id = Id(allow_none=True, load_default=None)
 
 
 class ProposalOut(ma.Schema):

@@ -10,6 +10,7 @@ from coop.extensions import db
 from coop.hours.models import RecordStatus, ServiceRecord
 from coop.notices.service import inbox
 from coop.projects.models import ProjectStatus
+from coop.timeutil import COMMUNITY_TZ
 from tests.factories import (
     csrf,
     login,
@@ -242,7 +243,9 @@ def test_a_project_session_is_scheduled_from_the_project(client, community):
     assert "<html" not in section.get_data(as_text=True)
     assert "安排活动" in section.get_data(as_text=True)
     path = f"/projects/{project.id}/activities/new"
-    client.post(path, data=_schedule_form(client, path))
+    day = project.starts_at.astimezone(COMMUNITY_TZ).date() + timedelta(days=1)
+    within = {"starts_at": f"{day}T09:00", "ends_at": f"{day}T11:30"}  # the project's days
+    client.post(path, data=_schedule_form(client, path, **within))
     (activity,) = db.session.scalars(sa.select(Activity))
     assert activity.project_id == project.id
     section = client.get(f"/projects/{project.id}/activities", headers=HTMX)
