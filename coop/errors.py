@@ -5,7 +5,7 @@ A request under /api/ gets JSON ``{code, status, message, errors}``; an htmx req
 back (for rule violations) or the error page (for 401/403/404).
 """
 
-from flask import flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -58,9 +58,15 @@ class Invalid(DomainError):
 
 
 class TooManyRequests(DomainError):
+    """``retry_after``: whole seconds, sent as the Retry-After header."""
+
     status = 429
     code = "too_many_requests"
     default_message = _l("操作过于频繁，请稍后再试。")
+
+    def __init__(self, message=None, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))
 
 
 HTTP_CODES = {
@@ -140,7 +146,14 @@ def respond(error: DomainError):
     return redirect(request.referrer or url_for("shell.home"))
 
 
+def _respond_with_headers(error: DomainError):
+    response = make_response(respond(error))
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def register(app) -> None:
     """Install the handlers; call after api.init_app so these replace flask-smorest's."""
-    app.register_error_handler(DomainError, respond)
+    app.register_error_handler(DomainError, _respond_with_headers)
     app.register_error_handler(HTTPException, lambda exc: respond(_from_http(exc)))
