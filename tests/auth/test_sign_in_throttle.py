@@ -176,6 +176,7 @@ def test_the_waits_are_shared_through_redis(ctx):
 def test_trusted_proxies_come_from_the_environment_and_default_to_none(monkeypatch, tmp_path):
     from coop import config
 
+    monkeypatch.setenv("COOP_ENV", "development")
     monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
     assert config.from_environment(str(tmp_path))["TRUSTED_PROXIES"] == 0
     monkeypatch.setenv("TRUSTED_PROXIES", "2")
