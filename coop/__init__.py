@@ -5,6 +5,7 @@ from datetime import UTC
 
 from flask import Flask, has_request_context, request
 from flask_babel import format_datetime
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coop import config as settings
 from coop import sqlite  # noqa: F401  (SQLite's pragmas; write transactions begin IMMEDIATE)
@@ -35,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    if proxies := app.config.get("TRUSTED_PROXIES"):  # the client's address, scheme and host
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from coop import edge
 

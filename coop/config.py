@@ -6,9 +6,16 @@ silently run on the development secret.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEV_SECRET_KEY = "coop-development-secret-do-not-use-in-production"
+# A session ends after this long without a request (the signed cookie's age, checked on every
+# request) and in any case this long after signing in (the server-side row's expires_at).
+SESSION_IDLE = timedelta(hours=72)
+SESSION_MAX_AGE = timedelta(days=14)
+LOGIN_RATE_LIMIT = "20 per 10 minutes"  # failed sign-ins from one address, across accounts
+CHECKIN_CODE_RATE_LIMIT = "5 per 10 minutes"  # wrong check-in codes per volunteer and activity
 
 
 def _database_url(instance_path: str) -> str:
@@ -27,6 +34,13 @@ def _job_workers() -> int:
     given = os.environ.get("JOB_WORKERS", "2")
     if not given.strip().isdigit() or int(given) < 1:
         raise RuntimeError(f"JOB_WORKERS must be a whole number of at least 1, not {given!r}.")
+    return int(given)
+
+
+def _whole_number(name: str, default: int, minimum: int) -> int:
+    given = os.environ.get(name, str(default))
+    if not given.strip().isdigit() or int(given) < minimum:
+        raise RuntimeError(f"{name} must be a whole number of at least {minimum}, not {given!r}.")
     return int(given)
 
 
@@ -54,7 +68,19 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", LOGIN_RATE_LIMIT),
+        "CHECKIN_CODE_RATE_LIMIT": os.environ.get(
+            "CHECKIN_CODE_RATE_LIMIT", CHECKIN_CODE_RATE_LIMIT
+        ),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host; with
+        # 0 those headers are ignored (anyone could send them) and the peer's address counts.
+        "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0, minimum=0),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=_whole_number("SESSION_IDLE_HOURS", SESSION_IDLE // timedelta(hours=1), 1)
+        ),
+        "SESSION_MAX_AGE": timedelta(
+            days=_whole_number("SESSION_MAX_DAYS", SESSION_MAX_AGE.days, 1)
+        ),
         # Channels besides the in-app inbox: import paths of coop.notices.senders.Sender classes.
         "NOTICE_SENDERS": os.environ.get("NOTICE_SENDERS", ""),
         "JOB_WORKERS": _job_workers(),
@@ -69,3 +95,8 @@ class TestConfig:
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_SECURE = False
+    LOGIN_RATE_LIMIT = LOGIN_RATE_LIMIT
+    CHECKIN_CODE_RATE_LIMIT = CHECKIN_CODE_RATE_LIMIT
+    TRUSTED_PROXIES = 0
+    PERMANENT_SESSION_LIFETIME = SESSION_IDLE
+    SESSION_MAX_AGE = SESSION_MAX_AGE

@@ -20,6 +20,7 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
     default_message = _l("请求有误，请检查后重试。")
+    retry_after: int | None = None  # whole seconds, sent as the Retry-After header
 
     def __init__(self, message=None, *, code: str | None = None, errors: dict | None = None):
         self.message = str(message or self.default_message)
@@ -64,6 +65,10 @@ class TooManyRequests(DomainError):
     code = "too_many_requests"
     default_message = _l("操作过于频繁，请稍后再试。")
 
+    def __init__(self, message=None, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))
+
 
 class Busy(DomainError):
     """SQLite's write lock stayed taken past the busy timeout: nothing was written."""
@@ -71,6 +76,7 @@ class Busy(DomainError):
     status = 503
     code = "busy"
     default_message = _l("系统繁忙，请稍后再试。")
+    retry_after = sqlite.RETRY_AFTER
 
 
 class Unavailable(DomainError):
@@ -79,6 +85,7 @@ class Unavailable(DomainError):
     status = 503
     code = "unavailable"
     default_message = _l("服务暂时不可用，请稍后再试。")
+    retry_after = sqlite.RETRY_AFTER
 
 
 HTTP_CODES = {
@@ -158,18 +165,21 @@ def respond(error: DomainError):
     return redirect(request.referrer or url_for("shell.home"))
 
 
+def _respond_with_headers(error: DomainError):
+    response = make_response(respond(error))
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def _database_error(exc: OperationalError):
     """The database refused to work, not the request: SQLite's write lock stayed taken, or
     PostgreSQL is restarting or unreachable. The unit of work rolled back, so the client may
     retry; the fault is logged, since only the first of these is routine."""
     if sqlite.is_busy(exc):
-        error = Busy()
-    else:
-        current_app.logger.error("database unavailable: %s", exc, exc_info=exc)
-        error = Unavailable()
-    response = make_response(respond(error))
-    response.headers["Retry-After"] = str(sqlite.RETRY_AFTER)
-    return response
+        return _respond_with_headers(Busy())
+    current_app.logger.error("database unavailable: %s", exc, exc_info=exc)
+    return _respond_with_headers(Unavailable())
 
 
 def respond_http(exc: HTTPException):
@@ -184,6 +194,6 @@ def respond_http(exc: HTTPException):
 
 def register(app) -> None:
     """Install the handlers; call after api.init_app so these replace flask-smorest's."""
-    app.register_error_handler(DomainError, respond)
+    app.register_error_handler(DomainError, _respond_with_headers)
     app.register_error_handler(HTTPException, respond_http)
     app.register_error_handler(OperationalError, _database_error)

@@ -15,6 +15,7 @@ from coop.alliance.models import (
     UnitKind,
 )
 from coop.auth import service as auth_service
+from coop.auth.current import SESSION_KEY
 from coop.auth.models import Role, RoleGrant, User
 from coop.extensions import db
 from coop.people.models import VolunteerProfile
@@ -125,8 +126,10 @@ def bearer(user: User) -> dict:
 
 
 def login(client, user: User) -> None:
+    """Signed in as the sign-in page does it: a server-side session named in the cookie."""
+    raw = auth_service.start_session(user)
     with client.session_transaction() as session:
-        session["user_id"] = user.id
+        session[SESSION_KEY] = raw
 
 
 def csrf(client, path: str = "/login") -> str:

@@ -372,6 +372,7 @@ def held_write_lock(tmp_path, monkeypatch):
 
 def test_a_write_that_waits_out_the_busy_timeout_answers_503_and_changes_nothing(held_write_lock):
     app, holder = held_write_lock
+    client = app.test_client()
     with app.app_context():
         community = factories.make_community()
         project_id = factories.make_project(community, mode=ProjectMode.ROUTINE, slots=1).id
@@ -379,11 +380,8 @@ def test_a_write_that_waits_out_the_busy_timeout_answers_503_and_changes_nothing
         item_id = factories.make_reward_item(community).id
         factories.give_points(volunteer, community, 100)
         headers = factories.bearer(volunteer)
-        volunteer_id = volunteer.id
+        factories.login(client, volunteer)
         db.session.commit()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = volunteer_id
     holder.execute("BEGIN IMMEDIATE")
 
     api = client.post(

@@ -207,10 +207,11 @@ class MySignup(MethodView):
 class CheckIn(MethodView):
     @blp.arguments(CodeIn)
     @blp.response(200, SignupOut)
-    @documents_errors(blp, 400, 401, 404, 409, 422)
+    @documents_errors(blp, 400, 401, 404, 409, 422, 429)
     def post(self, fields, activity_id):
         """签到 with the activity's code, from 30 minutes before the start to its end. 422
-        wrong_code; 409 checkin_closed, not_signed_up, already_checked_in, activity_cancelled."""
+        wrong_code; 409 checkin_closed, not_signed_up, already_checked_in, activity_cancelled;
+        429 too_many_checkin_codes (5 wrong codes in 10 minutes; see Retry-After)."""
         actor = require_actor()
         with unit_of_work(actor):
             signup = service.check_in(actor, activity_id, now=utcnow(), **fields)
@@ -221,10 +222,11 @@ class CheckIn(MethodView):
 class CheckOut(MethodView):
     @blp.arguments(CodeIn)
     @blp.response(201, ServiceRecordOut)
-    @documents_errors(blp, 400, 401, 404, 409, 422)
+    @documents_errors(blp, 400, 401, 404, 409, 422, 429)
     def post(self, fields, activity_id):
         """签退: the time since check-in (at most the session's length) becomes a pending
-        service record. 422 wrong_code; 409 not_checked_in, already_checked_out."""
+        service record. 422 wrong_code; 409 not_checked_in, already_checked_out; 429
+        too_many_checkin_codes."""
         actor = require_actor()
         with unit_of_work(actor):
             record = service.check_out(actor, activity_id, now=utcnow(), **fields)

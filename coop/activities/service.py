@@ -23,7 +23,8 @@ from coop.activities.models import (
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import can_manage_community, require
 from coop.auth.models import User
-from coop.errors import Forbidden, Invalid
+from coop.auth.throttle import checkin_code_attempts, wait_text
+from coop.errors import Forbidden, Invalid, TooManyRequests
 from coop.extensions import db
 from coop.notices.service import notify
 from coop.people.models import VolunteerProfile
@@ -223,11 +224,32 @@ def _check_window(activity: Activity, now: datetime) -> None:
         raise errors.CheckinClosed()
 
 
+def _require_code(actor: User, activity: Activity, code: str) -> None:
+    """The code must match, and guessing it is cut short: after CHECKIN_CODE_RATE_LIMIT wrong
+    codes for this volunteer and activity every attempt waits, the right code too.
+
+    :raise TooManyRequests, WrongCode:
+    """
+    attempts = checkin_code_attempts()
+    wait = attempts.retry_after(actor.id, activity.id)
+    if wait:
+        raise TooManyRequests(
+            _(
+                "签到码错误次数过多，请 %(wait)s后再试，或请现场工作人员为您代签到。",
+                wait=wait_text(wait),
+            ),
+            code="too_many_checkin_codes",
+            retry_after=wait,
+        )
+    if code.strip() != activity.checkin_code:
+        attempts.failed(actor.id, activity.id)
+        raise errors.WrongCode()
+
+
 def check_in(actor: User, activity_id: int, *, code: str, now: datetime) -> Signup:
     """签到 with the code on the sheet or in the QR. :raise WrongCode, CheckinClosed, NotSignedUp."""
     activity = queries.get_activity(actor, activity_id, for_update=True)
-    if code.strip() != activity.checkin_code:
-        raise errors.WrongCode()
+    _require_code(actor, activity, code)
     _check_window(activity, now)
     signup = queries.live_signup(activity.id, actor.id)
     if signup is None or signup.status is not SignupStatus.CONFIRMED:
@@ -284,8 +306,7 @@ def _check_out(activity: Activity, signup: Signup | None, now: datetime):
 def check_out(actor: User, activity_id: int, *, code: str, now: datetime):
     """签退: the hours between check-in and now become a pending service record."""
     activity = queries.get_activity(actor, activity_id, for_update=True)
-    if code.strip() != activity.checkin_code:
-        raise errors.WrongCode()
+    _require_code(actor, activity, code)
     record = _check_out(activity, queries.live_signup(activity.id, actor.id), now)
     db.session.flush()
     return record

@@ -5,7 +5,7 @@ from coop.alliance import permissions
 from coop.apidoc import Blueprint, documents_errors
 from coop.auth import service
 from coop.auth.current import current_token, require_actor
-from coop.auth.schemas import MeOut, TokenIn, TokenOut
+from coop.auth.schemas import MeOut, PasswordChangeIn, TokenIn, TokenOut
 from coop.uow import unit_of_work
 
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Sign-in and tokens")
@@ -35,6 +35,20 @@ class CurrentToken(MethodView):
         actor = require_actor()
         with unit_of_work(actor):
             service.revoke_token(current_token())
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @blp.arguments(PasswordChangeIn)
+    @blp.response(204)
+    @documents_errors(blp, 400, 401, 422, 429)
+    def post(self, fields):
+        """Change her own password. Every API token of hers (this one too) and every browser
+        session ends: sign in again with the new password. 422 when the current password is
+        wrong or the new one will not do."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            service.change_password(actor, address=request.remote_addr or "", **fields)
 
 
 @blp.route("/me")

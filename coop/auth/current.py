@@ -2,15 +2,15 @@
 
 import functools
 
-from flask import request, session
+from flask import current_app, g, request, session
 
 from coop.auth import service
 from coop.auth.errors import InvalidToken
 from coop.auth.models import ApiToken, User
 from coop.errors import Unauthorized
-from coop.extensions import db
 
-SESSION_KEY = "user_id"
+# The cookie (Flask's signed session) carries only the id of a server-side session row.
+SESSION_KEY = "sid"
 
 
 def _cache() -> dict:
@@ -20,9 +20,8 @@ def _cache() -> dict:
 
 
 def _from_session() -> User | None:
-    user_id = session.get(SESSION_KEY)
-    user = db.session.get(User, user_id) if user_id else None
-    return user if user is not None and user.is_active else None
+    raw = session.get(SESSION_KEY)
+    return service.session_user(raw) if isinstance(raw, str) and raw else None
 
 
 def current_token() -> ApiToken | None:
@@ -73,13 +72,22 @@ def login_required(view):
 
 
 def sign_in(user: User) -> None:
-    session.clear()  # a fresh session on sign-in: no fixation
-    session[SESSION_KEY] = user.id
-    session.permanent = True
+    """Inside a unit of work. A new session id on every sign-in (no fixation); the session this
+    browser had before ends."""
+    sign_out()
+    session[SESSION_KEY] = service.start_session(user)
+    session.permanent = True  # the cookie lives PERMANENT_SESSION_LIFETIME after each request
 
 
 def sign_out() -> None:
+    """Inside a unit of work: the server-side session ends, so a copy of the cookie is dead."""
+    raw = session.get(SESSION_KEY)
+    if isinstance(raw, str) and raw:
+        service.end_session(raw)
     session.clear()
+    _cache().pop("actor", None)
+    # The CSRF secret went with the session; forget the token Flask-WTF derived from it.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def actor_community_ids() -> set[int]:

@@ -10,6 +10,22 @@ class TokenIn(ma.Schema):
     password = fields.String(required=True, validate=length(min=1, max=256))
 
 
+class PasswordChangeIn(ma.Schema):
+    current_password = fields.String(required=True, validate=length(min=1, max=256))
+    new_password = fields.String(required=True, validate=length(min=8, max=128))
+
+
+class PasswordChangeForm(PasswordChangeIn):
+    """The page asks for the new password twice: a typo would lock her out."""
+
+    new_password_repeat = fields.String(required=True, validate=length(max=128))
+
+    @ma.validates_schema
+    def _repeated(self, data, **kwargs):
+        if data.get("new_password") != data.get("new_password_repeat"):
+            raise ma.ValidationError("两次输入的新密码不一致。", "new_password_repeat")
+
+
 class TokenOut(ma.Schema):
     token = fields.String()
     expires_at = fields.DateTime()

@@ -4,8 +4,8 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from coop.auth import service
-from coop.auth.current import current_actor, sign_in, sign_out
-from coop.auth.schemas import TokenIn
+from coop.auth.current import current_actor, login_required, require_actor, sign_in, sign_out
+from coop.auth.schemas import PasswordChangeForm, TokenIn
 from coop.errors import Invalid, retry_form
 from coop.htmx import render
 from coop.schemas import load_form
@@ -44,13 +44,36 @@ def login():
         user = service.authenticate(
             data["username"], data["password"], address=request.remote_addr or ""
         )
-    sign_in(user)
+        sign_in(user)
     flash(_("欢迎，%(name)s！", name=user.display_name), "success")
     return redirect(_safe_next(next_url))
 
 
 @bp.post("/logout")
 def logout():
-    sign_out()
+    with unit_of_work(current_actor()):
+        sign_out()
     flash(_("您已安全退出。"), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    actor = require_actor()
+    if request.method == "GET":
+        return render("auth/password.html", form={}, errors={})
+    retry_form("auth/password.html")
+    data, errors = load_form(PasswordChangeForm(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.change_password(
+            actor,
+            current_password=data["current_password"],
+            new_password=data["new_password"],
+            address=request.remote_addr or "",
+        )
+        sign_in(actor)  # every session ended: this browser gets a new one
+    flash(_("密码已修改。您在其他设备上的登录和 API 令牌都已失效。"), "success")
+    return redirect(url_for("people.me"))

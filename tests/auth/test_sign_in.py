@@ -28,15 +28,6 @@ def test_deactivated_user_cannot_sign_in(ctx):
         service.authenticate(user.username, PASSWORD, address="10.0.0.1")
 
 
-def test_repeated_failures_lock_the_username_for_a_while(ctx, app):
-    user = make_user()
-    for _ in range(10):
-        with pytest.raises(InvalidCredentials):
-            service.authenticate(user.username, "wrong", address="10.0.0.2")
-    with pytest.raises(TooManyRequests):
-        service.authenticate(user.username, PASSWORD, address="10.0.0.3")
-
-
 def test_sign_in_page_lands_the_secretary_on_her_community(client, ctx):
     community = make_community()
     secretary = make_secretary(community)

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from coop.audit import AuditLog
+from coop.auth import service as auth_service
+from coop.auth.current import SESSION_KEY
 from coop.categories import Category
 from coop.errors import Forbidden, Invalid
 from coop.extensions import db
@@ -502,11 +504,12 @@ def test_an_upload_is_imported_by_a_background_thread(tmp_path, monkeypatch):
         with app.app_context():
             community = make_community()
             secretary = make_secretary(community)
+            session_id = auth_service.start_session(secretary)
             db.session.commit()
-            community_id, secretary_id = community.id, secretary.id
+            community_id = community.id
         client = app.test_client()
         with client.session_transaction() as session:
-            session["user_id"] = secretary_id
+            session[SESSION_KEY] = session_id
         path = f"/communities/{community_id}/needs/import"
         rows = [row(title=f"需求{n}") for n in range(450)]
         form = {"csrf_token": csrf(client, path), "file": (io.BytesIO(sheet(*rows)), "a.xlsx")}
