@@ -499,7 +499,9 @@ def test_the_same_token_on_another_form_is_another_submission(client, community)
     assert response.status_code == 302 and count(Need) == 2
 
 
-@pytest.mark.parametrize("token", ["short", "x" * 65, "bad token!", "a\x00" * 10])
+# A NUL in any field, the token too, is refused before the view by the edge check
+# (tests/test_edge_validation.py).
+@pytest.mark.parametrize("token", ["short", "x" * 65, "bad token!"])
 def test_a_malformed_token_is_refused_and_creates_nothing(client, community, token):
     form, data = _prepare(client, community, need_new)
     response = send(client, form, {**data, "form_token": token})
