@@ -158,11 +158,11 @@ def test_a_volunteer_sees_her_month_badge_on_her_wall_and_the_honour_roll(
     red = tile(month, "月月红")
     expect(red).to_have_count(1)
     expect(red).to_contain_text(f"主题：{awarded.theme}")
-    expect(red).to_contain_text(f"核实 {THEMED_HOURS} 小时")
+    expect(red).to_contain_text(f"核实 {THEMED_HOURS}小时")
     expect(red.get_by_text("已撤销")).to_have_count(0)
     expect(red.get_by_role("deletion")).to_have_count(0)
     bronze = tile(month, "月度志愿之星·铜")
-    expect(bronze).to_contain_text(f"核实 {THEMED_HOURS + OTHER_HOURS} 小时")
+    expect(bronze).to_contain_text(f"核实 {THEMED_HOURS + OTHER_HOURS}小时")
     expect(tile(month, "月度志愿之星·银")).to_have_count(0)
     expect(page.get_by_text("还没有徽章。")).to_have_count(0)
     fits_the_phone(page)
@@ -192,7 +192,7 @@ def test_a_reversal_strikes_the_badge_through_with_the_reason(
     expect(struck).to_have_css("text-decoration-line", "line-through")
     expect(red.get_by_text("已撤销", exact=True)).to_be_visible()
     # The figures it was awarded on are shown as such, not as today's.
-    expect(red).to_contain_text(f"颁发时：主题：{awarded.theme} · 核实 {THEMED_HOURS} 小时")
+    expect(red).to_contain_text(f"颁发时：主题：{awarded.theme} · 核实 {THEMED_HOURS}小时")
     expect(red).to_contain_text(
         f"撤销原因：当月主题活动「{awarded.theme}」的核实服务时长经冲正后为 0，不再符合月月红条件"
     )
@@ -200,7 +200,7 @@ def test_a_reversal_strikes_the_badge_through_with_the_reason(
     bronze = tile(month, "月度志愿之星·铜")
     expect(bronze.get_by_role("deletion")).to_have_count(0)
     expect(bronze.get_by_text("已撤销")).to_have_count(0)
-    expect(bronze).to_contain_text(f"核实 {OTHER_HOURS} 小时")
+    expect(bronze).to_contain_text(f"核实 {OTHER_HOURS}小时")
     fits_the_phone(page)
     shot(page, "badge-wall-revoked")
 
