@@ -26,9 +26,13 @@ def workers(app):
 def test_items_run_on_their_own_connections_and_counts_add_up(ctx, workers):
     backends, heard = set(), []
     lock = threading.Lock()
+    # The first two items wait for each other, so they must run at once; a sleep instead let
+    # one worker finish every item before the other started on a loaded machine.
+    together = threading.Barrier(workers, timeout=30)
 
     def one(item):
-        time.sleep(0.05)
+        if item <= workers:
+            together.wait()
         with lock:
             backends.add(db.session.scalar(sa.text("SELECT pg_backend_pid()")))
         return Counter(items=1, total=item)
