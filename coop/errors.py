@@ -15,6 +15,9 @@ from werkzeug.exceptions import HTTPException
 from coop import sqlite
 from coop.htmx import is_htmx, render
 
+# What a 503 (the database busy or away, nothing written) tells the client to wait, in seconds.
+RETRY_AFTER_SECONDS = 5
+
 
 class DomainError(Exception):
     status = 400
@@ -76,7 +79,7 @@ class Busy(DomainError):
     status = 503
     code = "busy"
     default_message = _l("系统繁忙，请稍后再试。")
-    retry_after = sqlite.RETRY_AFTER
+    retry_after = RETRY_AFTER_SECONDS
 
 
 class Unavailable(DomainError):
@@ -85,7 +88,7 @@ class Unavailable(DomainError):
     status = 503
     code = "unavailable"
     default_message = _l("服务暂时不可用，请稍后再试。")
-    retry_after = sqlite.RETRY_AFTER
+    retry_after = RETRY_AFTER_SECONDS
 
 
 HTTP_CODES = {

@@ -22,8 +22,6 @@ from sqlalchemy.exc import OperationalError
 
 # How long a writer waits for the write lock before "database is locked" (then a 503).
 BUSY_TIMEOUT_MS = 15_000
-# What the 503 tells the client to wait before retrying, in seconds.
-RETRY_AFTER = 5
 
 _writing: ContextVar[bool] = ContextVar("coop_sqlite_writing", default=False)
 _IMMEDIATE = "coop.sqlite.immediate"  # connection.info: the open transaction began IMMEDIATE

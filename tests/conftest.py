@@ -7,6 +7,7 @@ dir. Tests marked ``postgres`` need PostgreSQL: skipped locally without it, fail
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -52,6 +53,22 @@ def make_app(database_url: str, **overrides):
     with app.app_context():
         upgrade()
     return app
+
+
+@contextmanager
+def demo_app(suffix: str, tmp_dir):
+    """An app on its own committed database holding the Xingwang demo."""
+    from coop import demo
+
+    app = make_app(_database_url(suffix, tmp_dir))
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from coop import demo
 from coop.auth import service as auth_service
 from coop.auth.models import User
 from coop.extensions import db
-from tests.conftest import _database_url, make_app
+from tests.conftest import demo_app
 
 pytestmark = [pytest.mark.committed, pytest.mark.postgres]
 
@@ -68,13 +67,8 @@ SPECIAL = {  # the same name means different tables on different paths
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
-    app = make_app(_database_url("fuzz", tmp_path_factory.mktemp("fuzz-db")))
-    with app.app_context():
-        demo.load()
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with demo_app("fuzz", tmp_path_factory.mktemp("fuzz-db")) as app:
+        yield app
 
 
 def _token(app, username: str) -> str:

@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from coop import demo
 from coop.alliance.models import Community, Membership, Unit
 from coop.extensions import db
-from tests.conftest import _database_url, make_app
+from tests.conftest import demo_app
 
 HERE = Path(__file__).resolve().parent
 VENDOR = HERE.parent / "vendor"
@@ -102,13 +102,8 @@ def context(new_context, viewport):
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
-    app = make_app(_database_url("live", tmp_path_factory.mktemp("live-db")))
-    with app.app_context():
-        demo.load()
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with demo_app("live", tmp_path_factory.mktemp("live-db")) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
