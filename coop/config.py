@@ -16,6 +16,7 @@ SESSION_IDLE = timedelta(hours=72)
 SESSION_MAX_AGE = timedelta(days=14)
 LOGIN_RATE_LIMIT = "20 per 10 minutes"  # failed sign-ins from one address, across accounts
 CHECKIN_CODE_RATE_LIMIT = "5 per 10 minutes"  # wrong check-in codes per volunteer and activity
+INVITATION_DAYS = 30  # a one-time invitation code works this long (coop.auth.invitations)
 
 
 def _database_url(instance_path: str) -> str:
@@ -81,6 +82,7 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_MAX_AGE": timedelta(
             days=_whole_number("SESSION_MAX_DAYS", SESSION_MAX_AGE.days, 1)
         ),
+        "INVITATION_DAYS": _whole_number("INVITATION_DAYS", INVITATION_DAYS, 1),
         # Channels besides the in-app inbox: import paths of coop.notices.senders.Sender classes.
         "NOTICE_SENDERS": os.environ.get("NOTICE_SENDERS", ""),
         "JOB_WORKERS": _job_workers(),
@@ -100,3 +102,4 @@ class TestConfig:
     TRUSTED_PROXIES = 0
     PERMANENT_SESSION_LIFETIME = SESSION_IDLE
     SESSION_MAX_AGE = SESSION_MAX_AGE
+    INVITATION_DAYS = INVITATION_DAYS

@@ -10,6 +10,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from coop import sqlite
@@ -55,6 +56,13 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = _l("当前状态下不能执行此操作。")
+
+
+class VersionConflict(Conflict):
+    """Someone else saved the object since the editor loaded it (``coop.versioning``)."""
+
+    code = "version_conflict"
+    default_message = _l("已被他人修改，请刷新后再改。")
 
 
 class Invalid(DomainError):
@@ -185,6 +193,12 @@ def _database_error(exc: OperationalError):
     return _respond_with_headers(Unavailable())
 
 
+def _stale_write(exc: StaleDataError):
+    """A versioned row changed between this request's read and its write (the database matched
+    no row at the loaded version): the unit of work rolled back, nothing was written."""
+    return _respond_with_headers(VersionConflict())
+
+
 def respond_http(exc: HTTPException):
     """werkzeug's and flask-smorest's errors in our shape, keeping the headers they carry (the
     Allow of a 405, the Retry-After of a 429)."""
@@ -200,3 +214,4 @@ def register(app) -> None:
     app.register_error_handler(DomainError, _respond_with_headers)
     app.register_error_handler(HTTPException, respond_http)
     app.register_error_handler(OperationalError, _database_error)
+    app.register_error_handler(StaleDataError, _stale_write)

@@ -13,6 +13,7 @@ from coop.auth.models import User
 from coop.dbtypes import UTCDateTime, enum_type, labelled, utcnow
 from coop.extensions import db
 from coop.projects.models import Project
+from coop.versioning import Versioned
 
 
 def new_checkin_code() -> str:
@@ -29,7 +30,7 @@ labelled(
 )
 
 
-class Activity(db.Model):
+class Activity(Versioned, db.Model):
     __tablename__ = "activities"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.dbtypes import UTCDateTime, enum_type, utcnow
 from coop.extensions import db
+from coop.versioning import Versioned
 
 MAX_COMMUNITIES_PER_UNIT = 3  # 双报到: a unit serves one to three communities
 
@@ -152,7 +153,7 @@ class Term(db.Model):
         return self.starts_on <= today <= self.ends_on
 
 
-class Unit(db.Model):
+class Unit(Versioned, db.Model):
     """联盟单位: a partner unit; it serves communities through memberships and agreements."""
 
     __tablename__ = "units"
@@ -188,7 +189,7 @@ class Membership(db.Model):
     __table_args__ = (sa.UniqueConstraint("unit_id", "community_id"),)
 
 
-class Agreement(db.Model):
+class Agreement(Versioned, db.Model):
     """《共驻共建协议书》: live from starts_on to ends_on unless ended early."""
 
     __tablename__ = "agreements"

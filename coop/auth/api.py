@@ -3,9 +3,10 @@ from flask.views import MethodView
 
 from coop.alliance import permissions
 from coop.apidoc import Blueprint, documents_errors
-from coop.auth import service
+from coop.auth import invitations, service
 from coop.auth.current import current_token, require_actor
-from coop.auth.schemas import MeOut, PasswordChangeIn, TokenIn, TokenOut
+from coop.auth.schemas import InvitationIn, MeOut, PasswordChangeIn, TokenIn, TokenOut
+from coop.dbtypes import utcnow
 from coop.uow import unit_of_work
 
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Sign-in and tokens")
@@ -21,6 +22,26 @@ class Tokens(MethodView):
         with unit_of_work():
             user = service.authenticate(
                 credentials["username"], credentials["password"], address=request.remote_addr or ""
+            )
+            raw, token = service.issue_token(user)
+        return {"token": raw, "expires_at": token.expires_at}
+
+
+@blp.route("/invitations/redeem")
+class RedeemInvitation(MethodView):
+    @blp.arguments(InvitationIn)
+    @blp.response(201, TokenOut)
+    @documents_errors(blp, 400, 422, 429)
+    def post(self, fields):
+        """A person added by staff sets her own password with her one-time invitation code and
+        gets a bearer token. 422 when the code is wrong, used or expired, or the password will
+        not do."""
+        with unit_of_work():
+            user = invitations.redeem_invitation(
+                fields["code"],
+                new_password=fields["new_password"],
+                address=request.remote_addr or "",
+                now=utcnow(),
             )
             raw, token = service.issue_token(user)
         return {"token": raw, "expires_at": token.expires_at}

@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from coop.dbtypes import UTCDateTime, enum_type, utcnow
 from coop.extensions import db
+from coop.versioning import Versioned
 
 
 class Role(enum.StrEnum):
@@ -34,7 +35,7 @@ ROLE_LABELS = {
 }
 
 
-class User(db.Model):
+class User(Versioned, db.Model):
     __tablename__ = "users"
     __audit_exclude__ = ("password_hash",)
 
@@ -127,3 +128,30 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+# A password hash nothing matches: the person was added by staff and has not yet set her own
+# password with her invitation (werkzeug's check_password_hash answers False for it).
+NO_PASSWORD = "!invited"
+
+
+class Invitation(db.Model):
+    """A one-time code with which a person staff added sets her own password on first sign-in.
+    Only its SHA-256 is stored; a new invitation for her revokes the ones before it."""
+
+    __tablename__ = "invitations"
+    __audit_exclude__ = ("code_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_live(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > now

@@ -26,6 +26,20 @@ class PasswordChangeForm(PasswordChangeIn):
             raise ma.ValidationError("两次输入的新密码不一致。", "new_password_repeat")
 
 
+class InvitationIn(ma.Schema):
+    code = Trimmed(required=True, validate=length(min=1, max=32))
+    new_password = fields.String(required=True, validate=length(min=8, max=128))
+
+
+class InvitationForm(InvitationIn):
+    new_password_repeat = fields.String(required=True, validate=length(max=128))
+
+    @ma.validates_schema
+    def _repeated(self, data, **kwargs):
+        if data.get("new_password") != data.get("new_password_repeat"):
+            raise ma.ValidationError("两次输入的新密码不一致。", "new_password_repeat")
+
+
 class TokenOut(ma.Schema):
     token = fields.String()
     expires_at = fields.DateTime()

@@ -3,9 +3,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from coop.auth import service
+from coop.auth import invitations, service
 from coop.auth.current import current_actor, login_required, require_actor, sign_in, sign_out
-from coop.auth.schemas import PasswordChangeForm, TokenIn
+from coop.auth.schemas import InvitationForm, PasswordChangeForm, TokenIn
+from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.htmx import render
 from coop.schemas import load_form
@@ -77,3 +78,35 @@ def change_password():
         sign_in(actor)  # every session ended: this browser gets a new one
     flash(_("密码已修改。您在其他设备上的登录和 API 令牌都已失效。"), "success")
     return redirect(url_for("people.me"))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@bp.get("/invite/<code>")
+def invitation(code: str = ""):
+    """First sign-in: she sets her own password with the code on her invitation (or its QR)."""
+    code = code or request.values.get("code", "")
+    if request.method == "GET":
+        invited = invitations.live_invitation(code, now=utcnow()) if code else None
+        errors = {}
+        if code and invited is None:
+            errors = {"code": [_("邀请码不正确或已失效，请向社区工作人员索取新的邀请码。")]}
+        return render(
+            "auth/invitation.html", form={"code": code}, errors=errors, invited=invited
+        )
+    retry_form("auth/invitation.html", invited=None)
+    data, errors = load_form(InvitationForm(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work():
+        user = invitations.redeem_invitation(
+            data["code"],
+            new_password=data["new_password"],
+            address=request.remote_addr or "",
+            now=utcnow(),
+        )
+        sign_in(user)
+    flash(
+        _("密码已设置。以后请用登录名“%(username)s”和新密码登录。", username=user.username),
+        "success",
+    )
+    return redirect(url_for("shell.home"))

@@ -13,6 +13,7 @@ from coop.categories import Category
 from coop.dbtypes import UTCDateTime, enum_type, labelled, utcnow
 from coop.extensions import db
 from coop.states import StateMachine, moves
+from coop.versioning import Versioned
 
 
 class NeedSource(enum.StrEnum):
@@ -113,7 +114,7 @@ NEED_FLOW = StateMachine(
 )
 
 
-class Need(db.Model):
+class Need(Versioned, db.Model):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

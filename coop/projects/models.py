@@ -13,6 +13,7 @@ from coop.dbtypes import UTCDateTime, enum_type, labelled, utcnow
 from coop.extensions import db
 from coop.needs.models import Need
 from coop.states import StateMachine, moves
+from coop.versioning import Versioned
 
 
 class ProjectMode(enum.StrEnum):
@@ -71,7 +72,7 @@ PROJECT_FLOW = StateMachine(
 CLAIMABLE = frozenset({S.PUBLISHED})
 
 
-class Project(db.Model):
+class Project(Versioned, db.Model):
     __tablename__ = "projects"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,7 @@ from coop.categories import Category
 from coop.dbtypes import UTCDateTime, enum_type, labelled, utcnow
 from coop.extensions import db
 from coop.states import StateMachine, moves
+from coop.versioning import Versioned
 
 
 class ResourceKind(enum.StrEnum):
@@ -77,7 +78,7 @@ resource_neighbourhoods = sa.Table(
 )
 
 
-class Resource(db.Model):
+class Resource(Versioned, db.Model):
     """A unit's offer. "Committed" is not a state: it is whether approved claims pledge it."""
 
     __tablename__ = "resources"
