@@ -104,7 +104,9 @@ def redeem_invitation(code: str, *, new_password: str, address: str, now: dateti
     invitation = live_invitation(code, now=now)
     if invitation is None:
         throttle.failed(THROTTLE_NAME, address)
-        raise Invalid(errors={"code": [_("邀请码不正确或已失效，请向社区工作人员索取新的邀请码。")]})
+        raise Invalid(
+            errors={"code": [_("邀请码不正确或已失效，请向社区工作人员索取新的邀请码。")]}
+        )
     user = invitation.user
     problems = password_problems(user, new_password)
     if problems:

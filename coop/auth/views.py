@@ -90,9 +90,7 @@ def invitation(code: str = ""):
         errors = {}
         if code and invited is None:
             errors = {"code": [_("邀请码不正确或已失效，请向社区工作人员索取新的邀请码。")]}
-        return render(
-            "auth/invitation.html", form={"code": code}, errors=errors, invited=invited
-        )
+        return render("auth/invitation.html", form={"code": code}, errors=errors, invited=invited)
     retry_form("auth/invitation.html", invited=None)
     data, errors = load_form(InvitationForm(), request.form)
     if errors:

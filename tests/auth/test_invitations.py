@@ -24,9 +24,7 @@ def invited(ctx):
 
 
 def redeem(code, password=NEW_PASSWORD, address="10.0.0.1"):
-    return invitations.redeem_invitation(
-        code, new_password=password, address=address, now=utcnow()
-    )
+    return invitations.redeem_invitation(code, new_password=password, address=address, now=utcnow())
 
 
 def test_an_invited_person_cannot_sign_in_before_setting_her_password(invited):
