@@ -173,3 +173,14 @@ def test_the_setup_command_refuses_a_bad_phone_and_creates_nothing(app, not_set_
 
     assert result.exit_code == 1 and "phone" in result.output
     assert streets() == 0
+
+
+def test_the_demo_is_not_loaded_into_a_database_set_up_without_it(app, not_set_up):
+    first_run.set_up(**{**SET_UP, "street_name": "春风街道"})
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+
+    assert result.exit_code == 0
+    assert "不再载入演示数据" in result.output
+    assert streets() == 1
