@@ -90,6 +90,10 @@ def test_neighbourhoods_are_added_renamed_and_listed(client, admin, community):
 
     listed = client.get(f"/api/v1/communities/{community.id}/neighbourhoods", headers=headers)
     assert "阳光苑东区" in [n["name"] for n in listed.json["items"]]
+    shown = client.get(f"/api/v1/communities/{community.id}", headers=headers).json
+    assert {"name": "阳光苑东区", "households": 620} in [
+        {"name": n["name"], "households": n["households"]} for n in shown["neighbourhoods"]
+    ]
 
 
 @pytest.mark.parametrize(
