@@ -10,6 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo 'make run    start the dev server on 127.0.0.1:$${PORT:-5000} with demo data'
+	@echo '            COOP_DEMO=0 make run: no demo; the first page is the set-up (/setup)'
 	@echo 'make test   lint + full test suite with PostgreSQL, Redis and Chromium (root)'
 	@echo '            extra pytest args: make test ARGS="-k foo"; PYTEST_WORKERS=N'
 	@echo 'make fuzz   schemathesis over the API of a real server, each role, deeper than CI'
@@ -42,7 +43,9 @@ $(VENV)/.stamp-bench: pyproject.toml | $(VENV)/bin/pip
 run: $(VENV)/.stamp-app
 	@export COOP_ENV=development; \
 	$(LOG) "flask db upgrade" && $(VENV)/bin/flask --app coop db upgrade && \
-	$(LOG) "flask demo load" && $(VENV)/bin/flask --app coop demo load && \
+	if [ "$${COOP_DEMO:-1}" != 0 ]; then \
+	  $(LOG) "flask demo load" && $(VENV)/bin/flask --app coop demo load || exit; \
+	else $(LOG) "COOP_DEMO=0: no demo; open /setup to create the street and its admin"; fi && \
 	$(LOG) "flask run on 127.0.0.1:$${PORT:-5000}" && \
 	exec $(VENV)/bin/flask --app coop run --host 127.0.0.1 --port $${PORT:-5000}
 

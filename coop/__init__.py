@@ -102,6 +102,9 @@ def _register_blueprints(app: Flask) -> None:
     from coop.rewards import api as rewards_api
     from coop.rewards import manage_views as rewards_manage_views
     from coop.rewards import views as rewards_views
+    from coop.setup import api as setup_api
+    from coop.setup import first_run
+    from coop.setup import views as setup_views
     from coop.shell import views as shell_views
     from coop.terms import api as terms_api
     from coop.terms import views as terms_views
@@ -125,8 +128,11 @@ def _register_blueprints(app: Flask) -> None:
         badges_views.bp,
         terms_views.bp,
         matching_views.bp,
+        setup_views.bp,
     ):
         app.register_blueprint(blueprint)
+    # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
+    app.before_request(first_run.gate)
     for blueprint in (
         auth_api.blp,
         alliance_api.blp,
@@ -142,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         badges_api.blp,
         terms_api.blp,
         matching_api.blp,
+        setup_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

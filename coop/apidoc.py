@@ -34,7 +34,9 @@ class ErrorStatusesPlugin(BasePlugin):
     """Documents the error statuses any operation of its shape can answer, so no operation has
     to remember them: 401 when it needs a token, 404 when its path names a row (an unknown or
     out-of-range id), 400 and 422 when it reads a body (malformed JSON, invalid fields), 422
-    when it reads a query. Operations add their own (403, 409, 429) with ``documents_errors``."""
+    when it reads a query, and 503 always: before the first set-up (``not_set_up``) and while
+    the database is busy or away. Operations add their own (403, 409, 429) with
+    ``documents_errors``."""
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         for method, operation in (operations or {}).items():
@@ -51,6 +53,7 @@ class ErrorStatusesPlugin(BasePlugin):
                 wanted += [400, 422]
             if any(isinstance(p, dict) and p.get("in") == "query" for p in parameters):
                 wanted.append(422)
+            wanted.append(503)
             for status in wanted:
                 responses.setdefault(str(status), _STATUS_NAMES[status])
 
@@ -136,6 +139,7 @@ _STATUS_NAMES = {
     409: "CONFLICT",
     422: "UNPROCESSABLE_ENTITY",
     429: "TOO_MANY_REQUESTS",
+    503: "SERVICE_UNAVAILABLE",
 }
 
 

@@ -6,11 +6,14 @@ from coop import demo
 from coop.extensions import db
 from coop.jobruns import cli as jobs_cli
 from coop.ledger import cli as ledger_cli
+from coop.setup import cli as setup_cli
+from coop.setup import first_run
 
 
 def register(app) -> None:
     ledger_cli.register(app)
     jobs_cli.register(app)
+    setup_cli.register(app)
 
     @app.cli.group("demo", help="The Xingwang demo data.")
     def demo_group():
@@ -18,6 +21,12 @@ def register(app) -> None:
 
     @demo_group.command("load", help="Load the demo unless it is already there; print accounts.")
     def load_command():
+        if first_run.is_set_up() and not demo.is_loaded():
+            click.echo(
+                "这个数据库已经完成初始设置，不再载入演示数据"
+                " (set up without the demo: nothing loaded; COOP_DEMO=0 skips this step)."
+            )
+            return
         if demo.load():
             db.session.commit()
             click.echo("已载入兴旺演示数据 (Xingwang demo loaded).")

@@ -20,4 +20,5 @@ from coop.people import models as people_models  # noqa: F401
 from coop.projects import models as projects_models  # noqa: F401
 from coop.resources import models as resources_models  # noqa: F401
 from coop.rewards import models as rewards_models  # noqa: F401
+from coop.setup import models as setup_models  # noqa: F401
 from coop.terms import models as terms_models  # noqa: F401

@@ -73,7 +73,13 @@ def demo_app(suffix: str, tmp_dir):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    return make_app(_database_url("unit", tmp_path_factory.mktemp("db")))
+    app = make_app(_database_url("unit", tmp_path_factory.mktemp("db")))
+    with app.app_context():  # set up, as a street's database is: pages answer, not /setup
+        from coop.setup.models import INSTALLATION_ID, Installation
+
+        db.session.add(Installation(id=INSTALLATION_ID))
+        db.session.commit()
+    return app
 
 
 @pytest.fixture(autouse=True)

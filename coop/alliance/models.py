@@ -98,10 +98,15 @@ class Neighbourhood(db.Model):
     name: Mapped[str] = mapped_column(sa.String(64))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    # 户数: how many households the grid serves; its 网格员 are counted against it.
+    households: Mapped[int] = mapped_column(default=0, server_default="0")
 
     community: Mapped[Community] = relationship(back_populates="neighbourhoods")
 
-    __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("community_id", "name"),
+        sa.CheckConstraint("households >= 0", name="households_not_negative"),
+    )
 
 
 class Alliance(db.Model):

@@ -12,6 +12,7 @@ class NeighbourhoodOut(ma.Schema):
     id = fields.Integer()
     name = fields.String()
     description = fields.String()
+    households = fields.Integer()
 
 
 class MechanismOut(ma.Schema):

@@ -11,6 +11,7 @@ from coop.forms import submit_once
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.schemas import load_form
+from coop.setup import permissions as setup_permissions
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
@@ -21,8 +22,10 @@ bp = Blueprint("alliance", __name__)
 @login_required
 def communities():
     today = local_today()
-    rows = [(c, stats.community_stats(c, today)) for c in queries.communities_for(require_actor())]
-    return render("alliance/communities.html", rows=rows)
+    actor = require_actor()
+    rows = [(c, stats.community_stats(c, today)) for c in queries.communities_for(actor)]
+    can_set_up = bool(setup_permissions.administered_street_ids(actor))
+    return render("alliance/communities.html", rows=rows, can_set_up=can_set_up)
 
 
 @bp.get("/communities/<int:community_id>")

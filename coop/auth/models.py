@@ -35,6 +35,23 @@ ROLE_LABELS = {
 }
 
 
+class StaffTitle(enum.StrEnum):
+    """What a ``secretary`` grant's holder is called: the same powers, two posts."""
+
+    SECRETARY = "secretary"
+    STAFF = "staff"
+
+    @property
+    def label(self) -> str:
+        return str(STAFF_TITLE_LABELS[self])
+
+
+STAFF_TITLE_LABELS = {
+    StaffTitle.SECRETARY: _l("社区书记"),
+    StaffTitle.STAFF: _l("社区工作者"),
+}
+
+
 class User(Versioned, db.Model):
     __tablename__ = "users"
     __audit_exclude__ = ("password_hash",)
@@ -67,6 +84,12 @@ class User(Versioned, db.Model):
     def roles(self) -> list[Role]:
         return sorted({g.role for g in self.grants}, key=list(Role).index)
 
+    @property
+    def role_labels(self) -> list[str]:
+        """What her grants are called, each once, in role order (社区工作者 for staff)."""
+        ordered = sorted(self.grants, key=lambda g: list(Role).index(g.role))
+        return list(dict.fromkeys(g.label for g in ordered))
+
 
 class RoleGrant(db.Model):
     """A role and the scope it holds: a street, a community or a unit."""
@@ -79,6 +102,8 @@ class RoleGrant(db.Model):
     street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("streets.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    # 社区书记 or 社区工作者 on a secretary grant (None: granted before titles, read as 社区书记).
+    title: Mapped[StaffTitle | None] = mapped_column(enum_type(StaffTitle, "title"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants")
@@ -94,7 +119,15 @@ class RoleGrant(db.Model):
             " AND community_id IS NOT NULL)",
             name="scope_matches_role",
         ),
+        sa.CheckConstraint("title IS NULL OR role = 'secretary'", name="title_only_for_staff"),
     )
+
+    @property
+    def label(self) -> str:
+        """The role as people read it; a secretary grant by its title."""
+        if self.role is Role.SECRETARY and self.title is not None:
+            return self.title.label
+        return self.role.label
 
 
 class ApiToken(db.Model):

@@ -47,7 +47,9 @@ class TokenOut(ma.Schema):
 
 class GrantOut(ma.Schema):
     role = fields.Enum(Role, by_value=True)
-    role_label = fields.Function(lambda g: g.role.label)
+    # 社区书记 or 社区工作者 on a secretary grant: its title, when it has one.
+    role_label = fields.Function(lambda g: g.label)
+    title = fields.Function(lambda g: g.title.value if g.title else None)
     street_id = fields.Integer(allow_none=True)
     community_id = fields.Integer(allow_none=True)
     unit_id = fields.Integer(allow_none=True)

@@ -14,23 +14,24 @@ from coop.alliance.models import (
     Agreement,
     Alliance,
     AllianceOffice,
-    Community,
     Honour,
-    Mechanism,
     Membership,
-    Neighbourhood,
     OfficeRole,
     Street,
     Term,
     Unit,
     UnitKind,
 )
-from coop.auth.models import Role, RoleGrant, User
+from coop.auth.models import Role, RoleGrant, StaffTitle, User
 from coop.dbtypes import utcnow
 from coop.demo import activities, badges, lists, rewards, terms
 from coop.extensions import db
 from coop.matching import service as matching
 from coop.people.models import ResidentProfile, Team, TeamMember, VolunteerProfile
+from coop.setup import first_run
+from coop.setup import service as setup
+from coop.setup import staff as setup_staff
+from coop.setup.models import GridPost, grid_members_needed
 from coop.timeutil import local_today
 
 DEMO_PASSWORD = "coop-demo"
@@ -48,15 +49,6 @@ ACCOUNTS = [
     ("unit", "兴旺单位联络员", "联盟单位（康达物业公司）联络员"),
     ("volunteer", "兴旺党员志愿者", "兴旺社区党员志愿者"),
     ("resident", "兴旺居民", "兴旺社区居民"),
-]
-
-MECHANISMS = [
-    ("联席会议", "联盟成员单位定期召开联席会议，共商社区治理难题。"),
-    ("轮值共建", "成员单位每半年轮值担任副书记单位，牵头落实“六个一”。"),
-    ("党员共管", "在职党员到社区双报到，社区与单位共同管理、共同评价。"),
-    ("党建互助", "组织生活、阵地资源互相开放，党建工作互帮互学。"),
-    ("服务联抓", "居民需求清单化、项目化，成员单位点单认领、联合服务。"),
-    ("典型引领", "评选同心共建先锋单位和优秀志愿者，发挥示范带动作用。"),
 ]
 
 XINGWANG_UNITS = [
@@ -129,31 +121,58 @@ class _Loader:
         self.rng = random.Random(20261123)
         self.password_hash = generate_password_hash(DEMO_PASSWORD)
         self.counter = 0
+        self.admin: User | None = None  # the street admin, who sets the street up
+
+    def next_phone(self) -> str:
+        self.counter += 1
+        return f"139{self.counter:08d}"
 
     def user(self, username: str, name: str, *grants: RoleGrant, phone: str | None = None):
-        self.counter += 1
+        next_phone = self.next_phone()
         user = User(
             username=username,
             display_name=name,
             password_hash=self.password_hash,
-            phone=phone or f"139{self.counter:08d}",
+            phone=phone or next_phone,
         )
         user.grants.extend(grants)
         db.session.add(user)
         return user
 
+    def street_admin(self, username: str, name: str) -> User:
+        """The street and its admin, through the set-up (or beside a street set up before)."""
+        found = first_run.found_street if first_run.is_set_up() else first_run.set_up
+        self.admin = found(
+            street_name=STREET,
+            username=username,
+            display_name=name,
+            phone=self.next_phone(),
+            password=DEMO_PASSWORD,
+        )
+        return self.admin
+
+    def staff(self, community, username: str, name: str, title: StaffTitle) -> User:
+        """A person of the demo, appointed by the street admin by her phone."""
+        user = self.user(username, name)
+        setup_staff.appoint_staff(
+            self.admin, community.id, title=title, phone=user.phone, now=utcnow()
+        )
+        return user
+
     def community(self, street, name, neighbourhoods, alliance_name, founded, unit_rows):
-        community = Community(street=street, name=name, address=f"{street.name}{name}党群服务中心")
-        for position, (n_name, n_desc) in enumerate(neighbourhoods):
-            community.neighbourhoods.append(
-                Neighbourhood(name=n_name, description=n_desc, position=position)
+        community = setup.create_community(
+            self.admin,
+            street_id=street.id,
+            name=name,
+            address=f"{street.name}{name}党群服务中心",
+            alliance_name=alliance_name,
+            founded_on=founded,
+        )
+        for n_name, n_desc, households in neighbourhoods:
+            setup.add_neighbourhood(
+                self.admin, community.id, name=n_name, description=n_desc, households=households
             )
-        alliance = Alliance(community=community, name=alliance_name, founded_on=founded)
-        for position, (m_name, m_desc) in enumerate(MECHANISMS):
-            alliance.mechanisms.append(
-                Mechanism(name=m_name, description=m_desc, position=position)
-            )
-        db.session.add_all([community, alliance])
+        alliance = community.alliance
         units = []
         for name_, kind, offer in unit_rows:
             unit = db.session.scalar(sa.select(Unit).where(Unit.name == name_)) or Unit(
@@ -240,6 +259,24 @@ class _Loader:
             team.members.append(TeamMember(user=user, is_leader=index == 0))
         db.session.add(team)
 
+    def grids(self, community, people, *, short=frozenset()):
+        """Each neighbourhood's 网格长 and its 网格员, picked from the community's people."""
+        people = iter(people)
+        now = utcnow()
+        for neighbourhood in community.neighbourhoods:
+            setup.appoint_grid_post(
+                self.admin, neighbourhood.id, post=GridPost.LEADER, user_id=next(people).id, now=now
+            )
+            wanted = grid_members_needed(neighbourhood.households)
+            for _ in range(wanted - 1 if neighbourhood.name in short else wanted):
+                setup.appoint_grid_post(
+                    self.admin,
+                    neighbourhood.id,
+                    post=GridPost.MEMBER,
+                    user_id=next(people).id,
+                    now=now,
+                )
+
     def residents(self, community, prefix, count, first=None):
         for index, name in enumerate(_names(self.rng, count)):
             username = f"{prefix}{index + 1:03d}"
@@ -267,17 +304,17 @@ def load(today: date | None = None) -> bool:
         return False
     today = today or local_today()
     loader = _Loader(today)
-    street = Street(name=STREET)
-    db.session.add(street)
+    admin = loader.street_admin("street", "赵街道")
+    street = admin.grants[0].street
 
     xingwang, xw_alliance, xw_units = loader.community(
         street,
         "兴旺社区",
         [
-            ("第一邻里单元·阳光苑", "阳光苑 1–8 号楼，老年住户多"),
-            ("第二邻里单元·丰泽园", "丰泽园与商业街相连"),
-            ("第三邻里单元·康乐居", "康乐居、兴旺小学周边"),
-            ("第四邻里单元·和谐家园", "和谐家园及回迁楼"),
+            ("第一邻里单元·阳光苑", "阳光苑 1–8 号楼，老年住户多", 620),
+            ("第二邻里单元·丰泽园", "丰泽园与商业街相连", 480),
+            ("第三邻里单元·康乐居", "康乐居、兴旺小学周边", 450),
+            ("第四邻里单元·和谐家园", "和谐家园及回迁楼", 700),
         ],
         "兴旺社区大邻里党建联盟",
         date(today.year - 3, 6, 1),
@@ -286,7 +323,7 @@ def load(today: date | None = None) -> bool:
     hemei, hm_alliance, hm_units = loader.community(
         street,
         "和美社区",
-        [("东区邻里单元", ""), ("西区邻里单元", ""), ("南区邻里单元", "")],
+        [("东区邻里单元", "", 520), ("西区邻里单元", "", 430), ("南区邻里单元", "", 380)],
         "和美社区共建联盟",
         date(today.year - 2, 3, 1),
         [*HEMEI_UNITS[:7], next(u for u in XINGWANG_UNITS if u[0] == SHARED_UNIT)],
@@ -307,9 +344,8 @@ def load(today: date | None = None) -> bool:
             )
         )
 
-    loader.user("street", "赵街道", RoleGrant(role=Role.STREET_ADMIN, street=street))
-    loader.user("secretary", "王建华", RoleGrant(role=Role.SECRETARY, community=xingwang))
-    loader.user("secretary2", "李红梅", RoleGrant(role=Role.SECRETARY, community=hemei))
+    loader.staff(xingwang, "secretary", "王建华", StaffTitle.SECRETARY)
+    loader.staff(hemei, "secretary2", "李红梅", StaffTitle.SECRETARY)
     liaison_unit = next(u for u in xw_units if u.name == "康达物业公司")
     loader.user("unit", "周物业", RoleGrant(role=Role.UNIT_LIAISON, unit=liaison_unit))
 
@@ -322,6 +358,9 @@ def load(today: date | None = None) -> bool:
     loader.team(hemei, "在职党员先锋队", "双报到在职党员", hm_people[:12])
     loader.residents(hemei, "hmr", 20)
     db.session.flush()
+    # 兴旺's 和谐家园 and 和美's 南区 are each a 网格员 short of one per 150 households.
+    loader.grids(xingwang, xw_people[100:], short={"第四邻里单元·和谐家园"})
+    loader.grids(hemei, hm_people[20:], short={"南区邻里单元"})
     lists.load(today, xingwang, hemei)
     activities.load(loader, xingwang, hemei)
     rewards.load(loader, xingwang)

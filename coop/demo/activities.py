@@ -39,7 +39,7 @@ from sqlalchemy import event
 from coop.activities import service as activities
 from coop.activities.models import Activity
 from coop.alliance.models import Community
-from coop.auth.models import Role, RoleGrant, User
+from coop.auth.models import StaffTitle, User
 from coop.dbtypes import utcnow
 from coop.demo.lists import VISITED
 from coop.extensions import db
@@ -584,7 +584,7 @@ def _read_old_notices(user_ids: set[int], now: datetime) -> None:
 
 def load(loader, xingwang: Community, hemei: Community) -> None:
     """The year's sessions of both demo communities (called once, last, from ``demo.load``)."""
-    loader.user(*STAFF, RoleGrant(role=Role.SECRETARY, community=xingwang))
+    loader.staff(xingwang, *STAFF, StaffTitle.STAFF)
     db.session.flush()
     now = _now(loader.today)
     xw = _Community(xingwang, now, verifier="secretary", seed=2026)

@@ -34,6 +34,8 @@ def nav_items(actor) -> list[tuple[str, str]]:
     communities = sorted(permissions.visible_community_ids(actor))
     if actor.has_role(Role.STREET_ADMIN):
         items.append((url_for("alliance.communities"), _("街道")))
+        items.append((url_for("setup.communities"), _("社区设置")))
+        items.append((url_for("setup.people"), _("人员与职务")))
     elif communities:
         items.append((url_for("alliance.community", community_id=communities[0]), _("社区")))
     managed = sorted(g.community_id for g in actor.grants_of(Role.SECRETARY))
