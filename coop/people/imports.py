@@ -283,6 +283,10 @@ def import_people(actor: User, community_id: int, checked: Checked, *, now: date
         taken.add(username)
         user = User(username=username, display_name=person.display_name, phone=person.phone)
         invitations.without_password(user)
+        created.append(user)
+    db.session.add_all(created)
+    db.session.flush()  # their ids, in one batched INSERT
+    for person, user in zip(new_people, created, strict=True):
         _give(
             person,
             user,
@@ -292,8 +296,6 @@ def import_people(actor: User, community_id: int, checked: Checked, *, now: date
             has_volunteer=False,
             has_resident=False,
         )
-        created.append(user)
-    db.session.add_all(created)
 
     existing = [
         (p, found.users[p.phone]) for p in checked.people.values() if p.phone in found.users
@@ -331,9 +333,9 @@ def _profiles(user_ids: list[int]) -> tuple[set[int], set[int]]:
 def _give(person: Person, user: User, community_id: int, unit_ids: dict[str, int], *,
           held: set, has_volunteer: bool, has_resident: bool) -> bool:  # fmt: skip
     """Add the grants and profiles the rows give her and she lacks (``held`` are her grants as
-    (role, community, unit)); True if any. A new person's are attached to her before the flush,
-    an existing one's by id: neither loads her collections one by one."""
-    owner = {"user": user} if user.id is None else {"user_id": user.id}
+    (role, community, unit)); True if any. By her id, not through her collections: that would
+    load them one person at a time."""
+    owner = {"user_id": user.id}
     given = False
 
     def grant(role: Role, *, community_id=None, unit_id=None) -> None:
