@@ -398,7 +398,7 @@ def test_the_job_page_lists_bad_rows_with_sheet_and_row(client, community, signe
     response = upload(client, community, book([], [volunteer(1), volunteer(2, 手机号="12")]))
     html = client.get(response.location).get_data(as_text=True)
     assert "共 2 行，其中 1 行有误，没有导入任何人员" in html
-    assert '<td>志愿者</td><th scope="row">第 4 行</th>' in html
+    assert '<td class="sheet">志愿者</td><th scope="row">第 4 行</th>' in html
     assert count(User, User.phone == "13900000001") == 0
 
 
