@@ -43,6 +43,8 @@ def open_import_page(page: Page, axe, community_id: int) -> None:
     page.goto(f"/communities/{community_id}")
     page.get_by_role("link", name="人员名单").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("人员名单")
+    fits_the_phone(page)
+    shot(page, "people-list")
     page.get_by_role("link", name="从 Excel 批量导入").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("批量导入人员")
     axe(page)
