@@ -168,7 +168,12 @@ def _lists(neighbourhood_names: Sequence[str], unit_names: Sequence[str]) -> dic
     }
 
 
-LIST_TITLES = {"unit_kind": "单位类别", "yes_no": "是否党员", "units": "工作单位", "neighbourhoods": "邻里单元"}
+LIST_TITLES = {
+    "unit_kind": "单位类别",
+    "yes_no": "是否党员",
+    "units": "工作单位",
+    "neighbourhoods": "邻里单元",
+}
 
 # --- the template -----------------------------------------------------------------------------
 
@@ -215,9 +220,9 @@ def build_template(neighbourhood_names: Sequence[str], unit_names: Sequence[str]
             if column.phone or column.date:  # a landline's leading 0 survives as text
                 sheet.column_dimensions[letter].number_format = "@"
             if column.key in example:
-                xlsx.as_text(sheet.cell(row=2, column=index), example[column.key]).font = (
-                    EXAMPLE_FONT
-                )
+                xlsx.as_text(
+                    sheet.cell(row=2, column=index), example[column.key]
+                ).font = EXAMPLE_FONT
             if column.choices in ranges:
                 validation = DataValidation(
                     type="list",
@@ -242,9 +247,7 @@ def build_template(neighbourhood_names: Sequence[str], unit_names: Sequence[str]
     for key, values in lists.items():
         row += 1
         text = f"{LIST_TITLES[key]}：{'、'.join(values) or '（本社区尚未设置）'}"
-        xlsx.as_text(help_sheet.cell(row=row, column=1), text).alignment = Alignment(
-            wrap_text=True
-        )
+        xlsx.as_text(help_sheet.cell(row=row, column=1), text).alignment = Alignment(wrap_text=True)
     workbook.active = 0
     return xlsx.saved(workbook)
 

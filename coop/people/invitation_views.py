@@ -78,9 +78,11 @@ def invitation(community_id: int, user_id: int):
     handed = session.pop(HANDED_OVER, None)
     if handed and handed[0] == person.id:
         return _sheet_page(community, [service.Added(person, handed[1])], reprint=False)
-    return render("people/invitation_gone.html", community=community, person=person), 200, {
-        "Cache-Control": "no-store"
-    }
+    return (
+        render("people/invitation_gone.html", community=community, person=person),
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 @bp.post("/communities/<int:community_id>/people/invitations")

@@ -226,6 +226,4 @@ def print_invitations(
     people = _invitable(actor, community.id, user_ids)
     wanted = [p for p in people if p.is_active and not invitations.has_password(p)]
     codes = invitations.issue_invitations(wanted, by=actor, now=now)
-    return Printed(
-        [Added(p, codes[p.id]) for p in wanted], [p for p in people if p not in wanted]
-    )
+    return Printed([Added(p, codes[p.id]) for p in wanted], [p for p in people if p not in wanted])
