@@ -29,6 +29,7 @@ class PeopleImport(MethodView):
         parsed), not an .xlsx or not the template; otherwise 202 with the job, which checks
         every row and imports all or none: poll ``GET /people/imports/{import_id}``."""
         actor = require_actor()
+        imports.importing_community(actor, community_id)  # 403/404 before the file is read
         upload = files["file"]
         rows = read_upload(upload)
         app, locale = current_app._get_current_object(), str(get_locale())

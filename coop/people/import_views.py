@@ -4,8 +4,6 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from flask_babel import get_locale
 
 from coop import xlsx
-from coop.alliance import permissions
-from coop.alliance import queries as alliance_queries
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.errors import retry_form
@@ -19,9 +17,7 @@ bp = Blueprint("people_import", __name__)
 
 def _managed(community_id: int):
     actor = require_actor()
-    community = alliance_queries.get_community(actor, community_id)
-    permissions.require(permissions.can_manage_community(actor, community))
-    return actor, community
+    return actor, imports.importing_community(actor, community_id)
 
 
 def read_upload(upload) -> dict:

@@ -374,13 +374,22 @@ def _give(person: Person, user: User, community_id: int, unit_ids: dict[str, int
 # --- the job ----------------------------------------------------------------------------------
 
 
+def importing_community(actor: User | None, community_id: int) -> Community:
+    """The community whose people the actor imports, checked before anything is read.
+
+    :raise NotFound: not one of her communities. :raise Forbidden: she does not manage it.
+    """
+    community = alliance_queries.get_community(actor, community_id)
+    permissions.require(permissions.can_manage_community(actor, community))
+    return community
+
+
 def create_import_job(
     actor: User, community_id: int, *, filename: str, total_rows: int
 ) -> PeopleImportJob:
     """A queued job for an upload the secretary made. :raise NotFound, Forbidden: not her
     community."""
-    community = alliance_queries.get_community(actor, community_id)
-    permissions.require(permissions.can_manage_community(actor, community))
+    community = importing_community(actor, community_id)
     job = PeopleImportJob(
         community_id=community.id,
         user_id=actor.id,

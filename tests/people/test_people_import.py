@@ -496,3 +496,11 @@ def test_the_api_import_is_the_secretarys_own(client, community, secretary):
     )
     assert client.get("/api/v1/people/imports/999999", headers=bearer(secretary)).status_code == 404
     assert count(PeopleImportJob) == 1
+
+
+def test_the_api_refuses_others_before_reading_their_file(client, community, secretary):
+    garbage = b"not a workbook at all"
+    response = api_upload(client, community, garbage, bearer(make_volunteer(community)))
+    assert response.status_code == 403
+    stranger = bearer(make_secretary(make_community()))
+    assert api_upload(client, community, garbage, stranger).status_code == 404
