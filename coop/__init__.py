@@ -94,6 +94,9 @@ def _register_blueprints(app: Flask) -> None:
     from coop.needs import views as needs_views
     from coop.notices import views as notices_views
     from coop.people import api as people_api
+    from coop.people import import_api as people_import_api
+    from coop.people import import_views as people_import_views
+    from coop.people import invitation_views as people_invitation_views
     from coop.people import views as people_views
     from coop.projects import api as projects_api
     from coop.projects import views as projects_views
@@ -114,6 +117,8 @@ def _register_blueprints(app: Flask) -> None:
         auth_views.bp,
         alliance_views.bp,
         people_views.bp,
+        people_import_views.bp,
+        people_invitation_views.bp,
         needs_views.bp,
         resources_views.bp,
         projects_views.bp,
@@ -137,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         auth_api.blp,
         alliance_api.blp,
         people_api.blp,
+        people_import_api.blp,
         needs_api.blp,
         resources_api.blp,
         projects_api.blp,

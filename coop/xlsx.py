@@ -14,11 +14,17 @@ The caller turns ``OverBudget`` into its own message (``refusal`` has the standa
 import io
 import zipfile
 from dataclasses import dataclass
+from urllib.parse import quote
 from xml.parsers import expat
 
+from flask import Response
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.workbook import Workbook
+
+from coop.errors import Invalid
 
 MB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -76,6 +82,58 @@ def refusal(error: OverBudget) -> str:
         ),
     }
     return messages[error.limit]()
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NO_FILE = _l("请选择要上传的 .xlsx 文件。")
+
+
+class SheetRejected(Invalid):
+    """The upload as a whole is unusable: not an .xlsx, too big, wrong header, too many rows.
+    The message also goes under ``file`` so the form shows it beside the file input."""
+
+    code = "sheet_rejected"
+    default_message = _l("无法读取该文件，请上传用模板填写的 .xlsx 文件。")
+
+    def __init__(self, message=None):
+        super().__init__(message)
+        self.errors = {"file": [self.message]}
+
+
+def attachment(data: bytes, filename: str, fallback: str) -> Response:
+    """A workbook to download, with its Chinese name (RFC 5987) and an ASCII name for old
+    clients; never cached (it may hold personal data)."""
+    response = Response(data, mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def saved(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def as_text(cell, value: str):
+    """Text exactly as typed, never a formula: openpyxl would store "=HYPERLINK(…)" as one, and
+    a resident's words must not run in the secretary's Excel. Drops what XML cannot hold."""
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.data_type = "s"
+    return cell
+
+
+def cell_text(value) -> str:
+    """A cell as text: Excel stores typed-in phone numbers as numbers, 13812341234.0 included."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def excerpt(text: str, limit: int = 30) -> str:

@@ -45,6 +45,7 @@ TABLES = {
     "claim_id": "claims",
     "community_id": "communities",
     "grant_id": "role_grants",
+    "import_id": "people_import_jobs",
     "job_id": "job_runs",
     "membership_id": "memberships",
     "need_id": "needs",

@@ -9,7 +9,6 @@ format onto her own data would inherit.
 """
 
 import enum
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,23 +17,21 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from coop import xlsx
 from coop.categories import Category
-from coop.errors import Invalid
 from coop.needs.models import Beneficiary, Need, NeedSource, Urgency
 from coop.people.schemas import PHONE
 from coop.privacy import mask_phone
 from coop.timeutil import COMMUNITY_TZ
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIMETYPE = xlsx.XLSX_MIMETYPE
+SheetRejected = xlsx.SheetRejected
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 # Rows scanned at most, blank ones included: a 5 MB file of empty formatted rows would otherwise
@@ -103,19 +100,7 @@ HELP = (
 )
 
 
-NO_FILE = _l("请选择要上传的 .xlsx 文件。")
-
-
-class SheetRejected(Invalid):
-    """The upload as a whole is unusable: not an .xlsx, too big, wrong header, too many rows.
-    The message also goes under ``file`` so the form shows it beside the file input."""
-
-    code = "sheet_rejected"
-    default_message = _l("无法读取该文件，请上传用模板填写的 .xlsx 文件。")
-
-    def __init__(self, message=None):
-        super().__init__(message)
-        self.errors = {"file": [self.message]}
+NO_FILE = xlsx.NO_FILE
 
 
 @dataclass(frozen=True)
@@ -220,18 +205,8 @@ def build_template(neighbourhood_names: Sequence[str]) -> bytes:
     return _saved(workbook)
 
 
-def _as_text(cell, value: str):
-    """Text exactly as typed, never a formula: openpyxl would store "=HYPERLINK(…)" as one, and
-    a resident's title must not run in the secretary's Excel. Drops what XML cannot hold."""
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.data_type = "s"
-    return cell
-
-
-def _saved(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+_as_text = xlsx.as_text
+_saved = xlsx.saved
 
 
 # --- reading an upload ------------------------------------------------------------------------
@@ -302,15 +277,7 @@ def _too_many() -> SheetRejected:
     return SheetRejected(_("每次最多导入 %(n)d 条需求，请分批导入。", n=MAX_ROWS))
 
 
-def _text(value) -> str:
-    """A cell as text: Excel stores typed-in phone numbers as numbers, 13812341234.0 included."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+_text = xlsx.cell_text
 
 
 def validate_row(cells: Mapping[str, object], choices: Choices) -> tuple[dict, list[str]]:

@@ -20,15 +20,15 @@ class PersonIn(ma.Schema):
         required=True,
         validate=ma.validate.OneOf(PERSON_ROLES, error="请从给定的选项中选择。"),
     )
+    # Blank: she signs in with her phone number (or a generated name when she has none).
     username = Trimmed(
-        required=True,
-        validate=[
-            length(min=3, max=64),
-            ma.validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="用户名只能包含字母、数字和 _ . -"),
-        ],
+        load_default="",
+        validate=ma.validate.Regexp(
+            r"^$|^[A-Za-z0-9_.-]{3,64}$",
+            error="用户名为 3–64 位字母、数字或 _ . -；不填则用手机号登录。",
+        ),
     )
     display_name = Trimmed(required=True, validate=length(min=1, max=64))
-    password = fields.String(required=True, validate=length(min=8, max=128))
     phone = Trimmed(
         load_default="",
         # blank (the default) is no phone; the OpenAPI default must match the pattern
@@ -54,6 +54,22 @@ class PersonOut(ma.Schema):
     display_name = fields.String()
     phone = fields.Function(lambda u: mask_phone(u.phone))
     roles = fields.Function(lambda u: [r.value for r in u.roles])
+
+
+class AddedOut(ma.Schema):
+    """PersonOut of the person just added, and her invitation code."""
+
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    phone = fields.String(metadata={"description": "masked, 138****1234"})
+    roles = fields.List(fields.String())
+    invitation_code = fields.String(
+        metadata={
+            "description": "Her one-time invitation code (ABCD-EFGH), given only in this "
+            "answer: she sets her own password with it at /invite"
+        }
+    )
 
 
 class PeopleArgs(PageArgs):

@@ -56,3 +56,9 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 })();
+
+// A button marked data-print prints the page (its print CSS leaves out the menu and buttons).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) window.print();
+});

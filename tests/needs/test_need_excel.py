@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from coop import importing
 from coop.audit import AuditLog
 from coop.auth import service as auth_service
 from coop.auth.current import SESSION_KEY
@@ -498,7 +499,7 @@ def test_an_upload_is_imported_by_a_background_thread(tmp_path, monkeypatch):
             started.append(self)
             super().start()
 
-    monkeypatch.setattr(imports, "Thread", RecordedThread)
+    monkeypatch.setattr(importing, "Thread", RecordedThread)
     app = make_app(_database_url("needs_import", tmp_path), NEEDS_IMPORT_INLINE=False)
     try:
         with app.app_context():

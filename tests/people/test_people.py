@@ -1,7 +1,11 @@
+import re
+
 import pytest
 import sqlalchemy as sa
 
+from coop.auth import invitations
 from coop.auth.models import Role, User
+from coop.dbtypes import utcnow
 from coop.errors import Forbidden, Invalid
 from coop.extensions import db
 from coop.people import service
@@ -24,11 +28,10 @@ def add(actor, community, **overrides):
         "role": Role.VOLUNTEER,
         "username": "laoli",
         "display_name": "李大爷",
-        "password": "a-good-password",
         "joined_on": local_today(),
         **overrides,
     }
-    return service.add_person(actor, community.id, **fields)
+    return service.add_person(actor, community.id, **fields).person
 
 
 def test_secretary_adds_a_party_member_volunteer(ctx):
@@ -44,7 +47,55 @@ def test_secretary_adds_a_party_member_volunteer(ctx):
     assert person.roles == [Role.VOLUNTEER]
     assert person.volunteer.is_party_member and person.volunteer.work_unit == unit
     assert person.volunteer.home_community_id == community.id
-    assert person.check_password("a-good-password")
+
+
+def test_a_person_added_has_no_password_but_an_invitation(ctx):
+    community = make_community()
+    secretary = make_secretary(community)
+    added = service.add_person(
+        secretary,
+        community.id,
+        role=Role.VOLUNTEER,
+        display_name="李大爷",
+        phone="13912345678",
+        joined_on=local_today(),
+        now=utcnow(),
+    )
+    assert not invitations.has_password(added.person)
+    assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}", added.code)
+    invitation = invitations.live_invitation(added.code, now=utcnow())
+    assert invitation.user == added.person and invitation.created_by_id == secretary.id
+
+
+def test_she_signs_in_with_her_phone_when_no_username_is_given(ctx):
+    community = make_community()
+    person = add(make_secretary(community), community, username="", phone="13912345678")
+    assert person.username == "13912345678"
+
+
+def test_without_a_phone_or_username_a_username_is_generated(ctx):
+    community = make_community()
+    secretary = make_secretary(community)
+    first = add(secretary, community, username="")
+    second = add(secretary, community, username="", display_name="李大妈")
+    assert re.fullmatch(r"u\d{8}", first.username) and first.username != second.username
+
+
+def test_a_phone_already_taken_as_a_username_gets_a_generated_one(ctx):
+    community = make_community()
+    make_volunteer(community, username="13912345678")
+    person = add(make_secretary(community), community, username="", phone="13912345678")
+    assert re.fullmatch(r"u\d{8}", person.username)
+
+
+def test_a_phone_with_an_account_is_not_added_again(ctx):
+    community = make_community()
+    secretary = make_secretary(community)
+    add(secretary, community, phone="13912345678")
+    with pytest.raises(Invalid) as raised:
+        add(secretary, community, username="laoli2", phone="13912345678")
+    assert "phone" in raised.value.errors
+    assert db.session.scalar(sa.select(sa.func.count()).where(User.phone == "13912345678")) == 1
 
 
 def test_a_liaison_must_belong_to_a_unit_of_the_alliance(ctx):
@@ -125,16 +176,15 @@ def test_the_add_person_form_creates_a_volunteer(client, ctx):
         "csrf_token": csrf(client, path),
         "role": "volunteer",
         "display_name": "张志强",
-        "username": "zhangzq",
-        "password": "long-enough-1",
         "phone": "13900001111",
         "is_party_member": "y",
         "skills": "理发，摄影",
     }
     response = client.post(path, data=form)
     assert response.status_code == 302
-    person = db.session.scalars(sa.select(User).where(User.username == "zhangzq")).one()
+    person = db.session.scalars(sa.select(User).where(User.username == "13900001111")).one()
     assert person.volunteer.is_party_member and person.volunteer.skills == ["理发", "摄影"]
+    assert response.location.endswith(f"/people/{person.id}/invitation")
 
 
 def test_a_bad_person_form_shows_errors_and_adds_nobody(client, ctx):
@@ -146,7 +196,6 @@ def test_a_bad_person_form_shows_errors_and_adds_nobody(client, ctx):
         "role": "unit_liaison",
         "display_name": "",
         "username": "x",
-        "password": "short",
         "phone": "123",
     }
     response = client.post(path, data=form)
@@ -154,7 +203,7 @@ def test_a_bad_person_form_shows_errors_and_adds_nobody(client, ctx):
     assert response.status_code == 422
     for message in (
         "此项必填",
-        "长度应为 3–64 个字",
+        "用户名为 3–64 位字母、数字或 _ . -",
         "请填写 11 位手机号",
         "单位联络员需要选择所在单位",
     ):
@@ -174,13 +223,27 @@ def test_people_api_lists_and_adds(client, ctx):
         f"/api/v1/communities/{community.id}/people",
         json={
             "role": "resident",
-            "username": "liugl",
             "display_name": "刘桂兰",
-            "password": "12345678",
+            "phone": "13912345678",
         },
         headers=headers,
     )
     assert response.status_code == 201 and response.json["roles"] == ["resident"]
+    assert response.json["username"] == "13912345678"
+    assert response.json["phone"] == "139****5678"
+    code = response.json["invitation_code"]
+    assert invitations.live_invitation(code, now=utcnow()).user_id == response.json["id"]
+
+
+def test_the_people_api_takes_no_password(client, ctx):
+    community = make_community()
+    response = client.post(
+        f"/api/v1/communities/{community.id}/people",
+        json={"role": "resident", "display_name": "刘桂兰", "password": "12345678"},
+        headers=bearer(make_secretary(community)),
+    )
+    assert response.status_code == 422 and "password" in response.json["errors"]
+    assert db.session.scalar(sa.select(User).where(User.display_name == "刘桂兰")) is None
 
 
 def test_the_profile_page_shows_the_volunteers_record(client, ctx):
