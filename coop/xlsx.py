@@ -1,4 +1,5 @@
-"""Reading an uploaded workbook within a budget, so that a hostile file is refused in a moment.
+"""Reading an uploaded workbook within a budget, so that a hostile file is refused in a moment;
+and the few helpers every workbook we write uses (text cells, the download's file name).
 
 An .xlsx is a zip of XML parts. A few kilobytes can unpack to gigabytes (a zip bomb), hold
 millions of empty cells, or one cell of 50 MB, and openpyxl would read all of it while a web
@@ -14,12 +15,16 @@ The caller turns ``OverBudget`` into its own message (``refusal`` has the standa
 import io
 import zipfile
 from dataclasses import dataclass
+from urllib.parse import quote
 from xml.parsers import expat
 
+from flask import Response
 from flask_babel import gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.workbook import Workbook
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MB = 1024 * 1024
 CHUNK = 64 * 1024
 
@@ -76,6 +81,36 @@ def refusal(error: OverBudget) -> str:
         ),
     }
     return messages[error.limit]()
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def as_text(cell, value: str):
+    """Text exactly as typed, never a formula: openpyxl would store "=HYPERLINK(…)" as one, and
+    a resident's title must not run in the secretary's Excel. Drops what XML cannot hold."""
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.data_type = "s"
+    return cell
+
+
+def saved(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def attachment(data: bytes, filename: str, fallback: str) -> Response:
+    """A download with its Chinese name (RFC 5987) and an ASCII name for old clients."""
+    response = Response(data, mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- reading -------------------------------------------------------------------------------------
 
 
 def excerpt(text: str, limit: int = 30) -> str:

@@ -9,7 +9,6 @@ format onto her own data would inherit.
 """
 
 import enum
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,7 +20,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,7 +32,7 @@ from coop.people.schemas import PHONE
 from coop.privacy import mask_phone
 from coop.timeutil import COMMUNITY_TZ
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIMETYPE = xlsx.XLSX_MIMETYPE
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 # Rows scanned at most, blank ones included: a 5 MB file of empty formatted rows would otherwise
@@ -189,7 +187,7 @@ def build_template(neighbourhood_names: Sequence[str]) -> bytes:
         letter = get_column_letter(index)
         options.cell(row=1, column=index, value=HEADERS[key])
         for row, value in enumerate(values, 2):
-            _as_text(options.cell(row=row, column=index), value)
+            xlsx.as_text(options.cell(row=row, column=index), value)
         if not values:
             continue
         validation = DataValidation(
@@ -217,21 +215,7 @@ def build_template(neighbourhood_names: Sequence[str]) -> bytes:
         help_sheet.cell(
             row=row, column=1, value=f"{HEADERS[key]}：{'、'.join(values) or '（本社区尚未设置）'}"
         )
-    return _saved(workbook)
-
-
-def _as_text(cell, value: str):
-    """Text exactly as typed, never a formula: openpyxl would store "=HYPERLINK(…)" as one, and
-    a resident's title must not run in the secretary's Excel. Drops what XML cannot hold."""
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.data_type = "s"
-    return cell
-
-
-def _saved(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx.saved(workbook)
 
 
 # --- reading an upload ------------------------------------------------------------------------
@@ -428,6 +412,6 @@ def write_export(needs: Iterable[Need], *, with_requester: bool) -> bytes:
                 cell.number_format = DATETIME_FORMAT
                 dates.append(cell)
             sheet.append(
-                [need.id, *(_as_text(WriteOnlyCell(sheet), text) for text in texts), *dates]
+                [need.id, *(xlsx.as_text(WriteOnlyCell(sheet), text) for text in texts), *dates]
             )
-    return _saved(workbook)
+    return xlsx.saved(workbook)
