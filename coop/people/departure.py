@@ -377,8 +377,8 @@ def _meaningless_username(user_id: int) -> str:
 
 
 def _scrub_audit(person: User, need_ids: list[int], departures: list[Departure]) -> None:
-    """Her values out of the snapshots of the rows about her (updated in place, row by row:
-    JSON is edited in Python, the same on SQLite and PostgreSQL)."""
+    """Her values out of the snapshots of the rows about her, updated in place (the JSON is
+    edited in Python, the same on SQLite and PostgreSQL)."""
     anonymous = {"display_name": ANONYMOUS_NAME, "username": person.username, "phone": None}
     targets = {
         ("users", str(person.id)): anonymous,
@@ -403,13 +403,19 @@ def _scrub_audit(person: User, need_ids: list[int], departures: list[Departure])
                 table.c.object_type == object_type, table.c.object_id.in_(object_ids)
             )
         ).all()
+        changed = []
         for row in rows:
             replace = targets[(object_type, row.object_id)]
             before, after = _scrubbed(row.before, replace), _scrubbed(row.after, replace)
             if (before, after) != (row.before, row.after):
-                db.session.execute(
-                    sa.update(table).where(table.c.id == row.id).values(before=before, after=after)
-                )
+                changed.append({"row_id": row.id, "new_before": before, "new_after": after})
+        if changed:  # one statement, executed for many rows
+            db.session.connection().execute(
+                sa.update(table)
+                .where(table.c.id == sa.bindparam("row_id"))
+                .values(before=sa.bindparam("new_before"), after=sa.bindparam("new_after")),
+                changed,
+            )
 
 
 def _scrubbed(snapshot: dict | None, replace: dict) -> dict | None:
