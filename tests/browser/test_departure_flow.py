@@ -1,9 +1,9 @@
 """People leave, on a phone: the secretary opens 停用 on a volunteer in the people list, reads
 what will end, gives a reason and confirms; the volunteer, signed in on her own phone, is signed
-out at once and her password no longer lets her in.
+out at once and her password no longer lets her in; then the secretary erases her personal data.
 
-Set COOP_SCREENSHOTS to a directory to keep phone screenshots of the confirmation page and the
-list afterwards.
+Set COOP_SCREENSHOTS to a directory to keep phone screenshots of 我的 (with 下载我的数据), the
+confirmation pages and the list afterwards.
 """
 
 import re
@@ -37,6 +37,9 @@ def test_the_secretary_deactivates_a_volunteer_who_then_cannot_sign_in(
         )
     her = new_context(**VIEWPORTS["phone"]).new_page()
     login(her, username)
+    her.goto("/me")
+    expect(her.get_by_role("link", name="下载我的数据")).to_be_visible()
+    shot(her, "departure-me-phone")
 
     login(page, "secretary")
     page.goto(f"/communities/{xingwang_id}/people?q={username}")
@@ -65,3 +68,15 @@ def test_the_secretary_deactivates_a_volunteer_who_then_cannot_sign_in(
     login(her, username, ok=False)
     expect(her.get_by_text("用户名或密码不正确")).to_be_visible()
     expect(her).to_have_url(LOGIN_URL)
+
+    # Her personal data goes too, once the secretary confirms it cannot be undone.
+    row.get_by_role("link", name=re.compile("^注销个人信息")).click()
+    expect(page.get_by_text("此操作不可撤销。")).to_be_visible()
+    fits_the_phone(page)
+    axe(page)
+    shot(page, "departure-anonymise-phone")
+    page.get_by_label("我已了解此操作不可撤销").check()
+    page.get_by_role("button", name="确认注销（不可撤销）").click()
+    expect(page.get_by_role("status").filter(has_text="个人信息")).to_be_visible()
+    expect(page.get_by_text(name)).to_have_count(1)  # in the flash only; the row says 已注销用户
+    expect(page.locator("li", has_text="个人信息已注销").first).to_contain_text("已注销用户")
