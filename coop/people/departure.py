@@ -132,11 +132,6 @@ def latest_departures(user_ids) -> dict[int, Departure]:
     return latest
 
 
-def is_anonymised(person: User) -> bool:
-    departure = _latest_departure(person.id)
-    return departure is not None and departure.anonymised_at is not None
-
-
 # --- deactivating -------------------------------------------------------------------------------
 
 
