@@ -20,7 +20,9 @@ export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 EXAMPLES=${FUZZ_EXAMPLES:-100}
 MAX_TIME=${FUZZ_MAX_TIME:-600}
 SEED=${FUZZ_SEED:-1}
-ROLES=${FUZZ_ROLES:-secretary volunteer unit signed_out}
+# The secretary last: her run may deactivate demo people (POST /people/{id}/deactivate), which
+# signs them out, and the roles after her would then answer 401 to everything.
+ROLES=${FUZZ_ROLES:-volunteer unit signed_out secretary}
 PORT=${PORT:-5077}
 REPORTS=fuzz-report
 EXTERNAL=${DATABASE_URL:+1}

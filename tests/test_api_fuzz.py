@@ -34,7 +34,9 @@ pytestmark = [pytest.mark.committed, pytest.mark.postgres]
 EXAMPLES = int(os.environ.get("COOP_FUZZ_EXAMPLES", "4"))
 # Demo accounts: the community's secretary, a volunteer, a partner unit's liaison; None is
 # signed out (every operation but sign-in answers 401 before reading anything, so fewer).
-ROLES = {"secretary": EXAMPLES, "volunteer": EXAMPLES, "unit": EXAMPLES, None: 2}
+# The secretary runs last: her run may deactivate or anonymise demo people (POST
+# /people/{id}/deactivate), and the roles after her would then be signed out.
+ROLES = {"volunteer": EXAMPLES, "unit": EXAMPLES, None: 2, "secretary": EXAMPLES}
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 # Path parameter → the table whose ids it names, for the runs with existing rows.
@@ -58,6 +60,7 @@ TABLES = {
     "suggestion_id": "match_suggestions",
     "term_id": "terms",
     "unit_id": "units",
+    "user_id": "users",
 }
 SPECIAL = {  # the same name means different tables on different paths
     ("item_id", "/rewards/"): "reward_items",

@@ -43,6 +43,36 @@ def get_activity(actor: User | None, activity_id: int, *, for_update: bool = Fal
     return activity
 
 
+def lock_activity(activity_id: int) -> Activity:
+    """The activity under its row lock, re-read (no scope: the caller has authorised)."""
+    return db.session.scalar(
+        sa.select(Activity)
+        .where(Activity.id == activity_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def cancellable_signups_of(volunteer_id: int, now: datetime) -> list[tuple[int, int]]:
+    """(sign-up id, activity id) of her live sign-ups for scheduled sessions not yet over and
+    not checked in, in activity id order (the order their locks are taken)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Signup.id, Signup.activity_id)
+            .join(Activity, Signup.activity_id == Activity.id)
+            .where(
+                Signup.volunteer_id == volunteer_id,
+                Signup.status.in_(LIVE_SIGNUP),
+                Signup.checked_in_at.is_(None),
+                Activity.status == ActivityStatus.SCHEDULED,
+                Activity.ends_at > now,
+            )
+            .order_by(Signup.activity_id, Signup.id)
+        )
+    ]
+
+
 def live_signup(activity_id: int, volunteer_id: int) -> Signup | None:
     return db.session.scalar(
         sa.select(Signup).where(

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from coop.activities import errors, permissions, queries
 from coop.activities.models import (
+    LIVE_SIGNUP,
     Activity,
     ActivityStatus,
     Feedback,
@@ -200,21 +201,45 @@ def cancel_signup(actor: User, activity_id: int, *, now: datetime) -> Signup:
         raise errors.NotSignedUp()
     if signup.checked_in_at is not None:
         raise Invalid(errors={"activity_id": [_("已签到，不能取消报名。")]})
-    was_confirmed = signup.status is SignupStatus.CONFIRMED
-    signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
-    if was_confirmed:
-        activity.confirmed_count -= 1
-        promoted = queries.first_waiting(activity.id)
-        if promoted is not None:
-            promoted.status = SignupStatus.CONFIRMED
-            activity.confirmed_count += 1
-            notify(
-                promoted.volunteer_id,
-                _("候补成功：您已获得“%(title)s”的名额", title=activity.title),
-                link=f"/activities/{activity.id}",
-            )
+    _release(activity, signup, now)
     db.session.flush()
     return signup
+
+
+def _release(activity: Activity, signup: Signup, now: datetime) -> Signup | None:
+    """Cancel a live sign-up of the locked ``activity``; a seat it held goes to the first in
+    line, who is told so. Returns the promoted sign-up, if any."""
+    was_confirmed = signup.status is SignupStatus.CONFIRMED
+    signup.status, signup.cancelled_at = SignupStatus.CANCELLED, now
+    if not was_confirmed:
+        return None
+    activity.confirmed_count -= 1
+    promoted = queries.first_waiting(activity.id)
+    if promoted is not None:
+        promoted.status = SignupStatus.CONFIRMED
+        activity.confirmed_count += 1
+        notify(
+            promoted.volunteer_id,
+            _("候补成功：您已获得“%(title)s”的名额", title=activity.title),
+            link=f"/activities/{activity.id}",
+        )
+    return promoted
+
+
+def cancel_signups_of(volunteer_id: int, *, now: datetime) -> list[tuple[Signup, Signup | None]]:
+    """A departing volunteer's sign-ups end as her own cancelling would end them: each live one
+    for a session not yet over and not checked in (what she attended stays hers). Returns each
+    cancelled sign-up with the waiting one it promoted. The caller has authorised the departure.
+    """
+    done = []
+    for signup_id, activity_id in queries.cancellable_signups_of(volunteer_id, now):
+        activity = queries.lock_activity(activity_id)  # activities by id: one lock order
+        signup = db.session.get(Signup, signup_id, populate_existing=True)
+        if signup.status not in LIVE_SIGNUP or signup.checked_in_at is not None:
+            continue  # moved while we waited for the lock
+        done.append((signup, _release(activity, signup, now)))
+    db.session.flush()
+    return done
 
 
 def _check_window(activity: Activity, now: datetime) -> None:

@@ -7,7 +7,14 @@ from sqlalchemy.orm import selectinload
 
 from coop.alliance.permissions import liaison_unit_ids, visible_community_ids
 from coop.auth.models import User
-from coop.claims.models import Claim, ClaimStatus, ResourceOrder, claim_resources
+from coop.claims.models import (
+    LIVE,
+    Claim,
+    ClaimantType,
+    ClaimStatus,
+    ResourceOrder,
+    claim_resources,
+)
 from coop.errors import NotFound
 from coop.extensions import db
 from coop.projects.models import Project, ProjectStatus
@@ -53,6 +60,33 @@ def get_claim(actor: User | None, claim_id: int) -> Claim:
     if claim is None:
         raise NotFound()
     return claim
+
+
+def live_volunteer_claims_of(volunteer_id: int) -> list[tuple[int, int]]:
+    """(claim id, project id) of the live claims she made for herself, in project id order (the
+    order their projects' locks are taken)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Claim.id, Claim.project_id)
+            .where(
+                Claim.volunteer_id == volunteer_id,
+                Claim.claimant_type == ClaimantType.VOLUNTEER,
+                Claim.status.in_(LIVE),
+            )
+            .order_by(Claim.project_id, Claim.id)
+        )
+    ]
+
+
+def lock_project(project_id: int) -> Project:
+    """The project under its row lock, re-read (no scope: the caller has authorised)."""
+    return db.session.scalar(
+        sa.select(Project)
+        .where(Project.id == project_id)
+        .with_for_update(of=Project)
+        .execution_options(populate_existing=True)
+    )
 
 
 def open_claims_of_unit(unit_id: int, community_id: int) -> int:

@@ -218,13 +218,33 @@ def withdraw_claim(actor: User, claim_id: int, *, reason: str = "", now: datetim
     """The claimant takes her claim back; an approved one frees its slot."""
     claim, project = _decide(actor, claim_id)
     require(permissions.is_claimant(actor, claim))
+    _withdraw(claim, project, reason=reason, now=now)
+    db.session.flush()
+    return claim
+
+
+def _withdraw(claim: Claim, project: Project, *, reason: str, now: datetime) -> None:
+    """Withdraw ``claim`` of the locked ``project``; an approved one frees its slot."""
     was_approved = claim.status is ClaimStatus.APPROVED
     CLAIM_FLOW.move(claim, "withdraw")
     claim.decision_reason, claim.decided_at = reason, now
     if was_approved:
         _give_slot_back(project, claim)
+
+
+def withdraw_claims_of_volunteer(volunteer_id: int, *, reason: str, now: datetime) -> list[Claim]:
+    """A departing volunteer's own live claims are withdrawn as her withdrawing would (a unit's
+    claims are the unit's and stay). The caller has authorised the departure."""
+    done = []
+    for claim_id, project_id in queries.live_volunteer_claims_of(volunteer_id):
+        project = queries.lock_project(project_id)  # the project first, as everywhere
+        claim = db.session.get(Claim, claim_id, populate_existing=True)
+        if claim.status not in LIVE:
+            continue  # decided while we waited for the lock
+        _withdraw(claim, project, reason=reason, now=now)
+        done.append(claim)
     db.session.flush()
-    return claim
+    return done
 
 
 def release_claim(actor: User, claim_id: int, *, reason: str, now: datetime) -> Claim:

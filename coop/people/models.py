@@ -1,12 +1,13 @@
 """Volunteers, residents and teams: the people of a community beyond their sign-in."""
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.alliance.models import Community, Neighbourhood, Unit
 from coop.auth.models import User
+from coop.dbtypes import UTCDateTime
 from coop.extensions import db
 
 
@@ -68,3 +69,23 @@ class TeamMember(db.Model):
 
     team: Mapped[Team] = relationship(back_populates="members")
     user: Mapped[User] = relationship(backref="team_memberships")
+
+
+class Departure(db.Model):
+    """A person's leaving: who deactivated her, when and why; and, if she came back or was
+    anonymised, when and by whom. One row per time she left."""
+
+    __tablename__ = "departures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    deactivated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deactivated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reactivated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -54,6 +54,7 @@ class PersonOut(ma.Schema):
     display_name = fields.String()
     phone = fields.Function(lambda u: mask_phone(u.phone))
     roles = fields.Function(lambda u: [r.value for r in u.roles])
+    is_active = fields.Boolean()
 
 
 class AddedOut(ma.Schema):
@@ -75,3 +76,22 @@ class AddedOut(ma.Schema):
 class PeopleArgs(PageArgs):
     role = fields.Enum(Role, by_value=True)
     q = Trimmed(validate=length(max=64))
+    # 在用 / 已停用; blank or absent: everyone
+    status = Trimmed(
+        validate=ma.validate.OneOf(["", "active", "inactive"], error="请从给定的选项中选择。")
+    )
+
+    @ma.post_load
+    def _active(self, data, **kwargs):
+        data["active"] = {"active": True, "inactive": False}.get(data.get("status", ""))
+        return data
+
+
+class AnonymiseIn(ma.Schema):
+    """The page's confirmation: she ticks that she knows it cannot be undone."""
+
+    confirm = fields.Boolean(
+        required=True,
+        error_messages={"required": "请确认您已了解此操作不可撤销。"},
+        validate=ma.validate.Equal(True, error="请确认您已了解此操作不可撤销。"),
+    )

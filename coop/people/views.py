@@ -1,6 +1,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from coop import xlsx
 from coop.alliance import permissions
 from coop.alliance import queries as alliance_queries
 from coop.auth import invitations
@@ -11,11 +12,12 @@ from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
 from coop.htmx import render
 from coop.pagination import paginate
-from coop.people import queries, service
+from coop.people import departure, export, queries, service
 from coop.people.invitation_views import hand_over
-from coop.people.schemas import PeopleArgs, PersonIn
+from coop.people.schemas import AnonymiseIn, PeopleArgs, PersonIn
 from coop.people.service import PERSON_ROLES, STAFF_ROLES
-from coop.schemas import load_form
+from coop.schemas import ReasonIn, load_form
+from coop.uow import unit_of_work
 
 bp = Blueprint("people", __name__)
 
@@ -40,9 +42,16 @@ def people(community_id: int):
     args, errors = load_form(PeopleArgs(), request.args)
     if errors:
         raise Invalid(errors=errors)
-    query = queries.people_select(actor, community_id, role=args.get("role"), q=args.get("q", ""))
+    query = queries.people_select(
+        actor,
+        community_id,
+        role=args.get("role"),
+        q=args.get("q", ""),
+        active=args.get("active"),
+    )
     community = alliance_queries.get_community(actor, community_id)
     page = paginate(query, args["page"], args["per_page"])
+    can_manage = departure.can_manage_departures(actor, community)
     return render(
         "people/list.html",
         block="people_rows",
@@ -55,7 +64,86 @@ def people(community_id: int):
         no_password={p.id for p in page["items"] if not invitations.has_password(p)},
         invited=invitations.pending_invitations([p.id for p in page["items"]], now=utcnow()),
         staff={p.id for p in page["items"] if any(g.role in STAFF_ROLES for g in p.grants)},
+        departures=departure.latest_departures(p.id for p in page["items"]),
+        # which rows get 停用: not staff, not herself (the service says so again)
+        deactivatable={
+            p.id for p in page["items"] if can_manage and departure.can_deactivate(actor, p)
+        },
     )
+
+
+@bp.route(
+    "/communities/<int:community_id>/people/<int:user_id>/deactivate", methods=["GET", "POST"]
+)
+@login_required
+def deactivate(community_id: int, user_id: int):
+    """The confirmation step: what deactivating her ends, and the reason."""
+    actor = require_actor()
+    community, person = departure.get_person(actor, community_id, user_id)
+    context = {
+        "community": community,
+        "person": person,
+        "will": departure.consequences(actor, community.id, person.id, now=utcnow()),
+    }
+    if request.method == "GET":
+        return render("people/deactivate.html", form={}, errors={}, **context)
+    retry_form("people/deactivate.html", **context)
+    data, errors = load_form(ReasonIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        done = departure.deactivate_person(
+            actor, community.id, person.id, reason=data["reason"], now=utcnow()
+        )
+    flash(
+        _(
+            "已停用“%(name)s”：取消 %(signups)d 个报名，撤回 %(claims)d 个认领，"
+            "取消 %(reservations)d 件兑换。",
+            name=person.display_name,
+            signups=len(done.signups),
+            claims=len(done.claims),
+            reservations=len(done.reservations),
+        ),
+        "success",
+    )
+    return redirect(url_for("people.people", community_id=community.id, status="inactive"))
+
+
+@bp.post("/communities/<int:community_id>/people/<int:user_id>/reactivate")
+@login_required
+def reactivate(community_id: int, user_id: int):
+    actor = require_actor()
+    with unit_of_work(actor):
+        person = departure.reactivate_person(actor, community_id, user_id, now=utcnow())
+        name = person.display_name
+    flash(_("已恢复“%(name)s”，她可以重新登录。", name=name), "success")
+    return redirect(url_for("people.people", community_id=community_id))
+
+
+@bp.route("/communities/<int:community_id>/people/<int:user_id>/anonymise", methods=["GET", "POST"])
+@login_required
+def anonymise(community_id: int, user_id: int):
+    """The confirmation step of an irreversible act."""
+    actor = require_actor()
+    community, person = departure.get_person(actor, community_id, user_id)
+    context = {"community": community, "person": person}
+    if request.method == "GET":
+        return render("people/anonymise.html", form={}, errors={}, **context)
+    retry_form("people/anonymise.html", **context)
+    _data, errors = load_form(AnonymiseIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    name = person.display_name
+    with unit_of_work(actor):
+        departure.anonymise_person(actor, community.id, person.id, now=utcnow())
+    flash(_("已注销“%(name)s”的个人信息。", name=name), "success")
+    return redirect(url_for("people.people", community_id=community.id, status="inactive"))
+
+
+@bp.get("/me/export.xlsx")
+@login_required
+def my_data():
+    return xlsx.attachment(export.my_data(require_actor()), *export.file_names())
 
 
 @bp.route("/communities/<int:community_id>/people/new", methods=["GET", "POST"])

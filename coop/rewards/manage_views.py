@@ -1,12 +1,11 @@
 """The supermarket's back office: stocking the shelf, the monthly summary, who the staff are."""
 
 from datetime import date
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     flash,
     make_response,
     redirect,
@@ -16,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from coop import xlsx
 from coop.alliance import queries as alliance_queries
 from coop.alliance.models import DEFAULT_PICKUP_DAYS
 from coop.alliance.permissions import require
@@ -325,15 +325,9 @@ def summary_xlsx(community_id: int):
     month, _this_month = _month()
     text = month.strftime("%Y-%m")
     data = excel.write_summary(community.name, text, queries.monthly_summary(community.id, month))
-    filename = f"积分超市月度汇总-{community.name}-{text}.xlsx"
-    response = Response(data, mimetype=excel.XLSX_MIMETYPE)
-    # The Chinese name for today's browsers (RFC 5987), an ASCII one for old clients.
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="supermarket-summary-{text}.xlsx"; '
-        f"filename*=UTF-8''{quote(filename, safe='')}"
+    return xlsx.attachment(
+        data, f"积分超市月度汇总-{community.name}-{text}.xlsx", f"supermarket-summary-{text}.xlsx"
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 # --- Staff and the pickup deadline (the secretary's) ------------------------------------------

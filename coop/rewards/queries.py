@@ -222,6 +222,20 @@ def monthly_summary(community_id: int, month: date) -> list[SummaryRow]:
     return [SummaryRow(*row[:5], points=int(row[5])) for row in rows]
 
 
+def reserved_ids_of(volunteer_id: int) -> list[int]:
+    """Her reservations not yet picked up, cancelled or expired, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Redemption.id)
+            .where(
+                Redemption.volunteer_id == volunteer_id,
+                Redemption.status == RedemptionStatus.RESERVED,
+            )
+            .order_by(Redemption.id)
+        )
+    )
+
+
 def overdue_ids(now: datetime, limit: int) -> list[int]:
     """Reservations past their pickup deadline, oldest first."""
     return list(

@@ -221,13 +221,20 @@ def cancel(actor: User, redemption_id: int, *, now: datetime, reason: str = "") 
     own = permissions.is_own(actor, redemption)
     if not own and not reason.strip():
         raise Invalid(errors={"reason": [_("请写明取消的原因，志愿者会看到它。")]})
+    return _cancel(redemption, actor, now=now, reason=reason, tell_her=not own)
+
+
+def _cancel(
+    redemption: Redemption, actor: User, *, now: datetime, reason: str, tell_her: bool
+) -> Redemption:
+    """Cancel the locked reservation: stock back on the shelf, points back once."""
     REDEMPTION_FLOW.move(redemption, "cancel")
     redemption.closed_at, redemption.closed_by_id = now, actor.id
     redemption.cancel_reason = reason.strip()
     db.session.flush()
     _return_stock({redemption.item_id: 1})
     _refund(redemption, PostingKind.CANCEL, "cancel", actor.id)
-    if not own:
+    if tell_her:
         notify(
             redemption.volunteer_id,
             _("您兑换的“%(item)s”已被取消", item=redemption.item_name),
@@ -239,6 +246,23 @@ def cancel(actor: User, redemption_id: int, *, now: datetime, reason: str = "") 
             link=f"/supermarket/redemptions/{redemption.id}",
         )
     return redemption
+
+
+def cancel_reservations_of(
+    actor: User, volunteer_id: int, *, now: datetime, reason: str
+) -> list[Redemption]:
+    """A departing volunteer's reservations are cancelled as staff cancel one, in every
+    community: items back on the shelf, held points back to her once, a notice with the reason.
+    The caller has authorised the departure."""
+    done = []
+    for redemption_id in queries.reserved_ids_of(volunteer_id):
+        redemption = db.session.get(
+            Redemption, redemption_id, with_for_update=True, populate_existing=True
+        )
+        if not REDEMPTION_FLOW.can(redemption, "cancel"):
+            continue  # picked up, cancelled or expired while we waited for the lock
+        done.append(_cancel(redemption, actor, now=now, reason=reason, tell_her=True))
+    return done
 
 
 def _return_stock(counts: dict[int, int]) -> None:
