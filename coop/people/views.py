@@ -98,7 +98,9 @@ def edit_person(person_id: int):
     )
     context = {"person": person, "names": names, "back": back, "unit_options": [], "nbh": []}
     if "work_unit_id" in names:
-        units = alliance_queries.units_select(actor, community_id=person.volunteer.home_community_id)
+        units = alliance_queries.units_select(
+            actor, community_id=person.volunteer.home_community_id
+        )
         context["unit_options"] = [(u.id, u.name) for u in paginate(units, 1, 200)["items"]]
     if "neighbourhood_id" in names:
         context["nbh"] = [(n.id, n.name) for n in person.resident.community.neighbourhoods]

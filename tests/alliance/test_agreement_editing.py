@@ -101,9 +101,7 @@ def test_an_agreement_ended_early_is_not_in_the_way(community, unit, agreement, 
 
 
 @pytest.mark.parametrize("ended_days_from_today", [-1, 0, 10])
-def test_an_agreement_ended_early_keeps_its_end_date(
-    agreement, secretary, ended_days_from_today
-):
+def test_an_agreement_ended_early_keeps_its_end_date(agreement, secretary, ended_days_from_today):
     service.end_agreement(
         secretary,
         agreement.id,

@@ -137,9 +137,7 @@ def test_she_corrects_her_own_name_phone_and_skills(volunteer):
     )
 
 
-@pytest.mark.parametrize(
-    "change", [{"is_party_member": False}, {"work_unit_id": None}]
-)
+@pytest.mark.parametrize("change", [{"is_party_member": False}, {"work_unit_id": None}])
 def test_her_party_membership_is_the_communitys_record(volunteer, change):
     with pytest.raises(Forbidden):
         editing.edit_person(volunteer, volunteer.id, version=1, **change)
@@ -149,9 +147,7 @@ def test_her_party_membership_is_the_communitys_record(volunteer, change):
 @pytest.mark.parametrize(
     "who, change", [("resident", {"skills": ["理发"]}), ("volunteer", {"address": "某处"})]
 )
-def test_a_detail_she_does_not_have_is_refused_by_name(
-    secretary, volunteer, resident, who, change
-):
+def test_a_detail_she_does_not_have_is_refused_by_name(secretary, volunteer, resident, who, change):
     person = resident if who == "resident" else volunteer
     with pytest.raises(Invalid) as refused:
         editing.edit_person(secretary, person.id, version=1, **change)
@@ -273,12 +269,8 @@ def test_a_stale_patch_is_409_version_conflict_and_changes_nothing(client, secre
         ({"display_name": "没有版本"}, "version"),
     ],
 )
-def test_a_bad_patch_is_422_naming_the_field(
-    client, secretary, volunteer, resident, body, field
-):
-    response = client.patch(
-        f"/api/v1/people/{volunteer.id}", json=body, headers=bearer(secretary)
-    )
+def test_a_bad_patch_is_422_naming_the_field(client, secretary, volunteer, resident, body, field):
+    response = client.patch(f"/api/v1/people/{volunteer.id}", json=body, headers=bearer(secretary))
     assert response.status_code == 422 and field in response.json["errors"]
     db.session.refresh(volunteer)
     assert (volunteer.display_name, volunteer.phone, volunteer.version) == (
@@ -351,7 +343,10 @@ def test_the_edit_page_is_filled_in_with_her_details_and_version(
     html = client.get(f"/people/{volunteer.id}/edit").get_data(as_text=True)
     assert 'name="version" value="1"' in html and 'value="王小明"' in html
     assert 'value="13800001111"' in html  # her editor sees the phone she corrects
-    assert 'value="理发"' in html and 'name="is_party_member" type="checkbox" value="y" checked' in html
+    assert (
+        'value="理发"' in html
+        and 'name="is_party_member" type="checkbox" value="y" checked' in html
+    )
     assert f'value="{unit.id}" selected' in html
     assert "neighbourhood_id" not in html
 
@@ -429,9 +424,7 @@ def test_she_edits_her_own_name_phone_and_skills_from_me(client, volunteer):
     assert volunteer.display_name == "王晓明" and volunteer.volunteer.is_party_member is True
 
 
-def test_a_residents_edit_page_asks_for_her_neighbourhood(
-    client, community, secretary, resident
-):
+def test_a_residents_edit_page_asks_for_her_neighbourhood(client, community, secretary, resident):
     login(client, secretary)
     html = client.get(f"/people/{resident.id}/edit").get_data(as_text=True)
     assert f'value="{community.neighbourhoods[0].id}" selected' in html

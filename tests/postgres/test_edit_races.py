@@ -61,7 +61,9 @@ def test_two_secretaries_saving_one_person_at_once_get_one_200_and_one_409(race_
     assert sorted(r.status_code for r in responses) == [200, 409]
     winner = next(r for r in responses if r.status_code == 200).json["display_name"]
     loser = next(r for r in responses if r.status_code == 409).json
-    assert loser["code"] == "version_conflict" and loser["message"] == "已被他人修改，请刷新后再改。"
+    assert (
+        loser["code"] == "version_conflict" and loser["message"] == "已被他人修改，请刷新后再改。"
+    )
     with race_app.app_context():
         stored = db.session.scalar(sa.select(User).where(User.id == person_id))
         assert (stored.display_name, stored.version) == (winner, 2)

@@ -84,9 +84,7 @@ def test_an_offer_not_yet_listed_is_corrected_by_its_unit(community, unit, liais
     assert edited.version == 2 and edited.status is status
 
 
-@pytest.mark.parametrize(
-    "status, says", [(LISTED, "请撤回后重新发布"), (WITHDRAWN, "请重新申报")]
-)
+@pytest.mark.parametrize("status, says", [(LISTED, "请撤回后重新发布"), (WITHDRAWN, "请重新申报")])
 def test_a_listed_or_withdrawn_offer_is_not_corrected(community, unit, liaison, status, says):
     resource = make_resource(unit, community, status=status, title="原来的名字")
     with pytest.raises(ResourceNotEditable) as refused:
@@ -140,9 +138,7 @@ def test_a_liaison_may_not_hand_her_offer_to_another_unit(community, offered, li
 def test_the_window_is_checked_against_the_stored_start(community, unit, liaison):
     resource = make_resource(unit, community, status=OFFERED, available_from=date(2026, 12, 1))
     with pytest.raises(Invalid) as refused:
-        service.edit_resource(
-            liaison, resource.id, version=1, available_until=date(2026, 11, 1)
-        )
+        service.edit_resource(liaison, resource.id, version=1, available_until=date(2026, 11, 1))
     assert "available_until" in refused.value.errors
 
 
@@ -174,9 +170,7 @@ def test_a_stale_patch_is_409_version_conflict_and_changes_nothing(client, offer
     assert (offered.title, offered.version) == ("别人刚改过", 2)
 
 
-def test_patching_a_listed_resource_says_withdraw_and_offer_again(
-    client, community, unit, liaison
-):
+def test_patching_a_listed_resource_says_withdraw_and_offer_again(client, community, unit, liaison):
     resource = make_resource(unit, community, status=LISTED, title="会议室")
     response = client.patch(
         f"/api/v1/resources/{resource.id}",
@@ -194,16 +188,16 @@ def test_patching_a_listed_resource_says_withdraw_and_offer_again(
     [
         ({"version": 1, "quantity": "0"}, "quantity"),
         ({"version": 1, "title": " "}, "title"),
-        ({"version": 1, "available_from": "2027-01-02", "available_until": "2027-01-01"},
-         "available_until"),
+        (
+            {"version": 1, "available_from": "2027-01-02", "available_until": "2027-01-01"},
+            "available_until",
+        ),
         ({"title": "没有版本"}, "version"),
         ({"version": 1, "colour": "red"}, "colour"),
     ],
 )
 def test_a_bad_patch_is_422_naming_the_field(client, offered, liaison, body, field):
-    response = client.patch(
-        f"/api/v1/resources/{offered.id}", json=body, headers=bearer(liaison)
-    )
+    response = client.patch(f"/api/v1/resources/{offered.id}", json=body, headers=bearer(liaison))
     assert response.status_code == 422 and field in response.json["errors"]
     db.session.refresh(offered)
     assert (offered.title, offered.version) == ("周末义诊", 1)
@@ -321,9 +315,7 @@ def test_an_edit_over_someone_elses_save_comes_back_with_409(client, offered, li
     assert offered.title == "别人刚改过"
 
 
-def test_the_edit_page_of_a_listed_resource_says_withdraw_first(
-    client, community, unit, liaison
-):
+def test_the_edit_page_of_a_listed_resource_says_withdraw_first(client, community, unit, liaison):
     resource = make_resource(unit, community, status=LISTED)
     login(client, liaison)
     response = client.get(f"/resources/{resource.id}/edit")
