@@ -210,3 +210,17 @@ def local_or_utc(moment: datetime) -> datetime:
         return moment.astimezone(COMMUNITY_TZ)
     except OverflowError:
         return moment.astimezone(UTC)
+
+
+class VersionIn(ma.Schema):
+    """What an edit carries beside its fields: the version of the object the editor loaded
+    (``coop.versioning``); a stale one is a 409 ``version_conflict``."""
+
+    version = Int(required=True, minimum=1)
+
+
+def patch_of(schema_cls: type[ma.Schema], **kwargs) -> ma.Schema:
+    """A PATCH body: the edit form's schema (the creation rules) with every field optional but
+    the version. A partial load fills in no defaults, so a field left out stays as it is."""
+    names = tuple(name for name in schema_cls._declared_fields if name != "version")
+    return schema_cls(partial=names, **kwargs)

@@ -52,6 +52,7 @@ TABLES = {
     "membership_id": "memberships",
     "need_id": "needs",
     "order_id": "resource_orders",
+    "person_id": "users",
     "project_id": "projects",
     "ranking_id": "match_rankings",
     "record_id": "service_records",

@@ -3,18 +3,21 @@ from flask.views import MethodView
 from coop import stats
 from coop.alliance import queries, service
 from coop.alliance.schemas import (
+    AgreementEdit,
     AgreementEndIn,
     AgreementIn,
     AgreementOut,
     CommunityOut,
     StatsOut,
     UnitArgs,
+    UnitEdit,
     UnitIn,
     UnitOut,
 )
 from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.pagination import paginate
+from coop.schemas import patch_of
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
@@ -87,6 +90,17 @@ class UnitDetail(MethodView):
         """One unit with its agreements; a unit outside the caller's communities is a 404."""
         return queries.get_unit(require_actor(), unit_id)
 
+    @blp.arguments(patch_of(UnitEdit))
+    @blp.response(200, UnitOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def patch(self, fields, unit_id):
+        """Correct the unit's details (its liaison, or the secretary of a community it serves),
+        with the ``version`` last read: a stale one is 409 ``version_conflict``."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            unit = service.edit_unit(actor, unit_id, **fields)
+        return unit
+
 
 @blp.route("/communities/<int:community_id>/units/<int:unit_id>/agreements")
 class Agreements(MethodView):
@@ -98,6 +112,27 @@ class Agreements(MethodView):
         actor = require_actor()
         with unit_of_work(actor):
             agreement = service.record_agreement(actor, community_id, unit_id, **fields)
+        return agreement
+
+
+@blp.route("/agreements/<int:agreement_id>")
+class AgreementDetail(MethodView):
+    @blp.response(200, AgreementOut)
+    @documents_errors(blp, 401, 404)
+    def get(self, agreement_id):
+        """One agreement; another community's is a 404."""
+        return queries.get_agreement(require_actor(), agreement_id)
+
+    @blp.arguments(patch_of(AgreementEdit))
+    @blp.response(200, AgreementOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def patch(self, fields, agreement_id):
+        """Correct when the agreement runs out (secretary), with the ``version`` last read: a
+        stale one is 409 ``version_conflict``; one ended early is 409; an overlap with the
+        unit's other agreements is 409 ``agreement_overlaps``."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            agreement = service.edit_agreement(actor, agreement_id, **fields)
         return agreement
 
 

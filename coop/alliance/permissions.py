@@ -65,6 +65,14 @@ def can_view_unit(actor: User | None, unit: Unit) -> bool:
     return any(m.community_id in visible for m in unit.memberships)
 
 
+def can_edit_unit(actor: User | None, unit: Unit) -> bool:
+    """The unit's own liaison, and the secretary of a community it serves, correct its details."""
+    if unit.id in liaison_unit_ids(actor):
+        return True
+    managed = managed_community_ids(actor)
+    return any(m.community_id in managed for m in unit.memberships)
+
+
 def require(allowed: bool) -> None:
     """:raise Forbidden: unless ``allowed``."""
     if not allowed:

@@ -4,7 +4,7 @@ from marshmallow import fields
 from coop.alliance.models import OfficeRole, UnitKind
 from coop.apidoc import PageArgs
 from coop.auth.current import actor_community_ids
-from coop.schemas import Date, Id, Trimmed, length
+from coop.schemas import Date, Id, Trimmed, VersionIn, length
 from coop.timeutil import local_today
 
 
@@ -82,6 +82,7 @@ class AgreementOut(ma.Schema):
     ended_on = fields.Date(allow_none=True)
     end_reason = fields.String()
     status = fields.Function(lambda a: a.status(local_today()))
+    version = fields.Integer()
 
 
 class UnitOut(ma.Schema):
@@ -91,6 +92,7 @@ class UnitOut(ma.Schema):
     kind_label = fields.Function(lambda u: u.kind.label)
     address = fields.String()
     description = fields.String()
+    version = fields.Integer()
     # Only what concerns the caller's own communities: another community's agreements are not hers.
     community_ids = fields.Function(
         lambda u: sorted(actor_community_ids() & {m.community_id for m in u.memberships})
@@ -115,7 +117,9 @@ class UnitArgs(PageArgs):
     q = Trimmed(validate=length(max=64))
 
 
-class UnitIn(ma.Schema):
+class UnitDetails(ma.Schema):
+    """A unit's own details: its creation form and its edit form share these rules."""
+
     name = Trimmed(required=True, validate=length(min=2, max=128))
     kind = fields.Enum(UnitKind, by_value=True, required=True)
     address = Trimmed(load_default="", validate=length(max=255))
@@ -125,13 +129,25 @@ class UnitIn(ma.Schema):
         validate=ma.validate.Regexp(r"^[0-9+\- ]{0,20}$", error="请填写有效的电话号码。"),
     )
     description = Trimmed(load_default="", validate=length(max=2000))
+
+
+class UnitIn(UnitDetails):
     joined_on = Date(load_default=local_today)
 
 
-class AgreementIn(ma.Schema):
+class UnitEdit(UnitDetails, VersionIn):
+    """Correcting a unit's details (a PATCH loads it partially: ``coop.schemas.patch_of``)."""
+
+
+class AgreementEnd(ma.Schema):
+    """When an agreement runs out: set when it is recorded, corrected afterwards."""
+
+    ends_on = Date(required=True)
+
+
+class AgreementIn(AgreementEnd):
     signed_on = Date(required=True)
     starts_on = Date(required=True)
-    ends_on = Date(required=True)
     scope = Trimmed(required=True, validate=length(min=2, max=2000))
 
     @ma.validates_schema
@@ -140,6 +156,11 @@ class AgreementIn(ma.Schema):
             raise ma.ValidationError("到期日期必须晚于生效日期。", "ends_on")
         if "signed_on" in data and data["signed_on"] > local_today():
             raise ma.ValidationError("签订日期不能晚于今天。", "signed_on")
+
+
+class AgreementEdit(AgreementEnd, VersionIn):
+    """Correcting an agreement's end date; the service checks it against the start and the
+    unit's other agreements, as when it was recorded."""
 
 
 class AgreementEndIn(ma.Schema):

@@ -16,6 +16,7 @@ from coop.alliance.models import (
 from coop.auth.models import User
 from coop.errors import Invalid
 from coop.extensions import db
+from coop.versioning import check_version
 
 
 def add_unit(
@@ -50,6 +51,27 @@ def add_unit(
     )
     db.session.add(unit)
     db.session.add(Membership(unit=unit, community_id=community.id, joined_on=joined_on))
+    db.session.flush()
+    return unit
+
+
+def edit_unit(actor: User, unit_id: int, *, version: int, **changes) -> Unit:
+    """The unit's liaison or the secretary of a community it serves corrects its details.
+
+    :raise NotFound: the unit serves none of the actor's communities.
+    :raise Forbidden: she may see it but not edit it. :raise VersionConflict: saved since.
+    :raise UnitNameTaken: another unit has that name.
+    """
+    unit = queries.get_unit(actor, unit_id)
+    permissions.require(permissions.can_edit_unit(actor, unit))
+    db.session.refresh(unit, with_for_update=True)
+    check_version(unit, version)
+    if "name" in changes:
+        taken = sa.select(Unit.id).where(Unit.name == changes["name"], Unit.id != unit.id)
+        if db.session.scalar(taken) is not None:
+            raise errors.UnitNameTaken()
+    for name, value in changes.items():
+        setattr(unit, name, value)
     db.session.flush()
     return unit
 
@@ -115,6 +137,46 @@ def record_agreement(
         scope=scope.strip(),
     )
     db.session.add(agreement)
+    db.session.flush()
+    return agreement
+
+
+def check_end_date_editable(agreement: Agreement) -> None:
+    """:raise AgreementAlreadyEnded: it was ended early; its end date is history."""
+    if agreement.ended_on is not None:
+        raise errors.AgreementAlreadyEnded(_("该协议已提前终止，不能再修改到期日期。"))
+
+
+def edit_agreement(actor: User, agreement_id: int, *, version: int, **changes) -> Agreement:
+    """The secretary corrects when an agreement runs out, by the rules it was recorded under:
+    after its start, and not overlapping the unit's other agreements here that were not ended
+    early. Whether the unit may claim follows from the dates, as always.
+
+    :raise AgreementAlreadyEnded: it was ended early; its end date is history.
+    :raise AgreementOverlaps: the new period reaches into another agreement.
+    :raise Invalid: it would end on or before its start. :raise VersionConflict: saved since.
+    """
+    agreement = queries.get_agreement(actor, agreement_id)
+    community = queries.get_community(actor, agreement.community_id)
+    permissions.require(permissions.can_manage_community(actor, community))
+    # The membership's row lock, as in record_agreement: one overlap check at a time per pair.
+    db.session.execute(
+        sa.select(Membership.id)
+        .where(Membership.unit_id == agreement.unit_id, Membership.community_id == community.id)
+        .with_for_update()
+    )
+    db.session.refresh(agreement, with_for_update=True)
+    check_end_date_editable(agreement)
+    check_version(agreement, version)
+    ends_on = changes.get("ends_on", agreement.ends_on)
+    if ends_on <= agreement.starts_on:
+        raise Invalid(errors={"ends_on": [_("到期日期必须晚于生效日期。")]})
+    for other in queries.agreements_between(agreement.unit_id, community.id):
+        if other.id != agreement.id and (
+            other.starts_on <= ends_on and agreement.starts_on <= other.last_day()
+        ):
+            raise errors.AgreementOverlaps()
+    agreement.ends_on = ends_on
     db.session.flush()
     return agreement
 

@@ -4,7 +4,14 @@ from flask_babel import gettext as _
 from coop import stats
 from coop.alliance import permissions, queries, service
 from coop.alliance.models import UnitKind
-from coop.alliance.schemas import AgreementEndIn, AgreementIn, UnitArgs, UnitIn
+from coop.alliance.schemas import (
+    AgreementEdit,
+    AgreementEndIn,
+    AgreementIn,
+    UnitArgs,
+    UnitEdit,
+    UnitIn,
+)
 from coop.auth.current import login_required, require_actor
 from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
@@ -123,7 +130,29 @@ def unit(unit_id: int):
         today=today,
         served=served,
         is_own_unit=unit.id in permissions.liaison_unit_ids(actor),
+        can_edit=permissions.can_edit_unit(actor, unit),
     )
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_unit(unit_id: int):
+    actor = require_actor()
+    unit = queries.get_unit(actor, unit_id)
+    permissions.require(permissions.can_edit_unit(actor, unit))
+    context = {"unit": unit, "kind_options": [(k.value, k.label) for k in UnitKind]}
+    if request.method == "GET":
+        form = {name: getattr(unit, name) for name in UnitEdit().fields if name != "kind"}
+        form.update(kind=unit.kind.value, version=str(unit.version))
+        return render("alliance/unit_form.html", form=form, errors={}, **context)
+    retry_form("alliance/unit_form.html", **context)
+    data, errors = load_form(UnitEdit(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.edit_unit(actor, unit.id, **data)
+    flash(_("已保存“%(name)s”的信息。", name=data["name"]), "success")
+    return redirect(url_for("alliance.unit", unit_id=unit.id))
 
 
 @bp.route(
@@ -149,6 +178,29 @@ def new_agreement(community_id: int, unit_id: int):
         return redirect(url_for("alliance.unit", unit_id=unit.id))
 
     return submit_once(actor, create)
+
+
+@bp.route("/agreements/<int:agreement_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_agreement(agreement_id: int):
+    """The end date only: the rest of a signed agreement is what was signed."""
+    actor = require_actor()
+    agreement = queries.get_agreement(actor, agreement_id)
+    community = queries.get_community(actor, agreement.community_id)
+    permissions.require(permissions.can_manage_community(actor, community))
+    service.check_end_date_editable(agreement)
+    context = {"agreement": agreement, "community": community}
+    if request.method == "GET":
+        form = {"ends_on": agreement.ends_on.isoformat(), "version": str(agreement.version)}
+        return render("alliance/agreement_edit.html", form=form, errors={}, **context)
+    retry_form("alliance/agreement_edit.html", **context)
+    data, errors = load_form(AgreementEdit(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.edit_agreement(actor, agreement.id, **data)
+    flash(_("已修改协议到期日期。"), "success")
+    return redirect(url_for("alliance.unit", unit_id=agreement.unit_id))
 
 
 @bp.route("/agreements/<int:agreement_id>/end", methods=["GET", "POST"])

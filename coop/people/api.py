@@ -6,9 +6,16 @@ from coop.auth.models import User
 from coop.dbtypes import utcnow
 from coop.extensions import db
 from coop.pagination import paginate
-from coop.people import departure, export, queries, service
-from coop.people.schemas import AddedOut, PeopleArgs, PersonIn, PersonOut
-from coop.schemas import ReasonIn
+from coop.people import departure, editing, export, queries, service
+from coop.people.schemas import (
+    AddedOut,
+    PeopleArgs,
+    PersonDetailOut,
+    PersonEdit,
+    PersonIn,
+    PersonOut,
+)
+from coop.schemas import ReasonIn, patch_of
 from coop.uow import unit_of_work
 from coop.xlsx import XLSX_MIMETYPE, attachment
 
@@ -103,3 +110,25 @@ class MyData(MethodView):
     def get(self):
         """Everything Coop keeps about the signed-in person, unmasked (it is hers)."""
         return attachment(export.my_data(require_actor()), *export.file_names())
+
+
+@blp.route("/people/<int:person_id>")
+class PersonDetail(MethodView):
+    @blp.response(200, PersonDetailOut)
+    @documents_errors(blp, 401, 404)
+    def get(self, person_id):
+        """One person (herself, or one of a community whose people the caller sees), phone
+        masked, with the ``version`` an edit sends back."""
+        return editing.get_person(require_actor(), person_id)
+
+    @blp.arguments(patch_of(PersonEdit))
+    @blp.response(200, PersonDetailOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def patch(self, fields, person_id):
+        """Correct a person's name, phone, skills, party membership, work unit, neighbourhood
+        or address (the secretary of her community); she herself her name, phone and skills.
+        A stale ``version`` is 409 ``version_conflict``; a phone another person has is 422."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            person = editing.edit_person(actor, person_id, **fields)
+        return person

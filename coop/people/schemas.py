@@ -5,7 +5,7 @@ from coop.apidoc import PageArgs
 from coop.auth.models import Role
 from coop.people.service import PERSON_ROLES
 from coop.privacy import mask_phone
-from coop.schemas import CommaList, Date, Id, Trimmed, length
+from coop.schemas import CommaList, Date, Id, Trimmed, VersionIn, length
 from coop.timeutil import local_today
 
 PHONE = ma.validate.Regexp(
@@ -94,4 +94,38 @@ class AnonymiseIn(ma.Schema):
         required=True,
         error_messages={"required": "请确认您已了解此操作不可撤销。"},
         validate=ma.validate.Equal(True, error="请确认您已了解此操作不可撤销。"),
+    )
+
+
+# Her details as PersonIn checks them: the same field objects, so one copy of the rules.
+PersonEdit = VersionIn.from_dict(
+    {
+        name: PersonIn._declared_fields[name]
+        for name in (
+            "display_name",
+            "phone",
+            "skills",
+            "is_party_member",
+            "work_unit_id",
+            "neighbourhood_id",
+            "address",
+        )
+    },
+    name="PersonEdit",
+)
+
+
+class PersonDetailOut(PersonOut):
+    """One person, for her editors: the version to send back and her profile, phone masked."""
+
+    version = fields.Integer()
+    is_party_member = fields.Function(
+        lambda u: u.volunteer.is_party_member if u.volunteer else None, allow_none=True
+    )
+    skills = fields.Function(lambda u: u.volunteer.skills if u.volunteer else None, allow_none=True)
+    work_unit_id = fields.Function(
+        lambda u: u.volunteer.work_unit_id if u.volunteer else None, allow_none=True
+    )
+    neighbourhood_id = fields.Function(
+        lambda u: u.resident.neighbourhood_id if u.resident else None, allow_none=True
     )

@@ -12,9 +12,9 @@ from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
 from coop.htmx import render
 from coop.pagination import paginate
-from coop.people import departure, export, queries, service
+from coop.people import departure, editing, export, queries, service
 from coop.people.invitation_views import hand_over
-from coop.people.schemas import AnonymiseIn, PeopleArgs, PersonIn
+from coop.people.schemas import AnonymiseIn, PeopleArgs, PersonEdit, PersonIn
 from coop.people.service import PERSON_ROLES, STAFF_ROLES
 from coop.schemas import ReasonIn, load_form
 from coop.uow import unit_of_work
@@ -57,6 +57,7 @@ def people(community_id: int):
         block="people_rows",
         community=community,
         page=page,
+        editable=editing.editable_people(actor, community, page["items"]),
         args=args,
         roles=list(Role),
         can_manage=permissions.can_manage_community(actor, community),
@@ -178,3 +179,38 @@ def new_person(community_id: int):
         )
 
     return submit_once(actor, create)
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_person(person_id: int):
+    """From the people list (the secretary) or from 我的 (herself)."""
+    actor = require_actor()
+    person = editing.get_person(actor, person_id)
+    names = editing.editable_fields(actor, person)
+    permissions.require(bool(names))
+    community_id = editing.managing_community_id(actor, person)
+    back = (
+        url_for("people.me")
+        if person.id == actor.id or community_id is None
+        else url_for("people.people", community_id=community_id)
+    )
+    context = {"person": person, "names": names, "back": back, "unit_options": [], "nbh": []}
+    if "work_unit_id" in names:
+        units = alliance_queries.units_select(
+            actor, community_id=person.volunteer.home_community_id
+        )
+        context["unit_options"] = [(u.id, u.name) for u in paginate(units, 1, 200)["items"]]
+    if "neighbourhood_id" in names:
+        context["nbh"] = [(n.id, n.name) for n in person.resident.community.neighbourhoods]
+    if request.method == "GET":
+        form = editing.current_values(person)
+        return render("people/edit.html", form=form, errors={}, **context)
+    retry_form("people/edit.html", **context)
+    data, errors = load_form(PersonEdit(only=(*names, "version")), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        editing.edit_person(actor, person.id, **data)
+    flash(_("已保存“%(name)s”的资料。", name=data["display_name"]), "success")
+    return redirect(back)

@@ -6,12 +6,12 @@ from coop.pagination import paginate
 from coop.resources import queries, service
 from coop.resources.schemas import (
     ResourceArgs,
+    ResourceEdit,
     ResourceIn,
     ResourceOut,
-    ResourcePatch,
     preload_commitments,
 )
-from coop.schemas import ReasonIn
+from coop.schemas import ReasonIn, patch_of
 from coop.uow import unit_of_work
 
 blp = signed_in_blueprint("resources_api", __name__, "联盟资源清单 · resources")
@@ -59,14 +59,16 @@ class ResourceDetail(MethodView):
         """One resource; one the caller may not see is a 404."""
         return queries.get_resource(require_actor(), resource_id)
 
-    @blp.arguments(ResourcePatch(partial=True))
+    @blp.arguments(patch_of(ResourceEdit))
     @blp.response(200, ResourceOut)
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def patch(self, fields, resource_id):
-        """Correct an offer (the unit's liaison or the secretary); a withdrawn one is a 409."""
+        """Correct an offer before it is listed (the unit's liaison or the secretary), with the
+        ``version`` last read: a stale one is 409 ``version_conflict``; a listed or withdrawn
+        resource is 409 ``resource_not_editable`` (withdraw it and offer it again)."""
         actor = require_actor()
         with unit_of_work(actor):
-            resource = service.update_resource(actor, resource_id, **fields)
+            resource = service.edit_resource(actor, resource_id, **fields)
         return resource
 
 

@@ -9,7 +9,7 @@ from coop.apidoc import PageArgs
 from coop.categories import Category
 from coop.claims import queries as claims_queries
 from coop.resources.models import ResourceKind, ResourceStatus
-from coop.schemas import Date, Id, LocalDateTime, Trimmed, length
+from coop.schemas import Date, Id, LocalDateTime, Trimmed, VersionIn, length
 
 MAX_QUANTITY = Decimal(1_000_000_000)
 
@@ -60,6 +60,7 @@ class ResourceOut(ma.Schema):
     # Not a state: whether an approved or fulfilled claim pledges the resource.
     committed = fields.Function(_committed, metadata={"type": "boolean"})
     created_at = LocalDateTime()
+    version = fields.Integer()
 
 
 class ResourceArgs(PageArgs):
@@ -72,8 +73,8 @@ class ResourceArgs(PageArgs):
     q = Trimmed(validate=length(max=64))
 
 
-class ResourcePatch(ma.Schema):
-    """What the unit (or the secretary) may correct; a PATCH loads it partially."""
+class ResourceFields(ma.Schema):
+    """What an offer says: its creation form and its edit form share these rules."""
 
     kind = fields.Enum(ResourceKind, by_value=True, required=True)
     title = Trimmed(required=True, validate=length(min=2, max=128))
@@ -102,8 +103,15 @@ class ResourcePatch(ma.Schema):
             raise ma.ValidationError("结束日期不能早于开始日期。", "available_until")
 
 
-class ResourceIn(ResourcePatch):
+class ResourceIn(ResourceFields):
     """An offer; the page takes the community from its URL."""
 
     community_id = Id(required=True)
+    unit_id = Id(required=True)
+
+
+class ResourceEdit(ResourceFields, VersionIn):
+    """Correcting an offer before it is listed: every field of the offer but its community.
+    The edit page loads it whole; a PATCH loads it partially (``coop.schemas.patch_of``)."""
+
     unit_id = Id(required=True)

@@ -11,7 +11,7 @@ from coop.htmx import render
 from coop.pagination import paginate
 from coop.resources import permissions, queries, service
 from coop.resources.models import RESOURCE_FLOW, ResourceKind, ResourceStatus
-from coop.resources.schemas import ResourceArgs, ResourceIn
+from coop.resources.schemas import ResourceArgs, ResourceEdit, ResourceIn
 from coop.schemas import ReasonIn, load_form
 from coop.uow import unit_of_work
 
@@ -88,7 +88,19 @@ def index(community_id: int):
         pending=pending,
         own_offers=own_offers,
         flow=RESOURCE_FLOW,
+        editable=service.EDITABLE,
     )
+
+
+def _form_context(actor, community, resource=None) -> dict:
+    return {
+        "community": community,
+        "resource": resource,
+        "unit_options": [(u.id, u.name) for u in _offer_units(actor, community)],
+        "kind_options": [(k.value, k.label) for k in ResourceKind],
+        "category_options": [(c.value, c.label) for c in Category],
+        "neighbourhood_options": [(n.id, n.name) for n in community.neighbourhoods],
+    }
 
 
 @bp.route("/communities/<int:community_id>/resources/new", methods=["GET", "POST"])
@@ -96,16 +108,10 @@ def index(community_id: int):
 def new(community_id: int):
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
-    units = _offer_units(actor, community)
-    context = {
-        "community": community,
-        "unit_options": [(u.id, u.name) for u in units],
-        "kind_options": [(k.value, k.label) for k in ResourceKind],
-        "category_options": [(c.value, c.label) for c in Category],
-        "neighbourhood_options": [(n.id, n.name) for n in community.neighbourhoods],
-    }
+    context = _form_context(actor, community)
+    units = context["unit_options"]
     if request.method == "GET":
-        form = {"unit_id": str(units[0].id)} if len(units) == 1 else {}
+        form = {"unit_id": str(units[0][0])} if len(units) == 1 else {}
         return render("resources/form.html", form=form, errors={}, **context)
     retry_form("resources/form.html", **context)
     data, errors = load_form(ResourceIn(exclude=("community_id",)), request.form)
@@ -118,6 +124,44 @@ def new(community_id: int):
         return redirect(url_for("resources.index", community_id=community.id))
 
     return submit_once(actor, create)
+
+
+def _resource_form(resource) -> dict:
+    return {
+        "version": str(resource.version),
+        "unit_id": str(resource.unit_id),
+        "kind": resource.kind.value,
+        "title": resource.title,
+        "description": resource.description,
+        "category": resource.category.value if resource.category else "",
+        "quantity": f"{resource.quantity:f}",
+        "unit_of_measure": resource.unit_of_measure,
+        "available_from": resource.available_from.isoformat() if resource.available_from else "",
+        "available_until": (
+            resource.available_until.isoformat() if resource.available_until else ""
+        ),
+        "neighbourhood_ids": [str(n.id) for n in resource.neighbourhoods],
+    }
+
+
+@bp.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(resource_id: int):
+    actor = require_actor()
+    resource = queries.get_resource(actor, resource_id)
+    require(permissions.can_offer_for(actor, resource.unit_id, resource.community))
+    service.check_editable(resource)
+    context = _form_context(actor, resource.community, resource)
+    if request.method == "GET":
+        return render("resources/form.html", form=_resource_form(resource), errors={}, **context)
+    retry_form("resources/form.html", **context)
+    data, errors = load_form(ResourceEdit(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.edit_resource(actor, resource.id, **data)
+    flash(_("已保存“%(title)s”。", title=data["title"]), "success")
+    return redirect(url_for("resources.index", community_id=resource.community_id))
 
 
 @bp.post("/resources/<int:resource_id>/<any(list, reoffer):action>")

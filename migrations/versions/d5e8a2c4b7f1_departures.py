@@ -1,7 +1,7 @@
 """departures: a person deactivated by the secretary, why, and her return or anonymisation
 
 Revision ID: d5e8a2c4b7f1
-Revises: 8c3d2f1a7b6e
+Revises: 1141ab9433a4
 Create Date: 2026-12-01 10:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import coop.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = "d5e8a2c4b7f1"
-down_revision = "8c3d2f1a7b6e"
+down_revision = "1141ab9433a4"
 branch_labels = None
 depends_on = None
 

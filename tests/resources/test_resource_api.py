@@ -85,7 +85,11 @@ def test_an_offer_goes_back_and_forth_until_listed(client, community, unit, liai
     )
     assert sent_back.status_code == 200 and sent_back.json["status"] == "returned"
     assert sent_back.json["return_reason"] == "请写明可服务时段"
-    edited = client.patch(path, json={"description": "每周六上午"}, headers=bearer(liaison))
+    edited = client.patch(
+        path,
+        json={"description": "每周六上午", "version": sent_back.json["version"]},
+        headers=bearer(liaison),
+    )
     assert edited.status_code == 200 and edited.json["description"] == "每周六上午"
     assert client.post(f"{path}/reoffer", headers=bearer(liaison)).json["status"] == "offered"
     listed = client.post(f"{path}/list", headers=bearer(secretary))
@@ -97,7 +101,7 @@ def test_a_unit_withdraws_and_then_cannot_edit(client, community, unit, liaison)
     resource = make_resource(unit, community)
     path = f"/api/v1/resources/{resource.id}"
     assert client.post(f"{path}/withdraw", headers=bearer(liaison)).json["status"] == "withdrawn"
-    response = client.patch(path, json={"title": "换个名字"}, headers=bearer(liaison))
+    response = client.patch(path, json={"title": "换个名字", "version": 2}, headers=bearer(liaison))
     assert response.status_code == 409
     db.session.refresh(resource)
     assert resource.title != "换个名字"
@@ -226,7 +230,7 @@ def test_send_back_needs_a_reason(client, community, unit, secretary):
     "method, path, body",
     [
         ("get", "", None),
-        ("patch", "", {"title": "改名"}),
+        ("patch", "", {"title": "改名", "version": 1}),
         ("post", "/list", None),
         ("post", "/withdraw", None),
     ],
