@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.attributes import flag_modified
 
 from coop.errors import VersionConflict
+from coop.schemas import Int
 
 
 class Versioned:
@@ -33,3 +34,18 @@ def touch(obj: Versioned, column: str) -> None:
     """Make the next flush UPDATE ``obj`` (and so check and bump its version) even when only
     rows that hang off it changed, e.g. a person's profile beside her user row."""
     flag_modified(obj, column)
+
+
+def version_field():
+    """The ``version`` an edit form or PATCH body carries: the one the editor loaded."""
+    return Int(
+        required=True,
+        minimum=1,
+        metadata={"description": "The version the editor loaded; a stale one is 409"},
+    )
+
+
+def patch_schema(schema_cls, **kwargs):
+    """``schema_cls`` for a PATCH: only the fields sent change, but ``version`` is required."""
+    names = tuple(name for name in schema_cls._declared_fields if name != "version")
+    return schema_cls(partial=names, **kwargs)
