@@ -3,12 +3,14 @@
 import pytest
 import sqlalchemy as sa
 
+from coop.audit import AuditLog
 from coop.categories import Category
 from coop.errors import Forbidden, Invalid, NotFound, VersionConflict
 from coop.extensions import db
 from coop.needs import service
 from coop.needs.errors import NeedNotEditable
 from coop.needs.models import Beneficiary, Need, NeedStatus, Urgency
+from coop.uow import unit_of_work
 from tests.factories import (
     bearer,
     csrf,
@@ -98,6 +100,21 @@ def test_a_stale_version_changes_nothing(community, secretary):
         service.edit_need(secretary, need.id, version=1, title="晚到的修改")
     stored = _stored(need.id)
     assert (stored.title, stored.version) == ("原标题", 2)
+
+
+def test_an_edit_is_audited_by_who_made_it(community, secretary):
+    need = make_need(community, title="原标题")
+    with unit_of_work(secretary):
+        service.edit_need(secretary, need.id, version=1, title="新标题")
+    [row] = db.session.scalars(
+        sa.select(AuditLog).where(
+            AuditLog.object_type == "needs",
+            AuditLog.object_id == str(need.id),
+            AuditLog.action == "update",
+        )
+    )
+    assert row.actor_id == secretary.id
+    assert (row.before["title"], row.after["title"]) == ("原标题", "新标题")
 
 
 def test_nothing_changed_keeps_the_version(community, secretary):

@@ -48,7 +48,8 @@ def test_of_two_editors_one_saves_and_one_is_told(race_app, make, round_):
         db.session.commit()
     clients = [race_app.test_client() for _ in range(2)]
     loaded = [
-        c.get(f"/api/v1/{path}/{row_id}", headers=h).json for c, h in zip(clients, headers)
+        c.get(f"/api/v1/{path}/{row_id}", headers=h).json
+        for c, h in zip(clients, headers, strict=True)
     ]
     assert [body["version"] for body in loaded] == [1, 1]
     barrier = threading.Barrier(2)
