@@ -23,6 +23,7 @@ from coop.needs.schemas import (
     ResolveIn,
 )
 from coop.pagination import paginate
+from coop.privacy import mask_address, mask_phone
 from coop.projects import queries as project_queries
 from coop.projects.models import Project
 from coop.schemas import ReasonIn, load_form
@@ -153,10 +154,15 @@ def detail(need_id: int):
     return render("needs/detail.html", form={}, errors={}, **_detail_context(actor, need))
 
 
+# Shown whole only through 查看完整联系方式, with a logged reason: the edit form leaves them
+# blank (their masked value beside them), and a blank one keeps what is stored.
+UNSHOWN = ("requester_phone", "requester_address")
+
+
 def _current_values(need) -> dict:
     """The need as its edit form shows it: each field's value as the form would send it."""
     form = {}
-    for name in permissions.NEED_FIELDS:
+    for name in permissions.NEED_FIELDS - set(UNSHOWN):
         value = getattr(need, name)
         form[name] = "" if value is None else str(getattr(value, "value", value))
     form["version"] = str(need.version)
@@ -174,7 +180,10 @@ def edit(need_id: int):
     context = {
         "need": need,
         "editable": editable,
-        "is_staff": permissions.can_manage_needs(actor, need.community),
+        "masked": {
+            "requester_phone": mask_phone(need.requester_phone),
+            "requester_address": mask_address(need.requester_address),
+        },
         **_form_context(need.community),
     }
     if request.method == "GET":
@@ -183,6 +192,9 @@ def edit(need_id: int):
     data, errors = load_form(EditNeedForm(only=(*editable, "version")), request.form)
     if errors:
         raise Invalid(errors=errors)
+    for name in UNSHOWN:
+        if not request.form.get(name, "").strip():
+            data.pop(name, None)
     with unit_of_work(actor):
         service.edit_need(actor, need.id, **data)
     flash(_("已保存修改。"), "success")

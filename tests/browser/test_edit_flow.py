@@ -19,6 +19,7 @@ from coop.activities.models import Activity
 from coop.alliance.models import Community
 from coop.auth.models import User
 from coop.dbtypes import utcnow
+from coop.needs.models import Need, NeedStatus
 from coop.projects.models import Project
 from coop.timeutil import COMMUNITY_TZ, local_today
 from tests import factories
@@ -138,3 +139,34 @@ def test_the_volunteer_reads_the_new_time_after_the_secretary_edits(
     with live_db() as session:
         assert session.get(Project, planned["project"]).version == 2
         assert session.get(Activity, planned["activity"]).version == 3  # sign-up, edit
+
+
+def test_the_secretary_corrects_a_need_then_only_its_notes_once_in_a_project(
+    page: Page, login, axe, live_db, xingwang_id
+):
+    with live_db() as session:
+        community = session.get(Community, xingwang_id)
+        need = make_need(community, title=f"浏览器需求-{uuid.uuid4().hex[:6]}")
+        need_id = need.id
+    login(page, "secretary")
+    page.goto(f"/needs/{need_id}")
+    page.get_by_role("link", name="编辑", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("编辑需求")
+    expect(page.get_by_label("联系电话")).to_have_value("")  # shown whole only with a reason
+    expect(page.get_by_text("现为 138****1234，不改请留空")).to_be_visible()
+    fits_the_phone(page)
+    axe(page)
+    shot(page, "edit-need-phone")
+    page.get_by_label("需求标题").fill("阳光苑独居老人每周买菜两次")
+    page.get_by_label("工作备注").fill("已与家属电话确认")
+    save(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("阳光苑独居老人每周买菜两次")
+    expect(page.get_by_text("已与家属电话确认")).to_be_visible()
+
+    with live_db() as session:
+        session.get(Need, need_id).status = NeedStatus.IN_PROJECT
+    page.get_by_role("link", name="编辑", exact=True).click()
+    expect(page.get_by_text("只能修改备注")).to_be_visible()
+    expect(page.get_by_label("需求标题")).to_have_count(0)
+    axe(page)
+    shot(page, "edit-need-notes-phone")

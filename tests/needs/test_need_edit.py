@@ -293,8 +293,33 @@ def test_the_edit_page_is_filled_in_with_the_current_values(client, community, s
     assert 'name="version" value="1"' in html
 
 
+def test_the_edit_page_shows_the_phone_and_address_masked_and_keeps_them_when_blank(
+    client, community, secretary
+):
+    need = make_need(community)
+    login(client, secretary)
+    path = f"/needs/{need.id}/edit"
+    html = client.get(path).get_data(as_text=True)
+    assert "13812341234" not in html and "阳光苑3号楼2单元" not in html
+    assert "现为 138****1234，不改请留空" in html and "现为 阳光苑3****" in html
+    form = {
+        "csrf_token": csrf(client, path),
+        "version": "1",
+        "title": need.title,
+        "category": "关心关爱",
+        "source": "visit",
+        "beneficiary_group": "elderly",
+        "requester_name": "刘桂兰",
+        "requester_phone": "",
+        "requester_address": "幸福里5号楼",
+    }
+    assert client.post(path, data=form).status_code == 302
+    stored = _stored(need.id)
+    assert (stored.requester_phone, stored.requester_address) == ("13812341234", "幸福里5号楼")
+
+
 def test_saving_the_edit_page_changes_the_need(client, community, secretary):
-    need = make_need(community, title="独居老人买菜")
+    need = make_need(community, title="独居老人买菜", description="每周一次")
     login(client, secretary)
     path = f"/needs/{need.id}/edit"
     form = {
@@ -312,7 +337,7 @@ def test_saving_the_edit_page_changes_the_need(client, community, secretary):
     assert response.status_code == 302 and response.location == f"/needs/{need.id}"
     stored = _stored(need.id)
     assert (stored.title, stored.version) == ("独居老人每周买菜两次", 2)
-    assert stored.requester_address == ""  # a blank box clears, as on the record form
+    assert stored.description == ""  # a blank box clears, as on the record form
     assert "已保存修改" in client.get(response.location).get_data(as_text=True)
 
 
