@@ -212,11 +212,20 @@ def local_or_utc(moment: datetime) -> datetime:
         return moment.astimezone(UTC)
 
 
-class VersionIn(ma.Schema):
-    """What an edit carries beside its fields: the version of the object the editor loaded
+def version_field():
+    """The ``version`` an edit form or PATCH body carries: the one the editor loaded
     (``coop.versioning``); a stale one is a 409 ``version_conflict``."""
+    return Int(
+        required=True,
+        minimum=1,
+        metadata={"description": "The version the editor loaded; a stale one is 409"},
+    )
 
-    version = Int(required=True, minimum=1)
+
+class VersionIn(ma.Schema):
+    """What an edit carries beside its fields: the version of the object the editor loaded."""
+
+    version = version_field()
 
 
 def patch_of(schema_cls: type[ma.Schema], **kwargs) -> ma.Schema:

@@ -62,7 +62,7 @@ def test_a_corrected_phone_is_masked_before_and_after(ctx):
         )
         need_id = need.id
     with unit_of_work(secretary):
-        needs_service.update_need(secretary, need_id, requester_phone="13900009999")
+        needs_service.edit_need(secretary, need_id, version=1, requester_phone="13900009999")
     update = _rows("needs", need_id)[-1]
     assert update.action == "update"
     assert update.before["requester_phone"] == "138****1234"

@@ -10,6 +10,7 @@ from coop.activities import permissions, queries, service
 from coop.activities.models import Activity, Feedback
 from coop.activities.schemas import (
     ActivityArgs,
+    ActivityEdit,
     ActivityIn,
     ActivityOut,
     CodeIn,
@@ -30,7 +31,7 @@ from coop.extensions import db
 from coop.hours.schemas import ServiceRecordOut
 from coop.pagination import paginate
 from coop.projects import queries as project_queries
-from coop.schemas import ReasonIn
+from coop.schemas import ReasonIn, patch_of
 from coop.uow import unit_of_work
 
 blp = signed_in_blueprint(
@@ -95,6 +96,19 @@ class ActivityDetail(MethodView):
         """One activity with its free seats and the caller's own sign-up; ``checkin_code`` and
         ``checkin_url`` only for its organisers."""
         return queries.get_activity(require_actor(), activity_id)
+
+    @blp.arguments(patch_of(ActivityEdit))
+    @blp.response(200, ActivityOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def patch(self, fields, activity_id):
+        """Edit a session before it starts (organisers): only the fields sent change, by the
+        rules that scheduled it; capacity never below the confirmed sign-ups (422). Everyone
+        signed up is told what changed. 409 ``version_conflict`` when someone saved it since
+        ``version``, ``activity_started`` once it has begun, ``activity_cancelled``."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            activity = service.edit_activity(actor, activity_id, now=utcnow(), **fields)
+        return activity
 
 
 @blp.route("/activities/<int:activity_id>/rotate-code")

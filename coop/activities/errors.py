@@ -53,6 +53,11 @@ class ActivityCancelled(Conflict):
     default_message = _l("该活动已取消。")
 
 
+class ActivityStarted(Conflict):
+    code = "activity_started"
+    default_message = _l("活动已经开始，不能再修改。")
+
+
 class WrongCode(Invalid):
     code = "wrong_code"
     default_message = _l("签到码不正确，请核对后重新输入。")

@@ -1,6 +1,6 @@
 """Who organises activities and who takes part."""
 
-from coop.activities.models import Activity
+from coop.activities.models import Activity, ActivityStatus
 from coop.alliance.permissions import can_manage_community, liaison_unit_ids
 from coop.auth.models import Role, User
 from coop.extensions import db
@@ -29,4 +29,13 @@ def can_run(actor: User | None, activity: Activity) -> bool:
 def is_volunteer_of(actor: User | None, community_id: int) -> bool:
     return actor is not None and any(
         g.community_id == community_id for g in actor.grants_of(Role.VOLUNTEER)
+    )
+
+
+def can_edit_activity(actor: User | None, activity: Activity, now) -> bool:
+    """Its organisers change a session until it starts, unless it was called off."""
+    return (
+        can_run(actor, activity)
+        and activity.status is ActivityStatus.SCHEDULED
+        and now < activity.starts_at
     )

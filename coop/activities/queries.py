@@ -127,3 +127,31 @@ def my_signups_select(volunteer_id: int) -> sa.Select:
         .where(Signup.volunteer_id == volunteer_id)
         .order_by(Activity.starts_at.desc(), Signup.id.desc())
     )
+
+
+def scheduled_of_project(project_id: int) -> list[Activity]:
+    """The project's sessions that are not called off, earliest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Activity)
+            .where(Activity.project_id == project_id, Activity.status == ActivityStatus.SCHEDULED)
+            .order_by(Activity.starts_at, Activity.id)
+        )
+    )
+
+
+def volunteers_signed_up_for_project(project_id: int, now: datetime) -> set[int]:
+    """Who holds a live sign-up for one of the project's sessions not yet over."""
+    return set(
+        db.session.scalars(
+            sa.select(Signup.volunteer_id)
+            .join(Activity, Signup.activity_id == Activity.id)
+            .where(
+                Activity.project_id == project_id,
+                Activity.status == ActivityStatus.SCHEDULED,
+                Activity.ends_at > now,
+                Signup.status.in_(LIVE_SIGNUP),
+            )
+            .distinct()
+        )
+    )

@@ -10,7 +10,7 @@ from coop.alliance.permissions import managed_community_ids
 from coop.apidoc import PageArgs
 from coop.auth.current import current_actor
 from coop.extensions import db
-from coop.schemas import Id, Int, LocalDateTime, Trimmed, length, month
+from coop.schemas import Id, Int, LocalDateTime, Trimmed, length, month, version_field
 
 THEME_MONTH = month(error="请按 年-月 填写主题月，例如 2026-07。", blank=True)
 
@@ -108,6 +108,7 @@ class ActivityOut(ma.Schema):
         metadata={"type": "string", "description": "Organisers only; absent for others"},
     )
     created_at = LocalDateTime()
+    version = fields.Integer()
 
 
 class ActivityArgs(PageArgs):
@@ -139,8 +140,15 @@ class ActivityIn(ma.Schema):
 
     @ma.post_load
     def _blank_month_is_none(self, data, **kwargs):
-        data["theme_month"] = data.get("theme_month") or None
+        if "theme_month" in data:  # absent from a PATCH that leaves it as it is
+            data["theme_month"] = data["theme_month"] or None
         return data
+
+
+class ActivityEdit(ActivityIn):
+    """The 编辑 page and PATCH /activities/{id} (``patch_of``: the fields sent change)."""
+
+    version = version_field()
 
 
 class SignupIn(ma.Schema):

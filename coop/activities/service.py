@@ -27,11 +27,13 @@ from coop.auth.models import User
 from coop.auth.throttle import checkin_code_attempts, wait_text
 from coop.errors import Forbidden, Invalid, TooManyRequests
 from coop.extensions import db
+from coop.notices import changes as words
 from coop.notices.service import notify
 from coop.people.models import VolunteerProfile
 from coop.projects import queries as project_queries
 from coop.projects.models import ProjectStatus
 from coop.timeutil import COMMUNITY_TZ
+from coop.versioning import check_version
 
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
 MAX_HOURS_A_DAY = 24
@@ -89,23 +91,138 @@ def schedule_activity(
     return activity
 
 
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(COMMUNITY_TZ).date()
+
+
+def _project_days(project, starts_at: datetime, ends_at: datetime) -> tuple[date, date]:
+    """The first and last day (community time) a session of a project running from
+    ``starts_at`` to ``ends_at`` may fall on: from its first day (or the day it was recorded,
+    if earlier: a kick-off may come while units still claim) to its last day."""
+    return min(_local_day(project.created_at), _local_day(starts_at)), _local_day(ends_at)
+
+
 def _within_project(project, starts_at: datetime, ends_at: datetime) -> None:
-    """A session of a project lies within the project's days (community time): from its first
-    day (or the day it was recorded, if earlier: a kick-off may come while units still claim)
-    to its last day.
+    """A session of a project lies within the project's days (``_project_days``).
 
     :raise Invalid: it starts before the project's days or ends after them.
     """
-
-    def local_day(moment: datetime) -> date:
-        return moment.astimezone(COMMUNITY_TZ).date()
-
-    first = min(local_day(project.created_at), local_day(project.starts_at))
-    last = local_day(project.ends_at)
-    if local_day(starts_at) < first:
+    first, last = _project_days(project, project.starts_at, project.ends_at)
+    if _local_day(starts_at) < first:
         raise Invalid(errors={"starts_at": [_("活动不能早于项目开始日期（%(day)s）。", day=first)]})
-    if local_day(ends_at) > last:
+    if _local_day(ends_at) > last:
         raise Invalid(errors={"ends_at": [_("活动不能晚于项目结束日期（%(day)s）。", day=last)]})
+
+
+def check_sessions_within(project, *, starts_at: datetime, ends_at: datetime) -> None:
+    """New dates for a project keep each of its sessions within its days, by the rule that
+    scheduled them (``_within_project``).
+
+    :raise Invalid: under starts_at or ends_at, naming a session that would fall outside.
+    """
+    first, last = _project_days(project, starts_at, ends_at)
+    for activity in queries.scheduled_of_project(project.id):
+        day = _local_day(activity.starts_at)
+        if day < first:
+            message = _(
+                "已安排的活动“%(title)s”（%(day)s）会早于项目开始日期，请先调整或取消该活动。",
+                title=activity.title,
+                day=day,
+            )
+            raise Invalid(errors={"starts_at": [message]})
+        if _local_day(activity.ends_at) > last:
+            message = _(
+                "已安排的活动“%(title)s”（%(day)s）会晚于项目结束日期，请先调整或取消该活动。",
+                title=activity.title,
+                day=day,
+            )
+            raise Invalid(errors={"ends_at": [message]})
+
+
+def can_still_edit(actor: User, activity: Activity, now: datetime) -> None:
+    """The activity's 编辑 page is the organisers' until the session starts.
+
+    :raise Forbidden: not an organiser. :raise ActivityCancelled: it was called off.
+    :raise ActivityStarted: it has begun.
+    """
+    require(permissions.can_run(actor, activity))
+    if activity.status is ActivityStatus.CANCELLED:
+        raise errors.ActivityCancelled()
+    if now >= activity.starts_at:
+        raise errors.ActivityStarted()
+
+
+def edit_activity(
+    actor: User, activity_id: int, *, version: int, now: datetime, **changes
+) -> Activity:
+    """Change a session before it starts, by the rules that scheduled it; only the fields
+    given change. Capacity never drops below the confirmed sign-ups; more seats go to the
+    waiting list in order. Everyone signed up is told what changed that matters to her.
+
+    :raise Forbidden, ActivityCancelled, ActivityStarted: see ``can_still_edit``.
+    :raise VersionConflict: someone saved it since ``version``. :raise Invalid: bad times,
+    outside the project's days, or fewer seats than confirmed sign-ups.
+    """
+    activity = queries.get_activity(actor, activity_id, for_update=True)
+    can_still_edit(actor, activity, now)
+    check_version(activity, version)
+    starts_at = changes.get("starts_at", activity.starts_at)
+    ends_at = changes.get("ends_at", activity.ends_at)
+    if ends_at <= starts_at:
+        raise Invalid(errors={"ends_at": [_("结束时间必须晚于开始时间。")]})
+    if activity.project is not None:
+        _within_project(activity.project, starts_at, ends_at)
+    if changes.get("capacity", activity.capacity) < activity.confirmed_count:
+        message = _("名额不能少于已确认报名的人数（%(n)d 人）。", n=activity.confirmed_count)
+        raise Invalid(errors={"capacity": [message]})
+    before = _told(activity)
+    for name, value in changes.items():
+        if getattr(activity, name) != value:
+            setattr(activity, name, value)
+    while activity.free_seats > 0 and (promoted := queries.first_waiting(activity.id)):
+        promoted.status = SignupStatus.CONFIRMED
+        activity.confirmed_count += 1
+        notify(
+            promoted.volunteer_id,
+            _("候补成功：您已获得“%(title)s”的名额", title=activity.title),
+            link=f"/activities/{activity.id}",
+        )
+    db.session.flush()
+    lines = _changes(before, _told(activity))
+    if lines:
+        for signup in queries.signups_of(activity.id):
+            notify(
+                signup.volunteer_id,
+                _("活动“%(title)s”有变更", title=activity.title),
+                body=words.body(lines),
+                link=f"/activities/{activity.id}",
+            )
+    return activity
+
+
+def _told(activity: Activity) -> dict:
+    """What a volunteer signed up for hears about when it changes: the seats are the
+    organisers' business, the rest is where and when she shows up."""
+    return {
+        "title": activity.title,
+        "time": (activity.starts_at, activity.ends_at),
+        "place": activity.place,
+        "description": activity.description,
+    }
+
+
+def _changes(before: dict, after: dict) -> list[str]:
+    lines = []
+    if before["title"] != after["title"]:
+        lines.append(words.changed(_("名称"), before["title"], after["title"]))
+    if before["time"] != after["time"]:
+        old, new = (words.span_text(*x) for x in (before["time"], after["time"]))
+        lines.append(words.changed(_("时间"), old, new))
+    if before["place"] != after["place"]:
+        lines.append(words.changed(_("地点"), before["place"], after["place"]))
+    if before["description"] != after["description"]:
+        lines.append(_("活动内容有更新，请查看活动页。"))
+    return lines
 
 
 def rotate_code(actor: User, activity_id: int) -> Activity:

@@ -17,6 +17,7 @@ from coop.activities.models import (
     SignupStatus,
 )
 from coop.activities.schemas import (
+    ActivityEdit,
     ActivityIn,
     CodeIn,
     FeedbackIn,
@@ -41,6 +42,7 @@ from coop.people import queries as people_queries
 from coop.projects import queries as project_queries
 from coop.projects.models import ProjectStatus
 from coop.schemas import ReasonIn, load_form
+from coop.timeutil import COMMUNITY_TZ
 from coop.uow import unit_of_work
 
 bp = Blueprint("activities", __name__)
@@ -197,6 +199,37 @@ def new_for_project(project_id: int):
     return _schedule(actor, project.community, project)
 
 
+def _current_values(activity) -> dict:
+    """The activity as its edit form shows it: each field as the form would send it."""
+    form = {name: str(getattr(activity, name)) for name in ("title", "place", "capacity")}
+    for name in ("starts_at", "ends_at"):
+        form[name] = getattr(activity, name).astimezone(COMMUNITY_TZ).strftime("%Y-%m-%dT%H:%M")
+    form["description"] = activity.description
+    form["theme_month"] = activity.theme_month or ""
+    form["version"] = str(activity.version)
+    return form
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(activity_id: int):
+    """编辑 until the session starts; everyone signed up is told what changed."""
+    actor = require_actor()
+    activity = queries.get_activity(actor, activity_id)
+    service.can_still_edit(actor, activity, utcnow())
+    context = {"activity": activity, "community": activity.community, "project": activity.project}
+    if request.method == "GET":
+        return render("activities/edit.html", form=_current_values(activity), errors={}, **context)
+    retry_form("activities/edit.html", **context)
+    data, errors = load_form(ActivityEdit(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.edit_activity(actor, activity.id, now=utcnow(), **data)
+    flash(_("已保存修改。"), "success")
+    return redirect(url_for("activities.detail", activity_id=activity.id))
+
+
 # --- The detail page: everyone's view, and the organiser's desk -----------------------------
 
 
@@ -231,6 +264,7 @@ def _detail_context(actor, activity, now, *, q: str = "") -> dict:
         **_panel_context(actor, activity, signup, now),
         "can_run": can_run,
         "can_cancel": can_run and activity.status is ActivityStatus.SCHEDULED,
+        "can_edit": permissions.can_edit_activity(actor, activity, now),
         "can_rate": can_rate and now >= activity.starts_at,
         "rating_options": _rating_options(),
         "feedback": _feedback_of(activity.id) if can_rate else [],

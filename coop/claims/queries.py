@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from coop.alliance.permissions import liaison_unit_ids, visible_community_ids
-from coop.auth.models import User
+from coop.auth.models import Role, RoleGrant, User
 from coop.claims.models import (
     LIVE,
     Claim,
@@ -104,6 +104,19 @@ def open_claims_of_unit(unit_id: int, community_id: int) -> int:
 
 
 HOLDING = (ClaimStatus.APPROVED, ClaimStatus.FULFILLED)
+
+
+def live_claimant_user_ids(project_id: int) -> set[int]:
+    """The people behind the project's live (pending or approved) claims: the volunteers who
+    claimed it, and the liaisons of the units that did."""
+    live = sa.select(Claim).where(Claim.project_id == project_id, Claim.status.in_(LIVE))
+    claims = live.subquery()
+    volunteers = sa.select(claims.c.volunteer_id).where(claims.c.volunteer_id.is_not(None))
+    liaisons = sa.select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.UNIT_LIAISON,
+        RoleGrant.unit_id.in_(sa.select(claims.c.unit_id).where(claims.c.unit_id.is_not(None))),
+    )
+    return set(db.session.scalars(sa.union(volunteers, liaisons)))
 
 
 def approved_claims_by_project(project_ids: list[int]) -> dict[int, list[Claim]]:

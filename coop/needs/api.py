@@ -5,16 +5,16 @@ from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.needs import permissions, queries, service
 from coop.needs.schemas import (
-    REQUESTER_FIELDS,
+    NOT_FOR_RESIDENTS,
     NeedArgs,
+    NeedEdit,
     NeedIn,
     NeedOut,
-    NeedPatch,
     ResolveIn,
     RevealOut,
 )
 from coop.pagination import paginate
-from coop.schemas import ReasonIn
+from coop.schemas import ReasonIn, patch_of
 from coop.uow import unit_of_work
 
 blp = signed_in_blueprint("needs_api", __name__, "服务需求清单 · needs")
@@ -55,7 +55,7 @@ class Needs(MethodView):
             if permissions.can_manage_needs(actor, community):
                 need = service.record_need(actor, community_id, **fields)
             else:
-                for name in REQUESTER_FIELDS:
+                for name in NOT_FOR_RESIDENTS:
                     fields.pop(name, None)
                 need = service.submit_need(actor, community_id, **fields)
         return need
@@ -69,14 +69,18 @@ class NeedDetail(MethodView):
         """One need; one the caller may not see is a 404."""
         return queries.get_need(require_actor(), need_id)
 
-    @blp.arguments(NeedPatch(partial=True))
+    @blp.arguments(patch_of(NeedEdit))
     @blp.response(200, NeedOut)
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def patch(self, fields, need_id):
-        """Correct a need that is still submitted or listed (secretary)."""
+        """Edit a need: only the fields sent change. Staff change any field while it is
+        submitted or listed and only ``notes`` once it is in a project or resolved; the
+        requester changes hers while it is submitted. 409 ``version_conflict`` when someone
+        saved it since ``version``; 409 ``need_not_editable`` when its state allows no such
+        change."""
         actor = require_actor()
         with unit_of_work(actor):
-            need = service.update_need(actor, need_id, **fields)
+            need = service.edit_need(actor, need_id, **fields)
         return need
 
 

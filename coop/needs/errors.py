@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from coop.errors import Conflict
@@ -6,3 +7,13 @@ from coop.errors import Conflict
 class NeedNotEditable(Conflict):
     code = "need_not_editable"
     default_message = _l("需求已纳入项目或已办结，不能再修改。")
+
+    @classmethod
+    def because(cls, need, *, staff: bool, notes_only: bool = False) -> "NeedNotEditable":
+        """The refusal naming the need's state and what is still possible."""
+        state = need.status.label
+        if notes_only:
+            return cls(_("需求当前为“%(state)s”，只能修改备注。", state=state))
+        if staff:
+            return cls(_("需求当前为“%(state)s”，不能再修改。", state=state))
+        return cls(_("需求当前为“%(state)s”，如需修改请联系社区工作人员。", state=state))

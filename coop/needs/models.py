@@ -135,6 +135,8 @@ class Need(Versioned, db.Model):
     requester_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     reject_reason: Mapped[str] = mapped_column(sa.Text, default="")
     resolution: Mapped[str] = mapped_column(sa.Text, default="")
+    # Staff's working notes: what they keep adding once the need is in a project.
+    notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -55,7 +55,10 @@ def needs_select(
 def get_need(actor: User | None, need_id: int, *, for_update: bool = False) -> Need:
     """:raise NotFound: the need does not exist or is not one the actor may see."""
     query = needs_select(actor).where(Need.id == need_id)
-    need = db.session.scalar(query.with_for_update(of=Need) if for_update else query)
+    if for_update:
+        # The locked row overwrites any copy read before the lock (its version above all).
+        query = query.with_for_update(of=Need).execution_options(populate_existing=True)
+    need = db.session.scalar(query)
     if need is None:
         raise NotFound()
     return need

@@ -8,7 +8,7 @@ from coop.needs import permissions
 from coop.needs.models import Beneficiary, NeedSource, NeedStatus, Urgency
 from coop.people.schemas import PHONE
 from coop.privacy import mask_address, mask_phone
-from coop.schemas import Id, LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, length, version_field
 
 # A JSON body may send "" for no phone; a form's blank box never reaches the validator.
 PHONE_OR_BLANK = ma.validate.Regexp(f"^$|{PHONE.regex.pattern}", error=PHONE.error)
@@ -60,8 +60,16 @@ class NeedOut(ma.Schema):
     )
     reject_reason = fields.String()
     resolution = fields.String()
+    # Staff's working notes, for the community's staff and the street only.
+    notes = fields.Function(
+        lambda n: (
+            n.notes if permissions.can_see_all_needs(current_actor(), n.community) else ma.missing
+        ),
+        metadata={"type": "string", "description": "Staff and the street only"},
+    )
     project_id = fields.Integer(allow_none=True)
     created_at = LocalDateTime()
+    version = fields.Integer()
 
 
 class NeedFilters(ma.Schema):
@@ -98,10 +106,17 @@ class NeedPatch(ma.Schema):
     requester_name = Trimmed(load_default="", validate=length(max=64))
     requester_phone = Trimmed(load_default="", validate=PHONE_OR_BLANK)
     requester_address = Trimmed(load_default="", validate=length(max=255))
+    notes = Trimmed(load_default="", validate=length(max=2000))
 
 
 class NeedIn(NeedPatch):
     community_id = Id(required=True)
+
+
+class NeedEdit(NeedPatch):
+    """PATCH /needs/{id}: the fields sent change (``patch_of``), if its state allows."""
+
+    version = version_field()
 
 
 class RecordNeedForm(NeedPatch):
@@ -112,8 +127,15 @@ class RecordNeedForm(NeedPatch):
     beneficiary_group = fields.Enum(Beneficiary, by_value=True, required=True)
 
 
-# What a resident may not say about her own need: who she is says it.
-REQUESTER_FIELDS = ("source", "requester_name", "requester_phone", "requester_address")
+class EditNeedForm(RecordNeedForm):
+    """The 编辑 page: the record form's rules, loaded ``only`` with what the need's state lets
+    the editor change (``permissions.need_edit_fields``)."""
+
+    version = version_field()
+
+
+# What a resident does not say about her own need: who she is says it; staff keep the notes.
+NOT_FOR_RESIDENTS = (*sorted(permissions.REQUESTER_FIELDS), "notes")
 
 
 class ResolveIn(ma.Schema):

@@ -9,13 +9,12 @@ from coop.alliance.permissions import require
 from coop.audit import AuditLog, current_actor_id
 from coop.auth.models import User
 from coop.dbtypes import utcnow
-from coop.errors import Invalid
+from coop.errors import Forbidden, Invalid
 from coop.extensions import db
 from coop.needs import permissions, queries
 from coop.needs.errors import NeedNotEditable
 from coop.needs.models import NEED_FLOW, Beneficiary, Need, NeedSource, NeedStatus
-
-EDITABLE = (NeedStatus.SUBMITTED, NeedStatus.LISTED)
+from coop.versioning import check_version
 
 
 def _check_neighbourhood(community_id: int, neighbourhood_id: int | None) -> None:
@@ -70,15 +69,41 @@ def submit_need(actor: User, community_id: int, **fields) -> Need:
     return need
 
 
-def update_need(actor: User, need_id: int, **fields) -> Need:
-    """Correct a need while it is still open. :raise NeedNotEditable: it moved on already."""
+def editable_fields(actor: User, need: Need) -> frozenset[str]:
+    """What the actor may change in the need now: the fields of its 编辑 page.
+
+    :raise Forbidden: neither its community's staff nor its requester. :raise NeedNotEditable:
+    its state allows her no change (the message names the state).
+    """
+    staff = permissions.can_manage_needs(actor, need.community)
+    if not staff and not permissions.is_requester(actor, need):
+        raise Forbidden()
+    allowed = permissions.need_edit_fields(actor, need)
+    if not allowed:
+        raise NeedNotEditable.because(need, staff=staff)
+    return allowed
+
+
+def edit_need(actor: User, need_id: int, *, version: int, **changes) -> Need:
+    """Correct a need within what its state lets the actor change (``editable_fields``); only
+    the fields given change.
+
+    :raise Forbidden, NeedNotEditable: see ``editable_fields``; NeedNotEditable also when a
+    need past the list gets more than its notes. :raise VersionConflict: someone saved it since
+    ``version``. :raise Invalid: a field she may not change, another community's neighbourhood.
+    """
     need = queries.get_need(actor, need_id, for_update=True)
-    require(permissions.can_manage_needs(actor, need.community))
-    if need.status not in EDITABLE:
-        raise NeedNotEditable()
-    _check_neighbourhood(need.community_id, fields.get("neighbourhood_id", need.neighbourhood_id))
-    for name, value in fields.items():
-        setattr(need, name, value)
+    allowed = editable_fields(actor, need)
+    check_version(need, version)
+    refused = changes.keys() - allowed
+    if refused and allowed == {"notes"}:
+        raise NeedNotEditable.because(need, staff=True, notes_only=True)
+    if refused:
+        raise Invalid(errors={name: [_("此项不能修改。")] for name in sorted(refused)})
+    _check_neighbourhood(need.community_id, changes.get("neighbourhood_id"))
+    for name, value in changes.items():
+        if getattr(need, name) != value:
+            setattr(need, name, value)
     db.session.flush()
     return need
 

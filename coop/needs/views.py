@@ -14,7 +14,8 @@ from coop.htmx import render
 from coop.needs import permissions, queries, service
 from coop.needs.models import NEED_FLOW, Beneficiary, NeedSource, NeedStatus, Urgency
 from coop.needs.schemas import (
-    REQUESTER_FIELDS,
+    NOT_FOR_RESIDENTS,
+    EditNeedForm,
     NeedArgs,
     NeedFilters,
     NeedPatch,
@@ -22,6 +23,7 @@ from coop.needs.schemas import (
     ResolveIn,
 )
 from coop.pagination import paginate
+from coop.privacy import mask_address, mask_phone
 from coop.projects import queries as project_queries
 from coop.projects.models import Project
 from coop.schemas import ReasonIn, load_form
@@ -140,6 +142,7 @@ def _detail_context(actor, need) -> dict:
         "actions": [a for a in NEED_FLOW.allowed(need) if a in PAGE_ACTIONS] if can_manage else [],
         "action_labels": NEED_FLOW.action_labels,
         "is_requester": permissions.is_requester(actor, need),
+        "can_edit": permissions.can_edit_need(actor, need),
     }
 
 
@@ -149,6 +152,53 @@ def detail(need_id: int):
     actor = require_actor()
     need = queries.get_need(actor, need_id)
     return render("needs/detail.html", form={}, errors={}, **_detail_context(actor, need))
+
+
+# Shown whole only through 查看完整联系方式, with a logged reason: the edit form leaves them
+# blank (their masked value beside them), and a blank one keeps what is stored.
+UNSHOWN = ("requester_phone", "requester_address")
+
+
+def _current_values(need) -> dict:
+    """The need as its edit form shows it: each field's value as the form would send it."""
+    form = {}
+    for name in permissions.NEED_FIELDS - set(UNSHOWN):
+        value = getattr(need, name)
+        form[name] = "" if value is None else str(getattr(value, "value", value))
+    form["version"] = str(need.version)
+    return form
+
+
+@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(need_id: int):
+    """编辑: the fields the need's state lets her change, filled in; saved only if nobody saved
+    it since she opened the page (the version rides along as a hidden field)."""
+    actor = require_actor()
+    need = queries.get_need(actor, need_id)
+    editable = service.editable_fields(actor, need)
+    context = {
+        "need": need,
+        "editable": editable,
+        "masked": {
+            "requester_phone": mask_phone(need.requester_phone),
+            "requester_address": mask_address(need.requester_address),
+        },
+        **_form_context(need.community),
+    }
+    if request.method == "GET":
+        return render("needs/edit.html", form=_current_values(need), errors={}, **context)
+    retry_form("needs/edit.html", **context)
+    data, errors = load_form(EditNeedForm(only=(*editable, "version")), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    for name in UNSHOWN:
+        if not request.form.get(name, "").strip():
+            data.pop(name, None)
+    with unit_of_work(actor):
+        service.edit_need(actor, need.id, **data)
+    flash(_("已保存修改。"), "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
 
 
 @bp.post("/needs/<int:need_id>/<any(list, resolve, close):action>")
@@ -233,7 +283,7 @@ def submit(community_id: int):
         return render("needs/submit.html", form=form, errors={}, **context)
     retry_form("needs/submit.html", **context)
     # Her phone form does not ask whom the need serves: submit_need files it under 全体居民.
-    form_schema = NeedPatch(exclude=(*REQUESTER_FIELDS, "beneficiary_group"))
+    form_schema = NeedPatch(exclude=(*NOT_FOR_RESIDENTS, "beneficiary_group"))
     data, errors = load_form(form_schema, request.form)
     if errors:
         raise Invalid(errors=errors)

@@ -14,12 +14,12 @@ from coop.projects.schemas import (
     MenuArgs,
     MenuGroupOut,
     ProjectArgs,
+    ProjectEdit,
     ProjectIn,
     ProjectOut,
-    ProjectPatch,
     preload_claimants,
 )
-from coop.schemas import ReasonIn
+from coop.schemas import ReasonIn, patch_of
 from coop.uow import unit_of_work
 
 blp = signed_in_blueprint("projects_api", __name__, "服务项目清单 · projects")
@@ -87,15 +87,19 @@ class ProjectDetail(MethodView):
         """One project; a draft or another community's is a 404 to those who may not see it."""
         return queries.get_project(require_actor(), project_id)
 
-    @blp.arguments(ProjectPatch(partial=True))
+    @blp.arguments(patch_of(ProjectEdit))
     @blp.response(200, ProjectOut)
     @documents_errors(blp, 400, 401, 403, 404, 409, 422)
     def patch(self, fields, project_id):
-        """Change a draft freely; once published, needs, category, mode and auto_approve stay
-        (409), and slots never drop below the approved claims (secretary)."""
+        """Edit a project (secretary): only the fields sent change. A draft changes freely;
+        published or claimed, its needs, category, mode and auto_approve stay (409
+        ``project_not_editable``, as for a project past claiming), slots never drop below the
+        approved claims, its sessions stay within its dates and a new claim deadline lies
+        ahead (422). Live claimants are told what changed. 409 ``version_conflict`` when
+        someone saved it since ``version``."""
         actor = require_actor()
         with unit_of_work(actor):
-            project = service.update_project(actor, project_id, **fields)
+            project = service.edit_project(actor, project_id, now=utcnow(), **fields)
         return project
 
 

@@ -7,7 +7,7 @@ from coop.categories import Category
 from coop.claims import queries as claims_queries
 from coop.claims.models import ClaimantType
 from coop.projects.models import ProjectMode, ProjectStatus
-from coop.schemas import Id, Int, LocalDateTime, Trimmed, length
+from coop.schemas import Id, Int, LocalDateTime, Trimmed, length, version_field
 
 
 def preload_claimants(projects) -> None:
@@ -62,6 +62,7 @@ class ProjectOut(ma.Schema):
     cancel_reason = fields.String()
     published_at = LocalDateTime(allow_none=True)
     created_at = LocalDateTime()
+    version = fields.Integer()
 
 
 class MenuGroupOut(ma.Schema):
@@ -107,6 +108,12 @@ class ProjectIn(ProjectPatch):
     community_id = Id(required=True)
 
 
+class ProjectEdit(ProjectPatch):
+    """PATCH /projects/{id}: the fields sent change (``patch_of``), if its state allows."""
+
+    version = version_field()
+
+
 class ProjectForm(ProjectPatch):
     """The 从需求生成项目 page (the community is in its URL): she ticks at least one listed need,
     and a routine project's slots box is ignored, as its hint says (日常型固定为 1)."""
@@ -123,6 +130,13 @@ class ProjectForm(ProjectPatch):
         if data.get("mode") is ProjectMode.ROUTINE:
             data["slots"] = 1
         return data
+
+
+class EditProjectForm(ProjectForm):
+    """The 编辑 page: the creation form's rules, loaded ``only`` with what the project's state
+    lets the secretary change (``permissions.project_edit_fields``)."""
+
+    version = version_field()
 
 
 class LeadIn(ma.Schema):

@@ -21,12 +21,13 @@ from coop.needs import permissions as need_permissions
 from coop.needs import queries as need_queries
 from coop.needs.models import NeedStatus
 from coop.pagination import paginate
-from coop.projects import queries, service
+from coop.projects import permissions, queries, service
 from coop.projects.models import PROJECT_FLOW, ProjectMode, ProjectStatus
-from coop.projects.schemas import LeadIn, ProjectArgs, ProjectForm
+from coop.projects.schemas import EditProjectForm, LeadIn, ProjectArgs, ProjectForm
 from coop.resources import queries as resource_queries
 from coop.resources.models import ResourceStatus
 from coop.schemas import ReasonIn, load_form
+from coop.timeutil import COMMUNITY_TZ
 from coop.uow import unit_of_work
 
 bp = Blueprint("projects", __name__)
@@ -114,6 +115,47 @@ def new(community_id: int):
     return submit_once(actor, create)
 
 
+def _current_values(project) -> dict:
+    """The project as its edit form shows it: each field as the form would send it."""
+    form = {
+        name: str(getattr(project, name))
+        for name in ("title", "description", "slots", "volunteer_capacity", "schedule")
+    }
+    form.update(category=project.category.value, mode=project.mode.value)
+    for name in ("starts_at", "ends_at", "claim_deadline"):
+        form[name] = getattr(project, name).astimezone(COMMUNITY_TZ).strftime("%Y-%m-%dT%H:%M")
+    form["need_ids"] = [str(need.id) for need in project.needs]
+    form["auto_approve"] = "y" if project.auto_approve else ""
+    form["version"] = str(project.version)
+    return form
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(project_id: int):
+    """编辑: what the project's state lets the secretary change, filled in; saved only if
+    nobody saved it since she opened the page (the version rides along as a hidden field)."""
+    actor = require_actor()
+    project = queries.get_project(actor, project_id)
+    editable = service.editable_fields(actor, project)
+    context = _form_context(actor, project.community)
+    # Its own needs are in the project, no longer on the list: offer them too.
+    context["need_options"] = [
+        (n.id, f"{n.title}（{n.category.label}）") for n in project.needs
+    ] + context["need_options"]
+    context.update(project=project, editable=editable)
+    if request.method == "GET":
+        return render("projects/edit.html", form=_current_values(project), errors={}, **context)
+    retry_form("projects/edit.html", **context)
+    data, errors = load_form(EditProjectForm(only=(*editable, "version")), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        service.edit_project(actor, project.id, now=utcnow(), **data)
+    flash(_("已保存修改。"), "success")
+    return redirect(url_for("projects.detail", project_id=project.id))
+
+
 def _detail_context(actor, project) -> dict:
     now = utcnow()
     can_manage = can_manage_community(actor, project.community)
@@ -145,6 +187,7 @@ def _detail_context(actor, project) -> dict:
         "orders": orders,
         "resource_options": resource_options,
         "can_manage": can_manage,
+        "can_edit": permissions.can_edit_project(actor, project),
         "can_decide": can_decide_claims(actor, project.community),
         "can_see_needs": need_permissions.can_see_all_needs(actor, project.community),
         "actions": [a for a in PROJECT_FLOW.allowed(project) if a in PAGE_ACTIONS]

