@@ -9,15 +9,25 @@ stops the read.
 
 The caller turns ``OverBudget`` into its own message (``refusal`` has the standard ones) and
 ``Unreadable`` into "not a workbook we read".
+
+Writing is here too: ``write_table`` makes a one-sheet export and ``attachment`` sends it.
 """
 
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
 from xml.parsers import expat
 
+from flask import Response
 from flask_babel import gettext as _
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
 MB = 1024 * 1024
@@ -233,3 +243,61 @@ class _Scan:
 
     def _doctype(self, *args) -> None:
         raise Unreadable()
+
+
+# --- writing: a sheet of text and times, sent as a download ----------------------------------
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="FDECEC")
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def attachment(data: bytes, filename: str, fallback: str) -> Response:
+    """An .xlsx download with its Chinese name (RFC 5987) and an ASCII name for old clients;
+    never cached (it holds what only staff may read)."""
+    response = Response(data, mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def text_cell(sheet, value: str) -> WriteOnlyCell:
+    """Text exactly as typed, never a formula: a title "=HYPERLINK(…)" must not run in the
+    reader's Excel. Drops what XML cannot hold."""
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell
+
+
+def write_table(title: str, headers: Sequence[tuple[str, int]], rows: Iterable[Sequence]) -> bytes:
+    """One sheet: a bold header row (text, column width) frozen above the rows. Strings go in
+    as text, naive datetimes as times (write them in the community's zone), the rest as is."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    for index, (_text, width) in enumerate(headers, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for text, _width in headers:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, str):
+                cells.append(text_cell(sheet, value))
+            elif isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = DATETIME_FORMAT
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,9 +1,8 @@
-from urllib.parse import quote
-
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from sqlalchemy.orm import selectinload
 
+from coop import xlsx
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import require
 from coop.auth.current import login_required, require_actor
@@ -20,16 +19,6 @@ from coop.timeutil import local_today
 from coop.uow import after_commit
 
 bp = Blueprint("needs_excel", __name__)
-
-
-def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
-    """An attachment with its Chinese name (RFC 5987) and an ASCII name for old clients."""
-    response = Response(data, mimetype=excel.XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _managed_community(community_id: int):
@@ -73,7 +62,7 @@ def import_form(community_id: int):
 def template(community_id: int):
     _actor, community = _managed_community(community_id)
     data = excel.build_template([n.name for n in community.neighbourhoods])
-    return _xlsx(data, f"服务需求清单导入模板-{community.name}.xlsx", "needs-template.xlsx")
+    return xlsx.attachment(data, f"服务需求清单导入模板-{community.name}.xlsx", "needs-template.xlsx")
 
 
 @bp.get("/needs/imports/<int:job_id>")
@@ -106,4 +95,4 @@ def export(community_id: int):
         with_requester=permissions.can_see_all_needs(actor, community),
     )
     today = local_today().isoformat()
-    return _xlsx(data, f"服务需求清单-{community.name}-{today}.xlsx", f"needs-{today}.xlsx")
+    return xlsx.attachment(data, f"服务需求清单-{community.name}-{today}.xlsx", f"needs-{today}.xlsx")
