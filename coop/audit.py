@@ -26,6 +26,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.util import identity_key
 
 from coop.dbtypes import UTCDateTime, utcnow
@@ -169,17 +170,48 @@ def _snapshot(obj) -> dict:
     return {c.key: _value(obj, c.key, getattr(obj, c.key)) for c in _columns(obj)}
 
 
-def _changes(obj) -> tuple[dict, dict]:
+def _changes(obj, unloaded: dict) -> tuple[dict, dict]:
     state = inspect(obj)
     before, after = {}, {}
     for column in _columns(obj):
         history = state.attrs[column.key].history
         if history.has_changes():
-            old = history.deleted[0] if history.deleted else None
+            # set without being loaded first: the value read before the flush, if any
+            old = history.deleted[0] if history.deleted else unloaded.get(column.key)
             new = history.added[0] if history.added else None
+            if not history.deleted and column.key in unloaded and old == new:
+                continue
             before[column.key] = _value(obj, column.key, old)
             after[column.key] = _value(obj, column.key, new)
     return before, after
+
+
+_UNLOADED = "coop.audit.unloaded"
+
+
+@event.listens_for(Session, "before_flush")
+def _read_values_set_before_they_were_loaded(session, flush_context, instances) -> None:
+    """An attribute set on an object whose values had expired (after a commit) has no old
+    value in its history. Read those from the database before the flush overwrites them, one
+    query per class, so the log says what it was changed from."""
+    wanted: dict = {}
+    for obj in session.dirty:
+        if not _audited(obj):
+            continue
+        state = inspect(obj)
+        keys = [c.key for c in _columns(obj) if state.committed_state.get(c.key, None) is NO_VALUE]
+        if keys and state.key is not None and len(state.key[1]) == 1:
+            wanted.setdefault(state.mapper, {})[state.key[1][0]] = (state, keys)
+    found = session.info[_UNLOADED] = {}
+    for mapper, rows in wanted.items():
+        keys = sorted({key for _state, ks in rows.values() for key in ks})
+        [pk] = mapper.primary_key
+        columns = [mapper.column_attrs[key].columns[0] for key in keys]
+        query = sa.select(pk, *columns).where(pk.in_(list(rows)))
+        for values in session.connection().execute(query):
+            state, asked = rows[values[0]]
+            old = dict(zip(keys, values[1:], strict=True))
+            found[state] = {key: old[key] for key in asked}
 
 
 def _identity(obj) -> str:
@@ -218,8 +250,9 @@ def _write_audit_rows(session, flush_context) -> None:
 
     for obj in filter(_audited, session.new):
         row("create", obj, None, _snapshot(obj))
+    unloaded = session.info.pop(_UNLOADED, {})
     for obj in filter(_audited, session.dirty):
-        before, after = _changes(obj)
+        before, after = _changes(obj, unloaded.get(inspect(obj), {}))
         if after:
             row("update", obj, before, after)
     for obj in filter(_audited, session.deleted):

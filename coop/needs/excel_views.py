@@ -62,7 +62,9 @@ def import_form(community_id: int):
 def template(community_id: int):
     _actor, community = _managed_community(community_id)
     data = excel.build_template([n.name for n in community.neighbourhoods])
-    return xlsx.attachment(data, f"服务需求清单导入模板-{community.name}.xlsx", "needs-template.xlsx")
+    return xlsx.attachment(
+        data, f"服务需求清单导入模板-{community.name}.xlsx", "needs-template.xlsx"
+    )
 
 
 @bp.get("/needs/imports/<int:job_id>")
@@ -95,4 +97,6 @@ def export(community_id: int):
         with_requester=permissions.can_see_all_needs(actor, community),
     )
     today = local_today().isoformat()
-    return xlsx.attachment(data, f"服务需求清单-{community.name}-{today}.xlsx", f"needs-{today}.xlsx")
+    return xlsx.attachment(
+        data, f"服务需求清单-{community.name}-{today}.xlsx", f"needs-{today}.xlsx"
+    )

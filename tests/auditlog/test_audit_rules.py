@@ -359,3 +359,15 @@ def test_a_phone_reads_masked_in_the_record(ctx):
 
 def test_audit_module_still_masks_by_name():
     assert audit.masker("needs", "requester_phone") is not None
+
+
+def test_a_value_set_after_a_commit_expired_it_is_recorded_with_its_old_value(ctx):
+    community = make_community()
+    secretary = make_secretary(community)
+    need = _record_need(secretary, community)  # the commit expired need's attributes
+    with unit_of_work(secretary):
+        need.title = "独居老人助餐（午餐）"
+        need.urgency = need.urgency  # unchanged in fact: not listed
+    update = _rows("needs", need.id)[-1]
+    assert update.before == {"title": "独居老人助餐"}
+    assert update.after == {"title": "独居老人助餐（午餐）"}
