@@ -215,6 +215,14 @@ LABELS_BY_TABLE = {
     ("service_records", "reject_reason"): _l("驳回原因"),
     ("plan_evidence", "item_id"): _l("六个一事项"),
 }
+# Enum columns whose enum has no labels of its own.
+UNLABELLED = {
+    ("plan_evidence", "evidence_type"): {
+        "activity": _l("活动"),
+        "need": _l("需求"),
+        "proposal": _l("合理化建议"),
+    },
+}
 # Bookkeeping, not something a person changed: never listed.
 HIDDEN = frozenset({"id", "created_at", "updated_at", "claimant_key", "version", "version_id"})
 # Codes that let someone in or hand something over: the record says they changed, not to what.
@@ -415,9 +423,12 @@ def value_text(table: str, column: str, value, names: Names | None = None) -> st
         enum_class = getattr(col.type, "enum_class", None)
         if enum_class is not None:
             try:
-                return enum_class(value).label
+                member = enum_class(value)
             except ValueError:
                 return str(value)
+            if hasattr(member, "label"):
+                return member.label
+            return str(UNLABELLED.get((table, column), {}).get(member.value, member.value))
         python_type = _python_type(col)
         if python_type is bool or isinstance(value, bool):
             return _("是") if value else _("否")

@@ -371,3 +371,16 @@ def test_a_value_set_after_a_commit_expired_it_is_recorded_with_its_old_value(ct
     update = _rows("needs", need.id)[-1]
     assert update.before == {"title": "独居老人助餐"}
     assert update.after == {"title": "独居老人助餐（午餐）"}
+
+
+def test_every_value_of_every_audited_enum_column_reads_as_text(app):
+    with app.test_request_context():
+        for mapper in db.Model.registry.mappers:
+            if not getattr(mapper.class_, "__audit__", True):
+                continue
+            for column in mapper.columns:
+                enum_class = getattr(column.type, "enum_class", None)
+                for member in enum_class or ():
+                    text = describe.value_text(mapper.local_table.name, column.key, member.value)
+                    assert isinstance(text, str) and text
+                    assert not text.isascii(), (column, text)  # in words, not the code
