@@ -77,6 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.activities import views as activities_views
     from coop.alliance import api as alliance_api
     from coop.alliance import views as alliance_views
+    from coop.auditlog import api as auditlog_api
+    from coop.auditlog import views as auditlog_views
     from coop.auth import api as auth_api
     from coop.auth import views as auth_views
     from coop.badges import api as badges_api
@@ -134,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
         terms_views.bp,
         matching_views.bp,
         setup_views.bp,
+        auditlog_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
@@ -155,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
         terms_api.blp,
         matching_api.blp,
         setup_api.blp,
+        auditlog_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

@@ -9,19 +9,26 @@ stops the read.
 
 The caller turns ``OverBudget`` into its own message (``refusal`` has the standard ones) and
 ``Unreadable`` into "not a workbook we read".
+
+Writing is here too: ``write_table`` makes a one-sheet export and ``attachment`` sends it.
 """
 
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 from xml.parsers import expat
 
 from flask import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
 from coop.errors import Invalid
@@ -291,3 +298,46 @@ class _Scan:
 
     def _doctype(self, *args) -> None:
         raise Unreadable()
+
+
+# --- writing: a sheet of text and times, sent as a download ----------------------------------
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="FDECEC")
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def text_cell(sheet, value: str) -> WriteOnlyCell:
+    """``as_text`` in a write-only sheet."""
+    return as_text(WriteOnlyCell(sheet), value)
+
+
+def write_table(title: str, headers: Sequence[tuple[str, int]], rows: Iterable[Sequence]) -> bytes:
+    """One sheet: a bold header row (text, column width) frozen above the rows. Strings go in
+    as text, naive datetimes as times (write them in the community's zone), the rest as is."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    for index, (_text, width) in enumerate(headers, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for text, _width in headers:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, str):
+                cells.append(text_cell(sheet, value))
+            elif isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = DATETIME_FORMAT
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
