@@ -71,6 +71,7 @@ COMMUNITY_PARENTS = {
     "term_plans": ("term_id", "terms"),
     "term_plan_items": ("plan_id", "term_plans"),
     "plan_evidence": ("item_id", "term_plan_items"),
+    "grid_posts": ("neighbourhood_id", "neighbourhoods"),
 }
 
 

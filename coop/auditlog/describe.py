@@ -60,9 +60,15 @@ KINDS = {
     "streets": _l("街道"),
     "user_sessions": _l("登录"),
     "api_tokens": _l("接口令牌"),
+    "invitations": _l("邀请码"),
+    "installation": _l("系统初始设置"),
+    "departures": _l("停用记录"),
+    "grid_posts": _l("网格职务"),
 }
 # Kinds no community's record shows (the street's, a person's sign-ins): not offered as filters.
-NOT_COMMUNITY_KINDS = frozenset({"badges", "streets", "user_sessions", "api_tokens"})
+NOT_COMMUNITY_KINDS = frozenset(
+    {"badges", "streets", "user_sessions", "api_tokens", "invitations", "installation"}
+)
 
 ACTIONS = {
     "create": _l("新建"),
@@ -209,6 +215,20 @@ LABELS = {
     "year": _l("年度"),
 }
 LABELS_BY_TABLE = {
+    ("role_grants", "title"): _l("职务"),
+    ("grid_posts", "post"): _l("网格职务"),
+    ("invitations", "used_at"): _l("使用时间"),
+    ("installation", "set_up_at"): _l("设置时间"),
+    ("installation", "set_up_by_id"): _l("设置人"),
+    ("neighbourhoods", "households"): _l("户数"),
+    ("needs", "notes"): _l("备注"),
+    ("departures", "reason"): _l("停用原因"),
+    ("departures", "deactivated_at"): _l("停用时间"),
+    ("departures", "deactivated_by_id"): _l("停用人"),
+    ("departures", "reactivated_at"): _l("恢复时间"),
+    ("departures", "reactivated_by_id"): _l("恢复人"),
+    ("departures", "anonymised_at"): _l("注销时间"),
+    ("departures", "anonymised_by_id"): _l("注销人"),
     ("alliance_offices", "role"): _l("职务"),
     ("redemptions", "cost"): _l("消耗积分"),
     ("redemptions", "code"): _l("取货码"),

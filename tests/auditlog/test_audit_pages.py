@@ -56,8 +56,12 @@ def _record_need(secretary, community, title="独居老人助餐"):
 def _edited_need(secretary, community):
     need = _record_need(secretary, community)
     with unit_of_work(secretary):
-        needs_service.update_need(
-            secretary, need.id, title="独居老人助餐（午餐）", requester_phone=NEW_PHONE
+        needs_service.edit_need(
+            secretary,
+            need.id,
+            version=need.version,
+            title="独居老人助餐（午餐）",
+            requester_phone=NEW_PHONE,
         )
     return need
 

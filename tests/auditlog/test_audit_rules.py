@@ -212,7 +212,9 @@ def test_a_status_change_reads_in_chinese_labels(ctx):
     secretary = make_secretary(community, display_name="张书记")
     resident_need = _record_need(secretary, community)
     with unit_of_work(secretary):
-        needs_service.update_need(secretary, resident_need.id, title="独居老人助餐（午餐）")
+        needs_service.edit_need(
+            secretary, resident_need.id, version=resident_need.version, title="独居老人助餐（午餐）"
+        )
     [entry] = [e for e in _entries(community, kind="needs") if e.action == "update"]
     assert entry.actor_name == "张书记"
     assert entry.object_kind == "需求" and entry.object_label == "独居老人助餐（午餐）"
@@ -254,7 +256,9 @@ def test_ids_read_as_the_names_they_point_at(ctx):
     need = _record_need(secretary, community)
     neighbourhood = community.neighbourhoods[1]
     with unit_of_work(secretary):
-        needs_service.update_need(secretary, need.id, neighbourhood_id=neighbourhood.id)
+        needs_service.edit_need(
+            secretary, need.id, version=need.version, neighbourhood_id=neighbourhood.id
+        )
     [change] = [
         c for c in _entries(community, kind="needs")[0].changes if c.field == "neighbourhood_id"
     ]
@@ -298,7 +302,7 @@ def test_filters_narrow_by_person_kind_and_days(ctx):
     first, second = make_secretary(community), make_secretary(community)
     need = _record_need(first, community)
     with unit_of_work(second):
-        needs_service.update_need(second, need.id, title="改过的标题")
+        needs_service.edit_need(second, need.id, version=need.version, title="改过的标题")
     by_second = _entries(community, actor_id=second.id)
     assert {e.actor_id for e in by_second} == {second.id} and len(by_second) == 1
     assert {e.object_type for e in _entries(community, kind="needs")} == {"needs"}
@@ -351,7 +355,9 @@ def test_a_phone_reads_masked_in_the_record(ctx):
     secretary = make_secretary(community)
     need = _record_need(secretary, community)
     with unit_of_work(secretary):
-        needs_service.update_need(secretary, need.id, requester_phone="13900009999")
+        needs_service.edit_need(
+            secretary, need.id, version=need.version, requester_phone="13900009999"
+        )
     text = repr(_entries(community))
     assert "13812341234" not in text and "13900009999" not in text
     assert "138****1234" in text and "139****9999" in text
