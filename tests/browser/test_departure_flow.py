@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from coop.auth.models import Role, User
+from coop.dbtypes import utcnow
 from coop.people import service as people
 from coop.timeutil import local_today
 from tests.browser.conftest import LOGIN_URL, PASSWORD, VIEWPORTS
@@ -26,15 +27,16 @@ def test_the_secretary_deactivates_a_volunteer_who_then_cannot_sign_in(
     name = f"离开{uuid.uuid4().hex[:4]}"
     with live_db() as session:
         secretary = session.scalar(sa.select(User).where(User.username == "secretary"))
-        people.add_person(
+        added = people.add_person(
             secretary,
             xingwang_id,
             role=Role.VOLUNTEER,
             username=username,
             display_name=name,
-            password=PASSWORD,
             joined_on=local_today(),
+            now=utcnow(),
         )
+        added.person.set_password(PASSWORD)  # as if she had used her invitation
     her = new_context(**VIEWPORTS["phone"]).new_page()
     login(her, username)
     her.goto("/me")
