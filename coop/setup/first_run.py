@@ -115,7 +115,13 @@ def gate():
     """Before the set-up, a page sends her to /setup and the API answers 503 ``not_set_up``."""
     if request.endpoint in _OPEN_ENDPOINTS or request.path.startswith("/api/v1/openapi"):
         return None
-    if is_set_up():
+    try:
+        if is_set_up():
+            return None
+    except sa.exc.OperationalError:
+        # The database is away: the page's own first read answers 503 where it can re-draw its
+        # form (a sign-in keeps what was typed), rather than this gate redirecting.
+        db.session.rollback()
         return None
     if request.path.startswith("/api/"):
         raise errors.NotSetUp()
