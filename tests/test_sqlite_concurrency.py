@@ -85,7 +85,7 @@ class Server:
             if self.process.poll() is not None:
                 pytest.fail(f"flask run exited:\n{self.log_tail()}")
             with contextlib.suppress(OSError):
-                if self.request("GET", "/login").status == 200:
+                if self.request("GET", "/healthz").status == 200:  # /login waits for the set-up
                     return
             time.sleep(0.2)
         pytest.fail(f"flask run did not answer within 60 s:\n{self.log_tail()}")
