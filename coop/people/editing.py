@@ -13,6 +13,8 @@ from coop.alliance.permissions import can_view_people, managed_community_ids, re
 from coop.auth.models import Role, User
 from coop.errors import Forbidden, Invalid, NotFound
 from coop.extensions import db
+from coop.people.errors import AlreadyAnonymised
+from coop.people.models import Departure
 from coop.versioning import check_version, touch
 
 USER_FIELDS = ("display_name", "phone")
@@ -124,6 +126,7 @@ def edit_person(actor: User, person_id: int, *, version: int, **changes) -> User
     :raise Invalid: a detail she does not have (skills of a resident), a phone another person
         uses (re-import finds people by phone), a unit or neighbourhood that will not do.
     :raise VersionConflict: someone saved her details since ``version``.
+    :raise AlreadyAnonymised: her personal data was erased (注销).
     """
     person = get_person(actor, person_id)
     require(can_edit_person(actor, person))
@@ -135,6 +138,8 @@ def edit_person(actor: User, person_id: int, *, version: int, **changes) -> User
     if any(name not in allowed for name in changes):
         raise Forbidden(_("党员身份、工作单位等请联系社区工作人员修改。"))
     db.session.refresh(person, with_for_update=True)
+    if _anonymised(person.id):  # her details were erased on purpose: none come back
+        raise AlreadyAnonymised()
     check_version(person, version)
     if "phone" in changes:
         changes["phone"] = changes["phone"] or None
@@ -160,6 +165,16 @@ def edit_person(actor: User, person_id: int, *, version: int, **changes) -> User
             touch(person, "display_name")  # a profile-only change still bumps her version
     db.session.flush()
     return person
+
+
+def _anonymised(user_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(Departure.user_id == user_id, Departure.anonymised_at.isnot(None))
+            )
+        )
+    )
 
 
 def _check_phone_free(person: User, phone: str | None) -> None:

@@ -25,7 +25,7 @@ from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord
 from coop.ledger import service as ledger
 from coop.ledger.models import AccountType, Posting
 from coop.notices.service import inbox
-from coop.people import departure, errors
+from coop.people import departure, editing, errors
 from coop.people.models import Departure, ResidentProfile
 from coop.projects.models import ProjectMode
 from coop.rewards import queries as reward_queries
@@ -418,6 +418,16 @@ def test_anonymising_twice_is_a_conflict_and_she_cannot_come_back(community, sec
         anonymise(secretary, community, leaver)
     with pytest.raises(errors.AlreadyAnonymised):
         departure.reactivate_person(secretary, community.id, leaver.id, now=utcnow())
+
+
+def test_an_anonymised_persons_details_cannot_be_written_back(community, secretary, leaver):
+    departed(secretary, community, leaver)
+    anonymise(secretary, community, leaver)
+    with pytest.raises(errors.AlreadyAnonymised):
+        editing.edit_person(
+            secretary, leaver.id, version=leaver.version, display_name=NAME, phone=PHONE
+        )
+    assert leaver.display_name == "已注销用户" and leaver.phone is None
 
 
 def test_only_her_secretary_anonymises(community, secretary, leaver):
