@@ -46,8 +46,9 @@ run: $(VENV)/.stamp-app
 	if [ "$${COOP_DEMO:-1}" != 0 ]; then \
 	  $(LOG) "flask demo load" && $(VENV)/bin/flask --app coop demo load || exit; \
 	else $(LOG) "COOP_DEMO=0: no demo; open /setup to create the street and its admin"; fi && \
-	$(LOG) "flask run on 127.0.0.1:$${PORT:-5000}" && \
-	exec $(VENV)/bin/flask --app coop run --host 127.0.0.1 --port $${PORT:-5000}
+	$(LOG) "worker (task queue) and flask run on 127.0.0.1:$${PORT:-5000}" && \
+	{ $(VENV)/bin/python -m jobs.worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; } && \
+	$(VENV)/bin/flask --app coop run --host 127.0.0.1 --port $${PORT:-5000}
 
 test: $(VENV)/.stamp-test
 	scripts/test.sh $(ARGS)

@@ -69,6 +69,10 @@ def create_app(config: dict | None = None) -> Flask:
     shell.register_template_helpers(app)
     app.add_template_global(forms.form_token)
     security.init_app(app)  # headers on every response: pages, API, errors, static files
+
+    from coop import queue
+
+    queue.init_app(app)  # last: the task modules import services freely
     return app
 
 

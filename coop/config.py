@@ -86,6 +86,12 @@ def from_environment(instance_path: str) -> dict:
         # Channels besides the in-app inbox: import paths of coop.notices.senders.Sender classes.
         "NOTICE_SENDERS": os.environ.get("NOTICE_SENDERS", ""),
         "JOB_WORKERS": _job_workers(),
+        # The task queue (coop.queue): Redis at REDIS_URL, else a SQLite file in the instance
+        # folder; QUEUE_IMMEDIATE=1 runs each task in the web process after its commit instead.
+        "QUEUE_NAME": os.environ.get("QUEUE_NAME", "coop"),
+        "QUEUE_IMMEDIATE": os.environ.get("QUEUE_IMMEDIATE", "0") == "1",
+        "QUEUE_SQLITE_PATH": os.environ.get("QUEUE_SQLITE_PATH") or None,
+        "QUEUE_WORKERS": _whole_number("QUEUE_WORKERS", 2, minimum=1),
     }
 
 
@@ -103,3 +109,6 @@ class TestConfig:
     PERMANENT_SESSION_LIFETIME = SESSION_IDLE
     SESSION_MAX_AGE = SESSION_MAX_AGE
     INVITATION_DAYS = INVITATION_DAYS
+    QUEUE_NAME = "coop-test"
+    QUEUE_IMMEDIATE = True  # tests that need a real worker start one (tests/queue_worker.py)
+    QUEUE_WORKERS = 2
