@@ -92,6 +92,8 @@ def from_environment(instance_path: str) -> dict:
         "QUEUE_IMMEDIATE": os.environ.get("QUEUE_IMMEDIATE", "0") == "1",
         "QUEUE_SQLITE_PATH": os.environ.get("QUEUE_SQLITE_PATH") or None,
         "QUEUE_WORKERS": _whole_number("QUEUE_WORKERS", 2, minimum=1),
+        # An import whose run has shown no progress this long is queued again (coop.importing).
+        "IMPORT_STALE_SECONDS": _whole_number("IMPORT_STALE_SECONDS", 120, minimum=1),
     }
 
 
@@ -112,3 +114,4 @@ class TestConfig:
     QUEUE_NAME = "coop-test"
     QUEUE_IMMEDIATE = True  # tests that need a real worker start one (tests/queue_worker.py)
     QUEUE_WORKERS = 2
+    IMPORT_STALE_SECONDS = 120

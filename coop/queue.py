@@ -1,6 +1,6 @@
 """The task queue: everything that runs outside a request goes through Huey.
 
-A feature declares its work with ``@task()`` (in its own ``tasks.py``, named in ``TASK_MODULES``)
+A feature declares its work with ``@task()`` (in a module named in ``TASK_MODULES``)
 and hands it over with ``enqueue(fn, *args)`` — always after the current unit of work commits,
 so a rolled-back request queues nothing and the worker reads committed rows. Tasks receive ids,
 never ORM objects, and must be safe to run twice: a worker killed mid-task loses that message,
@@ -26,7 +26,11 @@ from coop.uow import after_commit
 
 # Modules whose import declares tasks; the web app and the worker both import them, so each
 # knows every task by name.
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES: tuple[str, ...] = (
+    "coop.importing",
+    "coop.needs.imports",  # the import kinds register themselves
+    "coop.people.imports",
+)
 
 _DECLARED: dict[str, tuple[Callable, dict]] = {}
 _KEY = "coop.queue"
@@ -92,4 +96,4 @@ def _register(huey: Huey, app: Flask, name: str, fn: Callable, settings: dict) -
         with app.app_context():
             return fn(*args)
 
-    return huey.task(name=name, **settings)(run)
+    return huey.task(name=fn.__qualname__, **settings)(run)  # Huey prefixes the module

@@ -7,7 +7,8 @@ Run as many as you like, on as many machines as share the Redis queue; on the em
 import argparse
 import logging
 
-from coop import create_app, queue
+from coop import create_app, importing, queue
+from coop.dbtypes import utcnow
 
 
 def main(argv=None) -> None:
@@ -19,6 +20,8 @@ def main(argv=None) -> None:
     huey = queue.huey_of(app)
     if huey.immediate:
         raise SystemExit("QUEUE_IMMEDIATE=1 runs tasks in the web process: no worker is needed.")
+    with app.app_context():  # what a worker that died left half done goes back in the queue
+        logging.getLogger("coop.worker").info("imports: %s", importing.requeue_stalled(utcnow()))
     consumer = huey.create_consumer(
         workers=args.workers or app.config["QUEUE_WORKERS"],
         worker_type="thread",

@@ -1,8 +1,8 @@
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import get_locale
 from sqlalchemy.orm import selectinload
 
-from coop import xlsx
+from coop import importing, xlsx
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import require
 from coop.auth.current import login_required, require_actor
@@ -16,7 +16,6 @@ from coop.needs.models import Need
 from coop.needs.schemas import NeedFilters
 from coop.schemas import load_form
 from coop.timeutil import local_today
-from coop.uow import after_commit
 
 bp = Blueprint("needs_excel", __name__)
 
@@ -43,16 +42,16 @@ def import_form(community_id: int):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise excel.SheetRejected(excel.NO_FILE)
-    rows = excel.read_sheet(upload.stream.read(excel.MAX_BYTES + 1))
-    app, locale = current_app._get_current_object(), str(get_locale())
+    data = upload.stream.read(excel.MAX_BYTES + 1)
+    rows = excel.read_sheet(data)  # refused here, before a job exists, when it is no template
+    locale = str(get_locale())
 
     def create():
         job = imports.create_import_job(
             actor, community.id, filename=upload.filename, total_rows=len(rows)
         )
-        job_id = job.id
-        after_commit(lambda: imports.start_import_job(app, job_id, rows, locale=locale))
-        return redirect(url_for("needs_excel.job", job_id=job_id), code=303)
+        importing.queue_job(job, data, locale=locale)
+        return redirect(url_for("needs_excel.job", job_id=job.id), code=303)
 
     return submit_once(actor, create)
 

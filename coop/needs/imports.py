@@ -6,7 +6,6 @@ shown), then all the needs are recorded in ONE transaction that also marks the j
 
 from collections.abc import Sequence
 
-from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -76,29 +75,6 @@ def recent_import_jobs(community_id: int, limit: int = 5) -> list[ImportJob]:
     return importing.recent_jobs(ImportJob, community_id, limit)
 
 
-def start_import_job(app: Flask, job_id: int, rows: list[excel.Row], *, locale: str) -> None:
-    """Run the job in a daemon thread, or right here when the app asks for it (tests)."""
-    importing.start_job(
-        app,
-        lambda: run_import_job(app, job_id, rows, locale=locale),
-        name=f"needs-import-{job_id}",
-        inline=app.config.get("NEEDS_IMPORT_INLINE", app.testing),
-    )
-
-
-def run_import_job(app: Flask, job_id: int, rows: list[excel.Row], *, locale: str) -> None:
-    """Check the rows, then import them all or none; the job row tells how it went."""
-    importing.run_job(
-        app,
-        ImportJob,
-        job_id,
-        locale=locale,
-        check=lambda job, progress: _check(job, rows, progress),
-        write=_write,
-        crashed=lambda: _("导入时出错，没有导入任何需求，请稍后重试。"),
-    )
-
-
 def _check(job: ImportJob, rows: list[excel.Row], progress) -> tuple[list[dict], list[dict]]:
     community = db.session.get(Community, job.community_id)
     choices = excel.choices_for({n.name: n.id for n in community.neighbourhoods})
@@ -117,3 +93,14 @@ def _check(job: ImportJob, rows: list[excel.Row], progress) -> tuple[list[dict],
 def _write(actor: User, job: ImportJob, good: list[dict]) -> None:
     needs = import_needs(actor, job.community_id, good)
     job.imported_count = len(needs)
+
+
+importing.register(
+    importing.ImportKind(
+        model=ImportJob,
+        read=excel.read_sheet,
+        check=_check,
+        write=_write,
+        crashed=lambda: _("导入时出错，没有导入任何需求，请稍后重试。"),
+    )
+)

@@ -1,9 +1,9 @@
 from http import HTTPStatus
 
-from flask import current_app
 from flask.views import MethodView
 from flask_babel import get_locale
 
+from coop import importing
 from coop.apidoc import documents_errors, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.dbtypes import utcnow
@@ -11,7 +11,7 @@ from coop.extensions import db
 from coop.people import imports, service
 from coop.people.bulk_schemas import ImportUploadIn, InvitationsIn, InvitationsOut, PeopleImportOut
 from coop.people.import_views import read_upload
-from coop.uow import after_commit, unit_of_work
+from coop.uow import unit_of_work
 
 blp = signed_in_blueprint("people_import_api", __name__, "People in bulk: import and invitations")
 
@@ -31,8 +31,7 @@ class PeopleImport(MethodView):
         actor = require_actor()
         imports.importing_community(actor, community_id)  # 403/404 before the file is read
         upload = files["file"]
-        rows = read_upload(upload)
-        app, locale = current_app._get_current_object(), str(get_locale())
+        data, rows = read_upload(upload)
         with unit_of_work(actor):
             job = imports.create_import_job(
                 actor,
@@ -41,7 +40,7 @@ class PeopleImport(MethodView):
                 total_rows=sum(map(len, rows.values())),
             )
             job_id = job.id
-            after_commit(lambda: imports.start_import_job(app, job_id, rows, locale=locale))
+            importing.queue_job(job, data, locale=str(get_locale()))
         return db.session.get(imports.PeopleImportJob, job_id)
 
 

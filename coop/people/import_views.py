@@ -1,16 +1,15 @@
 """The people import's pages: the template, the upload, and the job's progress and result."""
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import get_locale
 
-from coop import xlsx
+from coop import importing, xlsx
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.errors import retry_form
 from coop.forms import submit_once
 from coop.htmx import render
 from coop.people import excel, imports
-from coop.uow import after_commit
 
 bp = Blueprint("people_import", __name__)
 
@@ -20,12 +19,13 @@ def _managed(community_id: int):
     return actor, imports.importing_community(actor, community_id)
 
 
-def read_upload(upload) -> dict:
-    """The upload's rows by kind. :raise SheetRejected: no file, over the budget (before
+def read_upload(upload) -> tuple[bytes, dict]:
+    """The upload and its rows by kind. :raise SheetRejected: no file, over the budget (before
     anything is parsed) or not the template."""
     if upload is None or not upload.filename:
         raise xlsx.SheetRejected(xlsx.NO_FILE)
-    return excel.read_workbook(upload.stream.read(excel.MAX_BYTES + 1))
+    data = upload.stream.read(excel.MAX_BYTES + 1)
+    return data, excel.read_workbook(data)
 
 
 @bp.route("/communities/<int:community_id>/people/import", methods=["GET", "POST"])
@@ -41,16 +41,15 @@ def import_form(community_id: int):
         return render("people_import/import.html", form={}, errors={}, **context)
     retry_form("people_import/import.html", **context)
     upload = request.files.get("file")
-    rows = read_upload(upload)
-    app, locale = current_app._get_current_object(), str(get_locale())
+    data, rows = read_upload(upload)
+    locale = str(get_locale())
 
     def create():
         job = imports.create_import_job(
             actor, community.id, filename=upload.filename, total_rows=sum(map(len, rows.values()))
         )
-        job_id = job.id
-        after_commit(lambda: imports.start_import_job(app, job_id, rows, locale=locale))
-        return redirect(url_for("people_import.job", job_id=job_id), code=303)
+        importing.queue_job(job, data, locale=locale)
+        return redirect(url_for("people_import.job", job_id=job.id), code=303)
 
     return submit_once(actor, create)
 

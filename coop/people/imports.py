@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -419,39 +418,26 @@ def recent_import_jobs(community_id: int, limit: int = 5) -> list[PeopleImportJo
     return importing.recent_jobs(PeopleImportJob, community_id, limit)
 
 
-def start_import_job(
-    app: Flask, job_id: int, rows: dict[Kind, list[excel.Row]], *, locale: str
-) -> None:
-    """Run the job in a daemon thread, or right here under TESTING / PEOPLE_IMPORT_INLINE."""
-    importing.start_job(
-        app,
-        lambda: run_import_job(app, job_id, rows, locale=locale),
-        name=f"people-import-{job_id}",
-        inline=app.config.get("PEOPLE_IMPORT_INLINE", app.testing),
-    )
+def _check(job: PeopleImportJob, rows: dict[Kind, list[excel.Row]], progress):
+    community = db.session.get(Community, job.community_id)
+    return check_rows(community, rows, today=local_today(), progress=progress)
 
 
-def run_import_job(
-    app: Flask, job_id: int, rows: dict[Kind, list[excel.Row]], *, locale: str
-) -> None:
-    def check(job: PeopleImportJob, progress):
-        community = db.session.get(Community, job.community_id)
-        return check_rows(community, rows, today=local_today(), progress=progress)
+def _write(actor: User, job: PeopleImportJob, checked: Checked) -> None:
+    done = import_people(actor, job.community_id, checked, now=utcnow())
+    job.counts = done["counts"]
+    job.created_user_ids = done["created_user_ids"]
 
-    def write(actor: User, job: PeopleImportJob, checked: Checked) -> None:
-        done = import_people(actor, job.community_id, checked, now=utcnow())
-        job.counts = done["counts"]
-        job.created_user_ids = done["created_user_ids"]
 
-    importing.run_job(
-        app,
-        PeopleImportJob,
-        job_id,
-        locale=locale,
-        check=check,
-        write=write,
+importing.register(
+    importing.ImportKind(
+        model=PeopleImportJob,
+        read=excel.read_workbook,
+        check=_check,
+        write=_write,
         crashed=lambda: _("导入时出错，没有导入任何人员，请稍后重试。"),
     )
+)
 
 
 def print_import_invitations(

@@ -1,7 +1,6 @@
 import io
 import time
 from datetime import UTC, datetime, timedelta
-from threading import Thread
 
 import pytest
 import sqlalchemy as sa
@@ -9,16 +8,13 @@ from openpyxl import Workbook, load_workbook
 
 from coop import importing
 from coop.audit import AuditLog
-from coop.auth import service as auth_service
-from coop.auth.current import SESSION_KEY
 from coop.categories import Category
 from coop.errors import Forbidden, Invalid
 from coop.extensions import db
-from coop.needs import excel, imports
+from coop.needs import excel
 from coop.needs.imports import ImportJob, ImportStatus, import_needs
 from coop.needs.models import Beneficiary, Need, NeedSource, NeedStatus, Urgency
 from coop.uow import unit_of_work
-from tests.conftest import _database_url, make_app
 from tests.factories import (
     csrf,
     login,
@@ -302,9 +298,10 @@ def test_import_needs_records_none_when_one_row_is_refused(community):
 def test_a_job_whose_uploader_lost_her_role_fails_and_imports_nothing(app, community):
     secretary = make_secretary(community)
     job = _job(community, secretary, status=ImportStatus.QUEUED, processed_rows=0)
+    job.upload = sheet(row())
     secretary.grants.clear()
     db.session.commit()
-    imports.run_import_job(app, job.id, [(2, dict(GOOD))], locale="zh")
+    importing.run_import(ImportJob.__tablename__, job.id)
     db.session.refresh(job)
     assert job.status is ImportStatus.FAILED and "无权" in job.message
     assert count_needs(community) == 0
@@ -485,45 +482,3 @@ def test_export_reads_the_same_few_times_however_many_needs(
 def test_export_refuses_an_unknown_filter_value(client, community, secretary):
     response = client.get(f"/communities/{community.id}/needs/export.xlsx?status=lost")
     assert response.status_code == 422
-
-
-# --- the background thread ------------------------------------------------------------------
-
-
-@pytest.mark.committed
-def test_an_upload_is_imported_by_a_background_thread(tmp_path, monkeypatch):
-    started = []
-
-    class RecordedThread(Thread):
-        def start(self):
-            started.append(self)
-            super().start()
-
-    monkeypatch.setattr(importing, "Thread", RecordedThread)
-    app = make_app(_database_url("needs_import", tmp_path), NEEDS_IMPORT_INLINE=False)
-    try:
-        with app.app_context():
-            community = make_community()
-            secretary = make_secretary(community)
-            session_id = auth_service.start_session(secretary)
-            db.session.commit()
-            community_id = community.id
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session[SESSION_KEY] = session_id
-        path = f"/communities/{community_id}/needs/import"
-        rows = [row(title=f"需求{n}") for n in range(450)]
-        form = {"csrf_token": csrf(client, path), "file": (io.BytesIO(sheet(*rows)), "a.xlsx")}
-        response = client.post(path, data=form, content_type="multipart/form-data")
-        job_id = int(response.location.rsplit("/", 1)[1])
-        [thread] = started
-        assert thread.daemon and thread.name == f"needs-import-{job_id}"
-        thread.join(timeout=60)
-        html = client.get(response.location).get_data(as_text=True)
-        assert "已导入 450 条需求" in html
-        with app.app_context():
-            assert db.session.get(ImportJob, job_id).processed_rows == 450
-            assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 450
-    finally:
-        with app.app_context():
-            db.engine.dispose()

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from coop import xlsx
+from coop import importing, xlsx
 from coop.alliance.models import Membership, Unit, UnitKind
 from coop.auth import invitations
 from coop.auth.models import Invitation, Role, RoleGrant, User
@@ -76,7 +76,7 @@ def run(app, community, secretary, data: bytes) -> PeopleImportJob:
         job = imports.create_import_job(
             secretary, community.id, filename="人员.xlsx", total_rows=sum(map(len, rows.values()))
         )
-    imports.run_import_job(app, job.id, rows, locale="zh")
+        importing.queue_job(job, data, locale="zh")  # run once this commits (QUEUE_IMMEDIATE)
     db.session.expire_all()
     return db.session.get(PeopleImportJob, job.id)
 
@@ -287,12 +287,12 @@ def test_only_the_secretary_imports_people(app, community):
 
 
 def test_a_job_whose_uploader_lost_her_role_fails_and_imports_nothing(app, community, secretary):
-    rows = excel.read_workbook(book([], [volunteer(1)]))
     with unit_of_work(secretary):
         job = imports.create_import_job(secretary, community.id, filename="a.xlsx", total_rows=1)
+        job.upload = book([], [volunteer(1)])
     secretary.grants.clear()
     db.session.commit()
-    imports.run_import_job(app, job.id, rows, locale="zh")
+    importing.run_import(PeopleImportJob.__tablename__, job.id)
     db.session.expire_all()
     job = db.session.get(PeopleImportJob, job.id)
     assert job.status is ImportStatus.FAILED and "无权" in job.message
