@@ -109,6 +109,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.rewards import api as rewards_api
     from coop.rewards import manage_views as rewards_manage_views
     from coop.rewards import views as rewards_views
+    from coop.search import api as search_api
+    from coop.search import views as search_views
     from coop.setup import api as setup_api
     from coop.setup import first_run
     from coop.setup import views as setup_views
@@ -140,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         setup_views.bp,
         auditlog_views.bp,
         calendars_views.bp,
+        search_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
@@ -163,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         setup_api.blp,
         auditlog_api.blp,
         calendars_api.blp,
+        search_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie
