@@ -4,8 +4,8 @@ from flask.views import MethodView
 from coop.apidoc import documents_errors, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.calendars import service
-from coop.calendars.schemas import CalendarTokenOut
 from coop.calendars.responses import activity_ics, feed_urls
+from coop.calendars.schemas import CalendarTokenOut
 from coop.dbtypes import utcnow
 from coop.uow import unit_of_work
 
@@ -21,7 +21,12 @@ _ICS_DOC = {
 
 def _token_out(token, raw: str | None) -> dict:
     url, webcal = feed_urls(raw) if raw else (None, None)
-    return {"url": url, "webcal_url": webcal, "shown": raw is not None, "created_at": token.created_at}
+    return {
+        "url": url,
+        "webcal_url": webcal,
+        "shown": raw is not None,
+        "created_at": token.created_at,
+    }
 
 
 @blp.route("/me/calendar-token")

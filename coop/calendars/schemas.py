@@ -10,7 +10,8 @@ class CalendarTokenOut(ma.Schema):
         allow_none=True, metadata={"description": "https URL of the feed; null unless just made"}
     )
     webcal_url = fields.String(
-        allow_none=True, metadata={"description": "the same as webcal://, which phones subscribe to"}
+        allow_none=True,
+        metadata={"description": "the same as webcal://, which phones subscribe to"},
     )
     shown = fields.Boolean(metadata={"description": "whether url carries the address"})
     created_at = fields.DateTime()

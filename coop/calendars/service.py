@@ -117,7 +117,9 @@ def feed_entries(user: User, *, now: datetime) -> list[FeedEntry]:
     live ones, and those whose activity was called off. Sign-ups she withdrew are left out, so
     the calendar drops them."""
     rows = db.session.execute(
-        sa.select(Activity, sa.func.max(sa.case((Signup.status == SignupStatus.CONFIRMED, 1), else_=0)))
+        sa.select(
+            Activity, sa.func.max(sa.case((Signup.status == SignupStatus.CONFIRMED, 1), else_=0))
+        )
         .join(Signup, Signup.activity_id == Activity.id)
         .where(
             Signup.volunteer_id == user.id,

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from coop.activities.models import Activity
 from coop.alliance.models import Community, Membership, Unit

@@ -106,9 +106,7 @@ def test_cancelled_activity_stays_in_the_feed_as_cancelled(client, community, vo
     assert event.walk("VALARM") == []
 
 
-def test_withdrawn_sign_up_leaves_the_feed_and_waitlist_is_tentative(
-    client, community, volunteer
-):
+def test_withdrawn_sign_up_leaves_the_feed_and_waitlist_is_tentative(client, community, volunteer):
     withdrawn = make_activity(community, title="撤回的")
     _sign_up(volunteer, withdrawn)
     activity_service.cancel_signup(volunteer, withdrawn.id, now=utcnow())
