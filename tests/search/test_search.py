@@ -212,6 +212,16 @@ def test_page_shows_results_and_the_header_box(client, community, secretary):
     assert 'class="top-search"' in html
 
 
+def test_page_shows_a_needs_requester_phone_masked_when_found_by_it(client, community, secretary):
+    make_need(community, title="助餐", requester_phone="13800004321")
+    login(client, secretary)
+
+    html = client.get("/search", query_string={"q": "4321"}).get_data(as_text=True)
+
+    assert "138****4321" in html
+    assert "13800004321" not in html
+
+
 def test_page_empty_state(client, secretary):
     login(client, secretary)
     html = client.get("/search", query_string={"q": "不存在的东西"}).get_data(as_text=True)
