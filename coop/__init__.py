@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.auth import views as auth_views
     from coop.badges import api as badges_api
     from coop.badges import views as badges_views
+    from coop.calendars import api as calendars_api
+    from coop.calendars import views as calendars_views
     from coop.claims import api as claims_api
     from coop.claims import views as claims_views
     from coop.hours import api as hours_api
@@ -111,6 +113,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.rewards import api as rewards_api
     from coop.rewards import manage_views as rewards_manage_views
     from coop.rewards import views as rewards_views
+    from coop.search import api as search_api
+    from coop.search import views as search_views
     from coop.setup import api as setup_api
     from coop.setup import first_run
     from coop.setup import views as setup_views
@@ -141,6 +145,8 @@ def _register_blueprints(app: Flask) -> None:
         matching_views.bp,
         setup_views.bp,
         auditlog_views.bp,
+        calendars_views.bp,
+        search_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
@@ -163,6 +169,8 @@ def _register_blueprints(app: Flask) -> None:
         matching_api.blp,
         setup_api.blp,
         auditlog_api.blp,
+        calendars_api.blp,
+        search_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

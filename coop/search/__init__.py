@@ -1,0 +1,1 @@
+"""搜索: one box for staff over their communities' needs, projects, activities, units and people."""
