@@ -15,6 +15,7 @@ deployment without a worker). The ``worker`` process (``python -m jobs.worker``)
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from importlib import import_module
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from coop.uow import after_commit
 
 # Modules whose import declares tasks; the web app and the worker both import them, so each
 # knows every task by name.
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES: tuple[str, ...] = ("coop.notices.tasks",)
 
 _DECLARED: dict[str, tuple[Callable, dict]] = {}
 _KEY = "coop.queue"
@@ -93,3 +94,10 @@ def _register(huey: Huey, app: Flask, name: str, fn: Callable, settings: dict) -
             return fn(*args)
 
     return huey.task(name=name, **settings)(run)
+
+
+def enqueue_at(eta: datetime, fn: Callable, *args) -> None:
+    """Queue ``fn(*args)`` to run at ``eta`` (an aware datetime) once the current unit of work
+    has committed; a worker's scheduler holds it until then."""
+    wrapper = _wrapper(current_app._get_current_object(), fn)
+    after_commit(lambda: wrapper.schedule(args, eta=eta))

@@ -2,6 +2,7 @@
 
 from jobs import (
     claim_deadlines,
+    deliver_notices,
     expire_points,
     expire_redemptions,
     match,
@@ -20,5 +21,6 @@ JOBS = {
         monthly_badges.JOB,
         open_terms.JOB,
         match.JOB,
+        deliver_notices.JOB,
     )
 }
