@@ -3,6 +3,7 @@ sent by the queue after the commit (here in immediate mode; test_delivery_worker
 consumer). Retries back off, then fail and show; quiet hours hold; a try is sent once."""
 
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 
 import pytest
 import sqlalchemy as sa
@@ -128,7 +129,7 @@ def test_a_failed_send_is_retried_with_backoff_then_failed_and_shown(person, fak
     db.session.refresh(row)
     assert row.status is DeliveryStatus.FAILED and row.attempts == delivery.MAX_ATTEMPTS
     assert "SMS gateway down" in row.last_error
-    gaps = [later - earlier for earlier, later in zip(waits, waits[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(waits)]
     assert gaps == list(delivery.RETRY_DELAYS[1:])
     assert delivery.deliver(row.id, now=waits[-1] + timedelta(days=1)) == "skipped"
     assert fakes["sms"].sent == []
