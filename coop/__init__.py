@@ -100,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.needs import api as needs_api
     from coop.needs import excel_views as needs_excel_views
     from coop.needs import views as needs_views
+    from coop.notices import settings_api as notice_settings_api
+    from coop.notices import settings_views as notice_settings_views
     from coop.notices import views as notices_views
     from coop.people import api as people_api
     from coop.people import import_api as people_import_api
@@ -138,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
         hours_views.bp,
         ledger_views.bp,
         notices_views.bp,
+        notice_settings_views.bp,
         rewards_views.bp,
         rewards_manage_views.bp,
         badges_views.bp,
@@ -171,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
         auditlog_api.blp,
         calendars_api.blp,
         search_api.blp,
+        notice_settings_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

@@ -83,8 +83,26 @@ def from_environment(instance_path: str) -> dict:
             days=_whole_number("SESSION_MAX_DAYS", SESSION_MAX_AGE.days, 1)
         ),
         "INVITATION_DAYS": _whole_number("INVITATION_DAYS", INVITATION_DAYS, 1),
-        # Channels besides the in-app inbox: import paths of coop.notices.senders.Sender classes.
-        "NOTICE_SENDERS": os.environ.get("NOTICE_SENDERS", ""),
+        # Channels offered besides the in-app inbox (coop.notices.channels): "email,sms,wechat";
+        # one named here but not configured below is not offered.
+        "NOTICE_CHANNELS": os.environ.get("NOTICE_CHANNELS", ""),
+        # Where links in e-mail and WeChat messages point: "https://coop.example.org".
+        "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": _whole_number("SMTP_PORT", 587, minimum=1),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") == "1",
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        # A generic SMS gateway: a JSON POST with a bearer key (coop.notices.channels.sms).
+        "SMS_ENDPOINT": os.environ.get("SMS_ENDPOINT", ""),
+        "SMS_API_KEY": os.environ.get("SMS_API_KEY", ""),
+        "SMS_SIGN": os.environ.get("SMS_SIGN", "共建联盟"),
+        # WeChat template messages (公众号 模板消息): coop.notices.channels.wechat.
+        "WECHAT_APPID": os.environ.get("WECHAT_APPID", ""),
+        "WECHAT_SECRET": os.environ.get("WECHAT_SECRET", ""),
+        "WECHAT_TEMPLATE_ID": os.environ.get("WECHAT_TEMPLATE_ID", ""),
+        "WECHAT_API_BASE": os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
         "JOB_WORKERS": _job_workers(),
         # The task queue (coop.queue): Redis at REDIS_URL, else a SQLite file in the instance
         # folder; QUEUE_IMMEDIATE=1 runs each task in the web process after its commit instead.
@@ -115,3 +133,5 @@ class TestConfig:
     QUEUE_IMMEDIATE = True  # tests that need a real worker start one (tests/queue_worker.py)
     QUEUE_WORKERS = 2
     IMPORT_STALE_SECONDS = 120
+    NOTICE_CHANNELS = ""  # tests that deliver name their channels
+    SITE_URL = ""

@@ -32,6 +32,14 @@ def mask_id_number(number: str | None) -> str:
     return "*" * max(len(text) - 4, 4) + text[-4:] if len(text) > 8 else "*" * len(text)
 
 
+def mask_email(email: str | None) -> str:
+    """l****@example.com: the first letter and the domain."""
+    if not email:
+        return ""
+    local, _, domain = email.strip().partition("@")
+    return f"{local[:1]}{MASK}@{domain}" if domain else MASK
+
+
 def redact(value: str | None) -> str:
     """Notes about health and the like: only that there is one."""
     return MASK if value else ""
@@ -50,6 +58,10 @@ def personal_mask(column: str) -> Callable[[str | None], str] | None:
         return mask_address
     if "id_number" in name or "id_card" in name or "identity" in name:
         return mask_id_number
+    if "email" in name:
+        return mask_email
+    if "openid" in name:
+        return redact
     if "health" in name or "medical" in name:
         return redact
     return None

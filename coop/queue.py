@@ -15,6 +15,7 @@ deployment without a worker). The ``worker`` process (``python -m jobs.worker``)
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from importlib import import_module
 from pathlib import Path
 
@@ -30,6 +31,7 @@ TASK_MODULES: tuple[str, ...] = (
     "coop.importing",
     "coop.needs.imports",  # the import kinds register themselves
     "coop.people.imports",
+    "coop.notices.tasks",
 )
 
 _DECLARED: dict[str, tuple[Callable, dict]] = {}
@@ -97,3 +99,10 @@ def _register(huey: Huey, app: Flask, name: str, fn: Callable, settings: dict) -
             return fn(*args)
 
     return huey.task(name=fn.__qualname__, **settings)(run)  # Huey prefixes the module
+
+
+def enqueue_at(eta: datetime, fn: Callable, *args) -> None:
+    """Queue ``fn(*args)`` to run at ``eta`` (an aware datetime) once the current unit of work
+    has committed; a worker's scheduler holds it until then."""
+    wrapper = _wrapper(current_app._get_current_object(), fn)
+    after_commit(lambda: wrapper.schedule(args, eta=eta))

@@ -2,6 +2,7 @@
 
 from jobs import (
     claim_deadlines,
+    deliver_notices,
     expire_points,
     expire_redemptions,
     match,
@@ -22,5 +23,6 @@ JOBS = {
         open_terms.JOB,
         match.JOB,
         requeue_imports.JOB,
+        deliver_notices.JOB,
     )
 }

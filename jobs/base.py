@@ -24,6 +24,9 @@ class Job:
     work: Callable[[datetime, datetime, Progress], dict]
     # Monthly jobs work on the month just ended; the others on the period now is in.
     on_previous: bool = False
+    # A sweep runs on every tick and is idempotent on its own rows: no job_runs row per period
+    # (one a minute would bury the others), only the lock that keeps a twin from running beside.
+    recorded: bool = True
 
     def period_at(self, now: datetime) -> str:
         return (periods.previous if self.on_previous else periods.current)(self.cadence, now)
@@ -32,6 +35,10 @@ class Job:
         """Run the job for ``period`` once. :raise BadPeriod: not a period of its cadence."""
         start = periods.start(self.cadence, period)
         finish = periods.end(self.cadence, period)
+        if not self.recorded:
+            return guard.run_unrecorded(
+                self.name, period, lambda: self.work(start, finish, progress)
+            )
         return guard.run_once(
             self.name, period, lambda: self.work(start, finish, progress), force=force
         )

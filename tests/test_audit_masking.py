@@ -96,6 +96,8 @@ def test_a_deleted_row_is_audited_masked(ctx):
 
 PERSONAL = {
     ("users", "phone"),
+    ("users", "email"),
+    ("users", "wechat_openid"),
     ("needs", "requester_phone"),
     ("needs", "requester_address"),
     ("resident_profiles", "address"),

@@ -61,6 +61,10 @@ class User(Versioned, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     display_name: Mapped[str] = mapped_column(sa.String(64))
     phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)  # people are matched by it
+    # Where notices go besides the inbox, when she chooses those channels (coop.notices.channels):
+    # an address she gives herself (我的 → 消息设置), and the openid WeChat binding records.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    wechat_openid: Mapped[str | None] = mapped_column(sa.String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

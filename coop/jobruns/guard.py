@@ -107,6 +107,15 @@ def run_once(name: str, period: str, work: Callable[[], dict], *, force: bool = 
         return Outcome(name, period, "ran", result)
 
 
+def run_unrecorded(name: str, period: str, work: Callable[[], dict]) -> Outcome:
+    """Run ``work`` unless it is running elsewhere, keeping no record: for sweeps that run every
+    minute and are idempotent on their own rows."""
+    with advisory_lock(f"job:{name}") as got:
+        if not got:
+            return Outcome(name, period, "busy")
+        return Outcome(name, period, "ran", work())
+
+
 def last_runs() -> dict[str, JobRun]:
     """Each job's most recent run."""
     latest = (

@@ -1,25 +1,20 @@
-"""Telling people what happened to them. Every sender goes through ``notify``."""
+"""Telling people what happened to them. Every caller goes through ``notify``."""
 
 import sqlalchemy as sa
 
-from coop.auth.models import User
 from coop.dbtypes import utcnow
 from coop.extensions import db
-from coop.notices import senders
+from coop.notices import delivery
 from coop.notices.models import Notice
-from coop.uow import after_commit
 
 
 def notify(user_id: int, title: str, *, body: str = "", link: str = "") -> Notice:
-    """Put a notice in the person's inbox, in the caller's transaction; the configured senders
-    (SMS, WeChat) get it once that transaction commits."""
+    """Put a notice in the person's inbox, in the caller's transaction, with a delivery row for
+    each other channel she chose (e-mail, SMS, WeChat): the queue sends those once the
+    transaction commits (coop.notices.delivery), never inside it."""
     notice = Notice(user_id=user_id, title=title, body=body, link=link)
     db.session.add(notice)
-    if senders.configured():
-        db.session.flush()
-        phone = db.session.scalar(sa.select(User.phone).where(User.id == user_id))
-        message = senders.Outgoing(notice.id, user_id, phone, title, body, link)
-        after_commit(lambda: senders.deliver(message))
+    delivery.plan(notice)
     return notice
 
 

@@ -324,6 +324,7 @@ def anonymise_person(actor: User, community_id: int, user_id: int, *, now: datet
     person.display_name = ANONYMOUS_NAME
     person.username = _meaningless_username(person.id)
     person.phone = None
+    person.email = person.wechat_openid = None  # no channel reaches her any more
     person.password_hash = UNUSABLE_PASSWORD
     volunteer = db.session.get(VolunteerProfile, person.id)
     if volunteer is not None:

@@ -154,7 +154,7 @@ def test_two_clocks_started_together_run_each_job_once(tmp_path):
     app = make_app(url)
     with app.app_context():
         runs = db.session.scalars(sa.select(JobRun).order_by(JobRun.name)).all()
-        assert sorted(run.name for run in runs) == sorted(JOBS)
+        assert sorted(run.name for run in runs) == sorted(n for n, j in JOBS.items() if j.recorded)
         assert all(run.attempts == 1 and run.status.value == "done" for run in runs)
         expired = db.session.scalar(
             sa.select(sa.func.count()).where(Redemption.status == RedemptionStatus.EXPIRED)

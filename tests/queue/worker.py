@@ -26,12 +26,15 @@ class Worker:
     def __init__(self, process: subprocess.Popen, log: Path) -> None:
         self.process = process
         self.log = log
+        self.final_output: str | None = None  # kept once the log's folder is gone
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     def output(self) -> str:
+        if self.final_output is not None:
+            return self.final_output
         return self.log.read_text(errors="replace")
 
     def alive(self) -> bool:
@@ -108,3 +111,4 @@ def running_worker(app, *, workers: int = 1, **env):
             yield worker
         finally:
             worker.stop()
+            worker.final_output = worker.output()
