@@ -18,7 +18,7 @@ import coop.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '06ddeeb31bdb'
-down_revision = '4d3f88328f97'
+down_revision = 'a9c4e2f7d1b3'
 branch_labels = None
 depends_on = None
 
