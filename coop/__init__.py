@@ -113,6 +113,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.shell import views as shell_views
     from coop.terms import api as terms_api
     from coop.terms import views as terms_views
+    from coop.todo import api as todo_api
+    from coop.todo import views as todo_views
 
     for blueprint in (
         shell_views.bp,
@@ -137,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
         matching_views.bp,
         setup_views.bp,
         auditlog_views.bp,
+        todo_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
@@ -159,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         matching_api.blp,
         setup_api.blp,
         auditlog_api.blp,
+        todo_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie
