@@ -76,7 +76,9 @@ class Section:
 
 def _first(query: sa.Select, limit: int = SHOWN) -> tuple[list, int]:
     """The query's first ``limit`` rows and its total, in one statement."""
-    rows = db.session.execute(query.add_columns(sa.func.count().over().label("_total")).limit(limit))
+    rows = db.session.execute(
+        query.add_columns(sa.func.count().over().label("_total")).limit(limit)
+    )
     rows = rows.all()
     return rows, (rows[0]._total if rows else 0)
 
@@ -199,7 +201,12 @@ def orders_declined(actor: User, community_id: int, now: datetime) -> Item | Non
         _("%(n)d 个点单被单位婉拒", n=total),
         f"/communities/{community_id}/projects",
         lambda r: Entry(
-            _("%(unit)s 婉拒了“%(resource)s”（%(title)s）", unit=r.name, resource=r.res, title=r.title),
+            _(
+                "%(unit)s 婉拒了“%(resource)s”（%(title)s）",
+                unit=r.name,
+                resource=r.res,
+                title=r.title,
+            ),
             f"/projects/{r.project_id}",
         ),
     )
@@ -633,7 +640,11 @@ def todo_for(actor: User, now: datetime) -> list[Section]:
             key, kinds, scope = (grant.role, grant.street_id), STREET_KINDS, grant.street_id
             heading = f"{grant.label} · {streets.get(grant.street_id, '')}"
         elif grant.role is Role.SECRETARY:
-            key, kinds, scope = (grant.role, grant.community_id), SECRETARY_KINDS, grant.community_id
+            key, kinds, scope = (
+                (grant.role, grant.community_id),
+                SECRETARY_KINDS,
+                grant.community_id,
+            )
             heading = f"{grant.label} · {communities.get(grant.community_id, '')}"
         elif grant.role is Role.UNIT_LIAISON:
             key, kinds, scope = (grant.role, grant.unit_id), LIAISON_KINDS, grant.unit_id

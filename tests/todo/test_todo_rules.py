@@ -212,7 +212,8 @@ def test_orders_to_answer_until_accepted(community):
     )
     other_unit = make_unit(community)
     claims.order_resource(
-        make_secretary(community), make_project(community).id,
+        make_secretary(community),
+        make_project(community).id,
         make_resource(other_unit, community).id,
     )
     item = kinds(liaison)["orders_to_answer"]
@@ -361,10 +362,14 @@ def test_grids_short_of_a_leader_or_members(community):
     item = kinds(admin)["grids_short_of_staff"]
     assert item.count == 2
     person = make_user()
-    db.session.add(GridAssignment(neighbourhood_id=second.id, user_id=person.id, post=GridPost.LEADER))
+    db.session.add(
+        GridAssignment(neighbourhood_id=second.id, user_id=person.id, post=GridPost.LEADER)
+    )
     db.session.flush()
     assert kinds(admin)["grids_short_of_staff"].count == 1
-    db.session.add(GridAssignment(neighbourhood_id=first.id, user_id=person.id, post=GridPost.LEADER))
+    db.session.add(
+        GridAssignment(neighbourhood_id=first.id, user_id=person.id, post=GridPost.LEADER)
+    )
     for _ in range(2):
         db.session.add(
             GridAssignment(neighbourhood_id=first.id, user_id=make_user().id, post=GridPost.MEMBER)
