@@ -123,6 +123,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.shell import views as shell_views
     from coop.terms import api as terms_api
     from coop.terms import views as terms_views
+    from coop.todo import api as todo_api
+    from coop.todo import views as todo_views
 
     for blueprint in (
         shell_views.bp,
@@ -150,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
         auditlog_views.bp,
         calendars_views.bp,
         search_views.bp,
+        todo_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
@@ -175,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
         calendars_api.blp,
         search_api.blp,
         notice_settings_api.blp,
+        todo_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

@@ -1,6 +1,7 @@
 """The shell: layout, navigation, home and language; what every page shares."""
 
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import request, url_for
 from flask_babel import format_decimal, get_locale
@@ -26,47 +27,92 @@ def _vendored(prefix: str) -> tuple[str, str]:
     raise RuntimeError(f"{prefix} is not vendored")
 
 
-def nav_items(actor) -> list[tuple[str, str]]:
-    """(url, label) of the places this actor works in."""
-    items = [(url_for("shell.home"), _("首页"))]
+class NavLink(NamedTuple):
+    url: str
+    label: str
+    # "todo" or "notices": the count htmx loads beside the link (coop/todo/views.py badge).
+    badge: str = ""
+
+
+class Nav(NamedTuple):
+    """The menu: the links every page shows, and the rest behind 更多 (a <details>)."""
+
+    main: list[NavLink]
+    more: list[NavLink]
+
+
+def nav_items(actor) -> Nav:
+    """The places this actor works in, each role's pages reachable from here. Worked out from
+    her grants and the communities she sees (one query at most, shared with the page)."""
     if actor is None:
-        return items
+        return Nav([NavLink(url_for("shell.home"), _("首页"))], [])
+    main = [NavLink(url_for("shell.home"), _("待办"), "todo")]
+    more: list[NavLink] = []
     communities = sorted(permissions.visible_community_ids(actor))
     if actor.has_role(Role.STREET_ADMIN):
-        items.append((url_for("alliance.communities"), _("街道")))
-        items.append((url_for("setup.communities"), _("社区设置")))
-        items.append((url_for("setup.people"), _("人员与职务")))
+        main.append(NavLink(url_for("alliance.communities"), _("街道")))
+        main.append(NavLink(url_for("setup.communities"), _("社区设置")))
+        main.append(NavLink(url_for("setup.people"), _("人员与职务")))
     elif communities:
-        items.append((url_for("alliance.community", community_id=communities[0]), _("社区")))
+        main.append(NavLink(url_for("alliance.community", community_id=communities[0]), _("社区")))
     managed = sorted(g.community_id for g in actor.grants_of(Role.SECRETARY))
     if managed:
-        items.append((url_for("needs.index", community_id=managed[0]), _("需求清单")))
-        items.append((url_for("projects.index", community_id=managed[0]), _("项目清单")))
-        items.append((url_for("matching.board", community_id=managed[0]), _("智能匹配")))
-        items.append((url_for("activities.index", community_id=managed[0]), _("活动")))
-        items.append((url_for("hours.queue", community_id=managed[0]), _("时长核实")))
+        c = managed[0]
+        main.append(NavLink(url_for("needs.index", community_id=c), _("需求清单")))
+        main.append(NavLink(url_for("projects.index", community_id=c), _("项目清单")))
+        main.append(NavLink(url_for("claims.queue", community_id=c), _("认领审核")))
+        main.append(NavLink(url_for("matching.board", community_id=c), _("智能匹配")))
+        main.append(NavLink(url_for("activities.index", community_id=c), _("活动")))
+        main.append(NavLink(url_for("hours.queue", community_id=c), _("时长核实")))
+        more.append(NavLink(url_for("resources.index", community_id=c), _("资源清单")))
+        more.append(NavLink(url_for("alliance.units", community_id=c), _("联盟单位")))
+        more.append(NavLink(url_for("terms.current", community_id=c), _("六个一")))
+        more.append(NavLink(url_for("badges.settings", community_id=c), _("月月红主题")))
+        more.append(NavLink(url_for("people.people", community_id=c), _("人员名单")))
+        more.append(NavLink(url_for("people_import.import_form", community_id=c), _("导入人员")))
+        more.append(NavLink(url_for("needs_excel.import_form", community_id=c), _("导入需求")))
+        more.append(NavLink(url_for("rewards_manage.items", community_id=c), _("兑换物品管理")))
+        more.append(NavLink(url_for("auditlog.page", community_id=c), _("操作记录")))
     liaison_units = sorted(permissions.liaison_unit_ids(actor))
     for unit_id in liaison_units:
-        items.append((url_for("alliance.unit", unit_id=unit_id), _("我的单位")))
+        main.append(NavLink(url_for("alliance.unit", unit_id=unit_id), _("我的单位")))
     claimant = liaison_units or actor.has_role(Role.VOLUNTEER)
     if claimant and communities and not managed:
-        items.append((url_for("claims.menu", community_id=communities[0]), _("项目菜单")))
+        main.append(NavLink(url_for("claims.menu", community_id=communities[0]), _("项目菜单")))
     if liaison_units:
-        items.append((url_for("claims.mine"), _("我的认领")))
+        main.append(NavLink(url_for("claims.orders"), _("点单")))
+        main.append(NavLink(url_for("claims.mine"), _("我的认领")))
+        if communities and not managed:
+            more.append(
+                NavLink(url_for("resources.index", community_id=communities[0]), _("资源清单"))
+            )
+        for unit_id in liaison_units:
+            more.append(NavLink(url_for("matching.fitting", unit_id=unit_id), _("适合的项目")))
     serves = sorted(g.community_id for g in actor.grants_of(Role.VOLUNTEER))
     if serves:
         if not managed:
-            items.append((url_for("activities.index", community_id=serves[0]), _("活动")))
-        items.append((url_for("ledger.points"), _("我的积分")))
+            main.append(NavLink(url_for("activities.index", community_id=serves[0]), _("活动")))
+        main.append(NavLink(url_for("activities.mine"), _("我的活动")))
+        main.append(NavLink(url_for("ledger.points"), _("我的积分")))
+        more.append(NavLink(url_for("rewards.mine"), _("我的兑换")))
+        more.append(NavLink(url_for("badges.wall"), _("我的徽章")))
     # 积分超市: staff work at the counter; volunteers shop the shelf.
-    if rewards_permissions.staff_community_ids(actor):
-        items.append((url_for("rewards.counter"), _("积分超市")))
+    staffed = sorted(rewards_permissions.staff_community_ids(actor))
+    if staffed:
+        main.append(NavLink(url_for("rewards.counter"), _("积分超市")))
+        if not managed:
+            more.append(
+                NavLink(url_for("rewards_manage.items", community_id=staffed[0]), _("兑换物品管理"))
+            )
     elif serves:
-        items.append((url_for("rewards.shelf"), _("积分超市")))
-    if actor.has_role(Role.RESIDENT):
-        items.append((url_for("needs.mine"), _("我的需求")))
-    items.append((url_for("people.me"), _("我的")))
-    return items
+        main.append(NavLink(url_for("rewards.shelf"), _("积分超市")))
+    residence = sorted(g.community_id for g in actor.grants_of(Role.RESIDENT))
+    if residence:
+        main.append(NavLink(url_for("needs.mine"), _("我的需求")))
+        more.append(NavLink(url_for("needs.submit", community_id=residence[0]), _("提交需求")))
+    main.append(NavLink(url_for("notices.index"), _("消息"), "notices"))
+    main.append(NavLink(url_for("people.me"), _("我的")))
+    return Nav(main, more)
 
 
 def html_date(value) -> Markup:

@@ -1,33 +1,27 @@
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from coop import LANGUAGES
-from coop.alliance import permissions
 from coop.auth.current import current_actor
 from coop.auth.models import Role
+from coop.dbtypes import utcnow
+from coop.todo import service as todo
 
 bp = Blueprint("shell", __name__)
 
 
 @bp.get("/")
 def home():
-    """Each role lands where its work is."""
+    """待办 first, for every role she holds; 积分超市 staff (and nothing else) land at the
+    counter, where their work is."""
     actor = current_actor()
     if actor is None:
         return redirect(url_for("auth.login"))
     if actor.grants and all(g.role is Role.SUPERMARKET_STAFF for g in actor.grants):
         return redirect(url_for("rewards.counter"))
-    for grant in sorted(actor.grants, key=lambda g: list(Role).index(g.role)):
-        if grant.role is Role.STREET_ADMIN:
-            return redirect(url_for("alliance.communities"))
-        if grant.role is Role.UNIT_LIAISON:
-            return redirect(url_for("alliance.unit", unit_id=grant.unit_id))
-        if grant.role is Role.VOLUNTEER:
-            return redirect(url_for("people.me"))
-        return redirect(url_for("alliance.community", community_id=grant.community_id))
-    communities = sorted(permissions.visible_community_ids(actor))
-    if communities:
-        return redirect(url_for("alliance.community", community_id=communities[0]))
-    return redirect(url_for("people.me"))
+    sections = todo.todo_for(actor, utcnow())
+    return render_template(
+        "todo/home.html", sections=sections, total=sum(s.count for s in sections)
+    )
 
 
 @bp.post("/language")

@@ -72,12 +72,12 @@ def test_street_admin_sees_each_community_of_her_street(client, community):
     assert client.get(f"/communities/{sibling.id}").status_code == 200
 
 
-def test_liaison_lands_on_her_unit(client, community):
+def test_liaison_lands_on_her_todo_with_her_unit_in_the_menu(client, community):
     unit = make_unit(community, name="康达物业")
     login(client, make_liaison(unit))
-    response = client.get("/")
-    assert response.location == f"/units/{unit.id}"
-    assert "康达物业" in client.get(response.location).get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "<h1>待办" in home and f'<a href="/units/{unit.id}" >我的单位' in home
+    assert "康达物业" in client.get(f"/units/{unit.id}").get_data(as_text=True)
 
 
 def test_units_filter_answers_htmx_with_the_rows_only(client, community):

@@ -5,16 +5,19 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import VIEWPORTS
+from tests.browser.pages import nav
 
 
-def test_unit_liaison_lands_on_her_unit(page: Page, login, axe):
+def test_unit_liaison_lands_on_her_todo_and_finds_her_unit(page: Page, login, axe):
     login(page, "unit")
 
+    expect(page.get_by_role("heading", level=1)).to_contain_text("待办")
+    nav(page, "我的单位").click()
     expect(page).to_have_url(re.compile(r"/units/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("康达物业公司")
     expect(page.get_by_text("我的单位", exact=True).and_(page.locator(".badge"))).to_be_visible()
-    nav = page.get_by_role("navigation", name="主导航")
-    expect(nav.get_by_role("link", name="我的单位")).to_have_attribute("aria-current", "page")
+    menu = page.get_by_role("navigation", name="主导航")
+    expect(menu.get_by_role("link", name="我的单位")).to_have_attribute("aria-current", "page")
     expect(page.get_by_text("生效中", exact=True)).to_be_visible()
     # A liaison reads her agreements; only the community's secretary may end or record them.
     expect(page.get_by_role("link", name="终止协议")).to_have_count(0)
@@ -47,6 +50,7 @@ def test_wrong_password_is_reported_on_the_login_page(page: Page, login, axe):
 
 def test_units_filter_by_kind_swaps_rows_with_htmx(page: Page, login, axe, xingwang_id):
     login(page, "secretary")
+    nav(page, "社区").click()
     page.get_by_role("link", name="按类别筛选、搜索单位").click()
     expect(page).to_have_url(re.compile(rf"/communities/{xingwang_id}/units$"))
     rows = page.locator("#unit-rows li")

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from coop.alliance.models import Agreement, Membership, Unit, UnitKind
 from coop.timeutil import local_today
 from tests.browser.conftest import TEST_UNIT_PREFIX
+from tests.browser.pages import nav
 
 pytestmark = pytest.mark.parametrize("viewport", ["phone", "desktop"], indirect=True)
 
@@ -45,7 +46,9 @@ def test_secretary_adds_a_unit_and_records_its_agreement(
     axe(page)
     login(page, "secretary")
 
-    # She lands on her own community page.
+    # She lands on her 待办; 社区 in the menu is her own community's page.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("待办")
+    nav(page, "社区").click()
     expect(page).to_have_url(re.compile(rf"/communities/{xingwang_id}$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("兴旺社区")
     units_before = xingwang_unit_count()
