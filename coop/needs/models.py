@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import NEVER_SET, NO_VALUE
 
 from coop.alliance.models import Community, Neighbourhood
 from coop.auth.models import User
@@ -141,7 +142,36 @@ class Need(Versioned, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When it moved along (STAMPS): the first answer (listed or rejected) is kept; entering a
+    # project or being solved again stamps anew. Unknown (null) for needs moved before these
+    # columns existed and not found in the audit log.
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    in_project_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     community: Mapped[Community] = relationship()
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
+
+
+# status → (the column stamped when a need enters it, whether a later entry stamps it again)
+STAMPS = {
+    NeedStatus.LISTED: ("listed_at", False),
+    NeedStatus.REJECTED: ("rejected_at", False),
+    NeedStatus.IN_PROJECT: ("in_project_at", True),
+    NeedStatus.RESOLVED: ("resolved_at", True),
+    NeedStatus.CLOSED: ("closed_at", True),
+}
+
+
+@sa.event.listens_for(Need.status, "set")
+def _stamp(need: Need, status, previous, _initiator) -> None:
+    """Every way a need moves (its services, a project, an import) stamps the moment here."""
+    if status == previous or status not in STAMPS:
+        return
+    column, again = STAMPS[status]
+    constructed = previous in (NO_VALUE, NEVER_SET)  # a stamp given beside the status stays
+    if getattr(need, column) is None or (again and not constructed):
+        setattr(need, column, utcnow())
