@@ -7,6 +7,7 @@ from jobs import (
     match,
     monthly_badges,
     open_terms,
+    reminders,
     settle_points,
 )
 
@@ -20,5 +21,6 @@ JOBS = {
         monthly_badges.JOB,
         open_terms.JOB,
         match.JOB,
+        reminders.JOB,
     )
 }
