@@ -417,7 +417,9 @@ def _evaluate(
     # Ids are drawn after ``newer_than`` was read, so the awards inserted above are above it.
     told = sa.or_(award.c.id > newer_than, award.c.id.in_(restoring))
     if volunteer_id is not None:  # a late re-evaluation: a few awards, told one by one
-        telling.granted_one_by_one(db.session.scalars(sa.select(award.c.id).where(*mine, told)).all())
+        telling.granted_one_by_one(
+            db.session.scalars(sa.select(award.c.id).where(*mine, told)).all()
+        )
     elif counts["granted"] or counts["restored"]:
         telling.granted_in_bulk(sa.and_(*mine, told), community_id, month.period, now)
     telling.revoked(revocations, community_id, month.period)

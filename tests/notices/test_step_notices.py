@@ -50,7 +50,9 @@ def told(user) -> list[tuple[str, str]]:
     return [
         tuple(row)
         for row in db.session.execute(
-            sa.select(Notice.title, Notice.link).where(Notice.user_id == user.id).order_by(Notice.id)
+            sa.select(Notice.title, Notice.link)
+            .where(Notice.user_id == user.id)
+            .order_by(Notice.id)
         )
     ]
 

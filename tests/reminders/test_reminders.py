@@ -44,7 +44,9 @@ def told(user) -> list[tuple[str, str]]:
     return [
         tuple(row)
         for row in db.session.execute(
-            sa.select(Notice.title, Notice.link).where(Notice.user_id == user.id).order_by(Notice.id)
+            sa.select(Notice.title, Notice.link)
+            .where(Notice.user_id == user.id)
+            .order_by(Notice.id)
         )
     ]
 
@@ -166,9 +168,7 @@ def test_a_pickup_is_reminded_two_days_before_its_deadline(community):
     send_reminders(now=at(13, 9, 45))
     assert told(volunteer) == []
     send_reminders(now=at(13, 10))
-    assert told(volunteer) == [
-        ("请尽快领取：洗衣液", f"/supermarket/redemptions/{redemption.id}")
-    ]
+    assert told(volunteer) == [("请尽快领取：洗衣液", f"/supermarket/redemptions/{redemption.id}")]
     assert told(other) == []
 
 
