@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from coop.needs import api as needs_api
     from coop.needs import excel_views as needs_excel_views
     from coop.needs import views as needs_views
+    from coop.notices import api as notices_api
     from coop.notices import settings_api as notice_settings_api
     from coop.notices import settings_views as notice_settings_views
     from coop.notices import views as notices_views
@@ -173,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
         badges_api.blp,
         terms_api.blp,
         matching_api.blp,
+        notices_api.blp,
         setup_api.blp,
         auditlog_api.blp,
         calendars_api.blp,

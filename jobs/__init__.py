@@ -8,6 +8,7 @@ from jobs import (
     match,
     monthly_badges,
     open_terms,
+    reminders,
     requeue_imports,
     settle_points,
 )
@@ -24,5 +25,6 @@ JOBS = {
         match.JOB,
         requeue_imports.JOB,
         deliver_notices.JOB,
+        reminders.JOB,
     )
 }

@@ -39,7 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from coop.activities.models import Activity
 from coop.alliance.models import Community, Membership
-from coop.badges import catalog
+from coop.badges import catalog, telling
 from coop.badges.catalog import ensure_catalog
 from coop.badges.models import Badge, BadgeAward, HolderType
 from coop.badges.themes import theme_of
@@ -365,6 +365,10 @@ def _evaluate(
         award.c.holder_id == wanted.c.holder_id,
     )
     counts = Counter()
+    restoring = db.session.scalars(
+        sa.select(award.c.id).where(*mine, same, award.c.revoked_at.is_not(None))
+    ).all()
+    newer_than = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(award.c.id), 0)))
     counts["restored"] = db.session.execute(
         sa.update(award)
         .where(*mine, same, award.c.revoked_at.is_not(None))
@@ -375,7 +379,8 @@ def _evaluate(
         .where(*mine, same, ~_same_json(award.c.evidence, wanted.c.evidence))
         .values(evidence=wanted.c.evidence)
     )
-    counts["revoked"] = _revoke_unearned(community_id, month, mine, same, now)
+    revocations = _revoke_unearned(community_id, month, mine, same, now)
+    counts["revoked"] = len(revocations)
     counts["granted"] = db.session.execute(
         _insert_new(award)
         .from_select(
@@ -409,6 +414,15 @@ def _evaluate(
     ).rowcount
     if counts["granted"] or counts["restored"] or counts["revoked"]:
         _forget_loaded_awards()
+    # Ids are drawn after ``newer_than`` was read, so the awards inserted above are above it.
+    told = sa.or_(award.c.id > newer_than, award.c.id.in_(restoring))
+    if volunteer_id is not None:  # a late re-evaluation: a few awards, told one by one
+        telling.granted_one_by_one(
+            db.session.scalars(sa.select(award.c.id).where(*mine, told)).all()
+        )
+    elif counts["granted"] or counts["restored"]:
+        telling.granted_in_bulk(sa.and_(*mine, told), community_id, month.period, now)
+    telling.revoked(revocations, community_id, month.period)
     if counts["granted"]:  # a restored award was paid when first granted
         counts["bonuses"] = _post_missing_bonuses(community_id, month.period)
     return counts
@@ -419,9 +433,10 @@ def _insert_new(table):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def _revoke_unearned(community_id: int, month: Month, mine: list, same, now: datetime) -> int:
+def _revoke_unearned(community_id: int, month: Month, mine: list, same, now: datetime) -> list:
     """Revoke the live awards the figures no longer earn, each with the reason its holder reads.
-    Few rows (a reversal, a unit overtaken), so the reasons are written here."""
+    Few rows (a reversal, a unit overtaken), so the reasons are written here. Returns what was
+    revoked: award_id, reason, holder_type, holder_id and the badge's name."""
     award = BadgeAward.__table__
     gone = db.session.execute(
         sa.select(award.c.id, award.c.badge_id, award.c.holder_id)
@@ -431,7 +446,7 @@ def _revoke_unearned(community_id: int, month: Month, mine: list, same, now: dat
         .order_by(award.c.id)
     ).all()
     if not gone:
-        return 0
+        return []
     code_of = {badge.id: code for code, badge in ensure_catalog().items()}
     volunteers = [
         holder for _id, badge_id, holder in gone if code_of[badge_id] != catalog.UNIT_STAR
@@ -450,10 +465,14 @@ def _revoke_unearned(community_id: int, month: Month, mine: list, same, now: dat
         )
     }
     theme = theme_of(community_id, month.first.month).title
+    catalogue = ensure_catalog()
     reasons = [
         {
             "award_id": award_id,
             "reason": _reason(code_of[badge_id], holder_id, theme, hours, scores),
+            "holder_type": catalogue[code_of[badge_id]].holder_type,
+            "holder_id": holder_id,
+            "badge": catalogue[code_of[badge_id]].name,
         }
         for award_id, badge_id, holder_id in gone
     ]
@@ -461,9 +480,9 @@ def _revoke_unearned(community_id: int, month: Month, mine: list, same, now: dat
         sa.update(award)
         .where(award.c.id == sa.bindparam("award_id"))
         .values(revoked_at=now, revoke_reason=sa.bindparam("reason")),
-        reasons,
+        [{"award_id": r["award_id"], "reason": r["reason"]} for r in reasons],
     )
-    return len(reasons)
+    return reasons
 
 
 def _reason(code: str, holder_id: int, theme: str, hours: dict, scores: dict) -> str:

@@ -103,3 +103,32 @@ def chase_deadlines(*, since: datetime, until: datetime) -> dict:
         tell(_claimant(claim), title, body, f"/projects/{project.id}")
         tell(_secretaries(project.community_id), title, body, f"/projects/{project.id}")
     return counts
+
+
+def closing_soon(now: datetime, window) -> list[tuple[Project, int]]:
+    """Before the deadline (the reminders' side of this chase): projects open for claiming
+    whose claim deadline comes within ``window`` of ``now``, published before the reminder's
+    moment, with a slot still free or a claim still waiting for review; each with how many
+    claims wait. The day after, ``chase_deadlines`` takes over."""
+    waiting = (
+        sa.select(sa.func.count())
+        .where(Claim.project_id == Project.id, Claim.status == ClaimStatus.PENDING)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Project, waiting.label("waiting"))
+        .where(
+            Project.status.in_(OPEN),
+            Project.claim_deadline > now,
+            Project.claim_deadline <= now + window,
+            sa.or_(Project.approved_count < Project.slots, waiting > 0),
+        )
+        .order_by(Project.id)
+    ).all()
+    # Compared here, not in SQL: SQLite stores moments as text and cannot subtract them.
+    return [
+        (project, count)
+        for project, count in rows
+        if project.published_at is not None
+        and project.published_at <= project.claim_deadline - window
+    ]

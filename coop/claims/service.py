@@ -26,6 +26,9 @@ from coop.claims.models import (
 )
 from coop.errors import Forbidden, Invalid
 from coop.extensions import db
+from coop.notices import recipients
+from coop.notices.changes import moment_text
+from coop.notices.service import notify
 from coop.projects import queries as project_queries
 from coop.projects.models import CLAIMABLE, Project, ProjectMode, ProjectStatus
 from coop.projects.service import _sync_fullness
@@ -184,6 +187,11 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(COMMUNITY_TZ).strftime("%Y-%m-%d %H:%M")
 
 
+def _tell_claimant(claim: Claim, project: Project, title: str, body: str) -> None:
+    for user_id in recipients.claimant(claim):
+        notify(user_id, title, body=body, link=f"/projects/{project.id}")
+
+
 def _decide(actor: User, claim_id: int) -> tuple[Claim, Project]:
     claim = queries.get_claim(actor, claim_id)
     project = project_queries.get_project(actor, claim.project_id, for_update=True)
@@ -201,6 +209,16 @@ def approve_claim(actor: User, claim_id: int, *, now: datetime) -> Claim:
     _take_slot(project, claim)
     claim.decided_by_id, claim.decided_at = actor.id, now
     db.session.flush()
+    _tell_claimant(
+        claim,
+        project,
+        _("认领已通过：%(title)s", title=project.title),
+        _(
+            "社区于 %(when)s 通过了对项目“%(title)s”的认领，请按项目安排开展服务。",
+            when=moment_text(now),
+            title=project.title,
+        ),
+    )
     return claim
 
 
@@ -211,6 +229,12 @@ def reject_claim(actor: User, claim_id: int, *, reason: str, now: datetime) -> C
     CLAIM_FLOW.move(claim, "reject")
     claim.decision_reason, claim.decided_by_id, claim.decided_at = reason, actor.id, now
     db.session.flush()
+    _tell_claimant(
+        claim,
+        project,
+        _("认领未通过：%(title)s", title=project.title),
+        _("原因：%(reason)s（%(when)s）", reason=reason, when=moment_text(now)),
+    )
     return claim
 
 
@@ -255,6 +279,17 @@ def release_claim(actor: User, claim_id: int, *, reason: str, now: datetime) -> 
     claim.decision_reason, claim.decided_by_id, claim.decided_at = reason, actor.id, now
     _give_slot_back(project, claim)
     db.session.flush()
+    _tell_claimant(
+        claim,
+        project,
+        _("认领已释放：%(title)s", title=project.title),
+        _(
+            "社区于 %(when)s 释放了您对项目“%(title)s”的认领。原因：%(reason)s",
+            when=moment_text(now),
+            title=project.title,
+            reason=reason,
+        ),
+    )
     return claim
 
 
@@ -293,6 +328,12 @@ def end_claims_of(actor: User, project: Project, *, reason: str) -> None:
         action = "reject" if claim.status is ClaimStatus.PENDING else "release"
         CLAIM_FLOW.move(claim, action)
         claim.decision_reason = reason
+        _tell_claimant(
+            claim,
+            project,
+            _("项目已取消：%(title)s", title=project.title),
+            _("您的认领随之结束。原因：%(reason)s", reason=reason),
+        )
     project.approved_count = db.session.scalar(
         sa.select(sa.func.count()).where(
             Claim.project_id == project.id, Claim.status == ClaimStatus.FULFILLED
@@ -345,6 +386,15 @@ def order_resource(
             db.session.flush()
     except sa.exc.IntegrityError as error:
         raise errors.OrderTaken() from error
+    body = _(
+        "社区希望贵单位以“%(resource)s”支持项目“%(title)s”，请接受或婉拒。",
+        resource=resource.title,
+        title=project.title,
+    )
+    if note:
+        body += _("留言：%(note)s", note=note)
+    for user_id in recipients.liaisons(order.unit_id):
+        notify(user_id, _("社区向贵单位点单"), body=body, link="/orders")
     return order
 
 
@@ -356,6 +406,32 @@ def _live_unit_claim(project_id: int, unit_id: int) -> Claim | None:
             Claim.status.in_(LIVE),
         )
     )
+
+
+def _tell_orderer(order: ResourceOrder, project: Project, title: str, body: str) -> None:
+    """Who sent the order hears the answer; an order without a sender, its secretaries."""
+    if order.requested_by_id is not None:
+        user_ids = [order.requested_by_id]
+    else:
+        user_ids = recipients.secretaries(project.community_id)
+    for user_id in user_ids:
+        notify(user_id, title, body=body, link=f"/projects/{project.id}")
+
+
+def _accepted(order: ResourceOrder, project: Project, now: datetime) -> ResourceOrder:
+    _tell_orderer(
+        order,
+        project,
+        _("点单已接受：%(unit)s", unit=order.unit.name),
+        _(
+            "“%(unit)s”于 %(when)s 接受了项目“%(title)s”的点单（%(resource)s）。",
+            unit=order.unit.name,
+            when=moment_text(now),
+            title=project.title,
+            resource=order.resource.title,
+        ),
+    )
+    return order
 
 
 def accept_order(actor: User, order_id: int, *, now: datetime) -> ResourceOrder:
@@ -376,7 +452,7 @@ def accept_order(actor: User, order_id: int, *, now: datetime) -> ResourceOrder:
             claim.resources.append(order.resource)
         order.claim = claim
         db.session.flush()
-        return order
+        return _accepted(order, project, now)
     if project.status is ProjectStatus.CLAIMED:
         raise errors.ProjectFull()
     if project.status not in CLAIMABLE:
@@ -397,7 +473,7 @@ def accept_order(actor: User, order_id: int, *, now: datetime) -> ResourceOrder:
     _take_slot(project, claim)
     order.claim = claim
     db.session.flush()
-    return order
+    return _accepted(order, project, now)
 
 
 def decline_order(actor: User, order_id: int, *, reason: str) -> ResourceOrder:
@@ -407,6 +483,18 @@ def decline_order(actor: User, order_id: int, *, reason: str) -> ResourceOrder:
     ORDER_FLOW.move(order, "decline")
     order.reply = reason
     db.session.flush()
+    _tell_orderer(
+        order,
+        order.project,
+        _("点单被婉拒：%(unit)s", unit=order.unit.name),
+        _(
+            "“%(unit)s”婉拒了项目“%(title)s”的点单（%(resource)s）。原因：%(reason)s",
+            unit=order.unit.name,
+            title=order.project.title,
+            resource=order.resource.title,
+            reason=reason,
+        ),
+    )
     return order
 
 

@@ -277,6 +277,18 @@ def reverse_record(actor: User, record_id: int, *, reason: str, now: datetime) -
     db.session.flush()
     if reversal.points:
         _post(reversal, actor.id)
+    notify(
+        original.volunteer_id,
+        _("服务时长已更正"),
+        body=_(
+            "%(date)s 的 %(hours)s 服务时长已冲正，%(points)d 积分已扣回。原因：%(reason)s",
+            date=format_date(original.service_date, _("M月d日")),
+            hours=duration_text(original.hours),
+            points=original.points or 0,
+            reason=reason,
+        ),
+        link="/my/points",
+    )
     badges.record_changed(reversal, now=now)  # an award that no longer holds is revoked
     db.session.flush()
     return reversal

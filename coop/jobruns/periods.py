@@ -8,6 +8,7 @@ from coop.timeutil import COMMUNITY_TZ, next_month
 
 
 class Cadence(enum.StrEnum):
+    QUARTER_HOURLY = "quarter_hourly"  # 2026-11-23T14:15
     HOURLY = "hourly"  # 2026-11-23T14
     DAILY = "daily"  # 2026-11-23
     MONTHLY = "monthly"  # 2026-10
@@ -15,6 +16,10 @@ class Cadence(enum.StrEnum):
 
 
 FORMATS = {
+    Cadence.QUARTER_HOURLY: (
+        re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(00|15|30|45)$"),
+        "2026-11-23T14:15",
+    ),
     Cadence.HOURLY: (re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2})$"), "2026-11-23T14"),
     Cadence.DAILY: (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), "2026-11-23"),
     Cadence.MONTHLY: (re.compile(r"^(\d{4})-(\d{2})$"), "2026-10"),
@@ -29,6 +34,8 @@ class BadPeriod(ValueError):
 def current(cadence: Cadence, now: datetime) -> str:
     """The period ``now`` falls in."""
     local = now.astimezone(COMMUNITY_TZ)
+    if cadence is Cadence.QUARTER_HOURLY:
+        return local.strftime("%Y-%m-%dT%H:") + f"{local.minute // 15 * 15:02d}"
     if cadence is Cadence.HOURLY:
         return local.strftime("%Y-%m-%dT%H")
     if cadence is Cadence.DAILY:
@@ -54,6 +61,8 @@ def start(cadence: Cadence, period: str) -> datetime:
         raise BadPeriod(f"期间格式应为 {example}")
     parts = [int(p) for p in match.groups()]
     try:
+        if cadence is Cadence.QUARTER_HOURLY:
+            return datetime(*parts[:3], parts[3], parts[4], tzinfo=COMMUNITY_TZ)
         if cadence is Cadence.HOURLY:
             return datetime(*parts[:3], parts[3], tzinfo=COMMUNITY_TZ)
         if cadence is Cadence.DAILY:
@@ -69,6 +78,8 @@ def start(cadence: Cadence, period: str) -> datetime:
 def end(cadence: Cadence, period: str) -> datetime:
     """The first moment after the period."""
     first = start(cadence, period)
+    if cadence is Cadence.QUARTER_HOURLY:
+        return first + timedelta(minutes=15)
     if cadence is Cadence.HOURLY:
         return first + timedelta(hours=1)
     if cadence is Cadence.DAILY:

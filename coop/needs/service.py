@@ -14,6 +14,8 @@ from coop.extensions import db
 from coop.needs import permissions, queries
 from coop.needs.errors import NeedNotEditable
 from coop.needs.models import NEED_FLOW, Beneficiary, Need, NeedSource, NeedStatus
+from coop.notices.changes import moment_text
+from coop.notices.service import notify
 from coop.versioning import check_version
 
 
@@ -115,10 +117,25 @@ def _move(actor: User, need_id: int, action: str) -> Need:
     return need
 
 
+def _tell_requester(need: Need, title: str, body: str) -> None:
+    """The resident who raised the need hears each step of it (needs staff recorded have none)."""
+    if need.requester_id is not None:
+        notify(need.requester_id, title, body=body, link=f"/needs/{need.id}")
+
+
 def list_need(actor: User, need_id: int) -> Need:
     """Accept a submitted need onto the demand list. :raise IllegalTransition: not submitted."""
     need = _move(actor, need_id, "list")
     db.session.flush()
+    _tell_requester(
+        need,
+        _("您的需求已受理"),
+        _(
+            "“%(title)s”已于 %(when)s 列入社区服务需求清单，社区会尽快安排。",
+            title=need.title,
+            when=moment_text(utcnow()),
+        ),
+    )
     return need
 
 
@@ -127,7 +144,19 @@ def reject_need(actor: User, need_id: int, *, reason: str) -> Need:
     need = _move(actor, need_id, "reject")
     need.reject_reason = reason
     db.session.flush()
+    _tell_requester(
+        need,
+        _("您的需求未能受理"),
+        _("“%(title)s”未能受理，原因：%(reason)s", title=need.title, reason=reason),
+    )
     return need
+
+
+def _tell_resolved(need: Need) -> None:
+    body = _("“%(title)s”已于 %(when)s 解决。", title=need.title, when=moment_text(utcnow()))
+    if need.resolution:
+        body += need.resolution
+    _tell_requester(need, _("您的需求已解决"), body)
 
 
 def resolve_need(actor: User, need_id: int, *, resolution: str = "") -> Need:
@@ -135,6 +164,7 @@ def resolve_need(actor: User, need_id: int, *, resolution: str = "") -> Need:
     need = _move(actor, need_id, "resolve")
     need.resolution = resolution
     db.session.flush()
+    _tell_resolved(need)
     return need
 
 
@@ -187,6 +217,16 @@ def compile_into(project, need_ids: list[int]) -> list[Need]:
                 raise Invalid(errors={"need_ids": [_("只有“已列入清单”的需求可以纳入项目。")]})
             NEED_FLOW.move(need, "compile")
             need.project_id = project.id
+            _tell_requester(
+                need,
+                _("您的需求已纳入服务项目"),
+                _(
+                    "“%(need)s”已于 %(when)s 纳入项目“%(project)s”，社区正在安排人员服务。",
+                    need=need.title,
+                    when=moment_text(utcnow()),
+                    project=project.title,
+                ),
+            )
     return needs
 
 
@@ -210,3 +250,4 @@ def resolve_with(project) -> None:
         if need.status is NeedStatus.IN_PROJECT:
             NEED_FLOW.move(need, "resolve")
             need.resolution = _("已通过项目“%(title)s”解决。", title=project.title)
+            _tell_resolved(need)

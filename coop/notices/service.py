@@ -1,8 +1,5 @@
 """Telling people what happened to them. Every caller goes through ``notify``."""
 
-import sqlalchemy as sa
-
-from coop.dbtypes import utcnow
 from coop.extensions import db
 from coop.notices import delivery
 from coop.notices.models import Notice
@@ -16,28 +13,3 @@ def notify(user_id: int, title: str, *, body: str = "", link: str = "") -> Notic
     db.session.add(notice)
     delivery.plan(notice)
     return notice
-
-
-def inbox(user_id: int, *, limit: int = 20) -> list[Notice]:
-    return list(
-        db.session.scalars(
-            sa.select(Notice)
-            .where(Notice.user_id == user_id)
-            .order_by(Notice.created_at.desc(), Notice.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(Notice.user_id == user_id, Notice.read_at.is_(None))
-    )
-
-
-def mark_read(user_id: int) -> None:
-    db.session.execute(
-        sa.update(Notice)
-        .where(Notice.user_id == user_id, Notice.read_at.is_(None))
-        .values(read_at=utcnow())
-    )

@@ -3,7 +3,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.htmx import is_htmx
-from coop.notices import service as notices
+from coop.notices import inbox as notices
 from coop.todo import service
 
 bp = Blueprint("todo", __name__)

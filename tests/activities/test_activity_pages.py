@@ -8,7 +8,7 @@ from coop.activities.models import Activity, ActivityStatus, Feedback, Signup, S
 from coop.dbtypes import utcnow
 from coop.extensions import db
 from coop.hours.models import RecordStatus, ServiceRecord
-from coop.notices.service import inbox
+from coop.notices.inbox import latest
 from coop.projects.models import ProjectStatus
 from coop.timeutil import COMMUNITY_TZ
 from tests.factories import (
@@ -405,7 +405,7 @@ def test_cancelling_an_activity_needs_a_reason(client, community):
     assert response.location == f"/activities/{activity.id}"
     db.session.refresh(activity)
     assert activity.status is ActivityStatus.CANCELLED
-    assert inbox(volunteer.id)[0].body == "暴雨预警"
+    assert latest(volunteer.id)[0].body == "暴雨预警"
 
 
 # --- The phone check-in page ----------------------------------------------------------------

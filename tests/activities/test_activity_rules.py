@@ -5,7 +5,7 @@ import pytest
 from coop.activities import errors, service
 from coop.activities.models import SignupStatus
 from coop.errors import Forbidden, Invalid
-from coop.notices.service import inbox
+from coop.notices.inbox import latest
 from tests.factories import (
     make_activity,
     make_community,
@@ -135,8 +135,8 @@ def test_a_cancelled_seat_goes_to_the_first_in_line_with_a_notice(community):
     service.sign_up(second, activity.id, now=early(activity), waitlist=True)
     service.cancel_signup(seated, activity.id, now=early(activity))
     assert in_line.status is SignupStatus.CONFIRMED and activity.confirmed_count == 1
-    assert "候补成功" in inbox(first.id)[0].title
-    assert inbox(second.id) == []
+    assert "候补成功" in latest(first.id)[0].title
+    assert latest(second.id) == []
 
 
 def test_residents_cannot_sign_up(community):
@@ -210,7 +210,7 @@ def test_cancelling_an_activity_tells_everyone(community):
     volunteer = make_volunteer(community)
     service.sign_up(volunteer, activity.id, now=early(activity))
     service.cancel_activity(make_secretary(community), activity.id, reason="暴雨")
-    assert activity.confirmed_count == 0 and inbox(volunteer.id)[0].body == "暴雨"
+    assert activity.confirmed_count == 0 and latest(volunteer.id)[0].body == "暴雨"
     with pytest.raises(errors.ActivityCancelled):
         service.sign_up(make_volunteer(community), activity.id, now=early(activity))
 

@@ -24,7 +24,7 @@ from coop.extensions import db
 from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord
 from coop.ledger import service as ledger
 from coop.ledger.models import AccountType, Posting
-from coop.notices.service import inbox
+from coop.notices.inbox import latest
 from coop.people import departure, editing, errors
 from coop.people.models import Departure, ResidentProfile
 from coop.projects.models import ProjectMode
@@ -93,8 +93,8 @@ def test_deactivating_cancels_her_seat_and_the_first_in_line_gets_it(community, 
 
     assert done.signups == [seat] and seat.status is SignupStatus.CANCELLED
     assert in_line.status is SignupStatus.CONFIRMED and activity.confirmed_count == 1
-    assert "候补成功" in inbox(waiting.id)[0].title
-    organiser_notice = inbox(activity.created_by_id)[0]
+    assert "候补成功" in latest(waiting.id)[0].title
+    organiser_notice = latest(activity.created_by_id)[0]
     assert "有一位志愿者退出" in organiser_notice.title and "递补" in organiser_notice.body
     assert NAME not in organiser_notice.title + organiser_notice.body
 
@@ -128,9 +128,9 @@ def test_deactivating_withdraws_her_claims_and_tells_the_secretaries(community, 
     assert {c.id for c in done.claims} == {taken.id, asked.id}
     assert taken.status is ClaimStatus.WITHDRAWN and asked.status is ClaimStatus.WITHDRAWN
     assert approved.approved_count == 0  # the slot is free again
-    titles = [n.title for n in inbox(colleague.id)]
+    titles = [n.title for n in latest(colleague.id)]
     assert len(titles) == 2 and all("志愿者认领已撤回" in t for t in titles)
-    assert inbox(secretary.id) == []  # she did it; she is not told
+    assert latest(secretary.id) == []  # she did it; she is not told
 
 
 def test_a_liaisons_deactivation_keeps_her_units_claims(community, secretary):
@@ -217,7 +217,7 @@ def test_deactivating_signs_her_out_everywhere_and_stops_sign_in(community, secr
 
 def test_she_is_told_why_and_what_ended(community, secretary, leaver):
     deactivate(secretary, community, leaver, reason="本人申请退出")
-    notice = inbox(leaver.id)[0]
+    notice = latest(leaver.id)[0]
     assert notice.title == "您的账号已停用" and "本人申请退出" in notice.body
     row = db.session.scalar(sa.select(Departure).where(Departure.user_id == leaver.id))
     assert row.reason == "本人申请退出" and row.deactivated_by_id == secretary.id
@@ -290,7 +290,7 @@ def test_reactivation_lets_her_sign_in_but_restores_nothing(community, secretary
     assert leaver.is_active and seat.status is SignupStatus.CANCELLED
     assert auth.session_user(raw) is None  # the old session stays ended
     assert auth.authenticate(leaver.username, PASSWORD, address="10.0.0.9") == leaver
-    assert inbox(leaver.id)[0].title == "您的账号已恢复"
+    assert latest(leaver.id)[0].title == "您的账号已恢复"
     with pytest.raises(errors.NotDeactivated):
         departure.reactivate_person(secretary, community.id, leaver.id, now=utcnow())
 
