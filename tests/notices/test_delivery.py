@@ -260,3 +260,29 @@ def test_the_sweep_job_is_registered_with_the_clock():
 
     job = JOBS["deliver_notices"]
     assert job.trigger == {"minute": "*"} and not job.recorded
+
+
+def test_notices_written_in_bulk_go_out_by_her_channels_too(person, fakes):
+    from coop.auth.models import User
+    from coop.notices import bulk
+
+    other = make_volunteer(make_community())  # chose nothing: the inbox only
+    choose(person, "email")
+    now = local(2025, 12, 8, 10)
+    with unit_of_work():
+        written = bulk.notify_each(
+            sa.select(User.id.label("user_id"), sa.literal("“五月红”").label("names")).where(
+                User.id.in_([person.id, other.id])
+            ),
+            title="您获得了月月红徽章",
+            body_after="，继续加油。",
+            link="/me/badges",
+            now=now,
+        )
+    assert written == 2
+    [notice] = db.session.scalars(sa.select(Notice).where(Notice.user_id == person.id))
+    assert set(rows(notice.id)) == {"email"}
+    [theirs] = db.session.scalars(sa.select(Notice).where(Notice.user_id == other.id))
+    assert rows(theirs.id) == {}
+    assert delivery.sweep(now + delivery.SWEEP_GRACE) == 1
+    assert [m.body for m in fakes["email"].sent] == ["“五月红”，继续加油。"]
