@@ -1,6 +1,7 @@
 """Notices delivered per second by one worker, and the delay from commit to delivery.
 
     .venv/bin/python bench/notices.py [--notices 2000] [--people 100] [--only sqlite|redis]
+                                      [--rate 5] [--paced 150]
 
 On a fresh migrated database (PostgreSQL ``<DATABASE_URL's database>_notices_bench`` when
 DATABASE_URL points at PostgreSQL, else a SQLite file), with one ``python -m jobs.worker``
@@ -10,7 +11,10 @@ consumer (one thread) on the SQLite queue, and on Redis when REDIS_URL is set:
     is the delivery, so what counts is notices committed per second (no queue work at all);
 (b) e-mail to a local aiosmtpd server: the same notices to people who chose e-mail; the worker
     sends each. Prints notices delivered per second (first commit to last ``sent_at``) and the
-    delay from commit to delivery (``sent_at`` − the notice's ``created_at``), p50 and p95.
+    delay from commit to delivery (``sent_at`` − the notice's ``created_at``), p50 and p95 — in a
+    burst most of that delay is the backlog;
+(c) e-mail at a steady ``--rate`` per second (below what the worker sends), one notice per unit
+    of work as requests make them: the delay from commit to delivery when nothing waits.
 """
 
 import argparse
@@ -50,7 +54,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(backend: str, notices: int, people: int, folder: str) -> None:
+def run(backend: str, notices: int, people: int, folder: str, rate: float, paced: int) -> None:
     from coop.extensions import db
     from coop.notices.models import DeliveryStatus, Notice, NoticeDelivery
     from coop.notices.service import notify
@@ -106,9 +110,7 @@ def run(backend: str, notices: int, people: int, folder: str) -> None:
                 f" = {notices / seconds:.0f}/s; delay 0 (the inbox row is the delivery)"
             )
 
-            env = {**mail, "SMTP_STARTTLS": "0"}
-            with running_worker(app, workers=1, **env):
-                burst(mailed_ids)
+            def drained() -> None:
                 deadline = time.monotonic() + 600
                 while time.monotonic() < deadline:
                     left = db.session.scalar(
@@ -118,15 +120,37 @@ def run(backend: str, notices: int, people: int, folder: str) -> None:
                     )
                     db.session.rollback()
                     if not left:
-                        break
+                        return
                     time.sleep(0.2)
-            rows = db.session.execute(
-                sa.select(Notice.created_at, NoticeDelivery.sent_at, NoticeDelivery.status).join(
-                    NoticeDelivery
-                )
-            ).all()
+
+            def delivered(title_like: str):
+                return db.session.execute(
+                    sa.select(Notice.created_at, NoticeDelivery.sent_at, NoticeDelivery.status)
+                    .join(NoticeDelivery)
+                    .where(Notice.title.like(title_like))
+                ).all()
+
+            env = {**mail, "SMTP_STARTTLS": "0"}
+            with running_worker(app, workers=1, **env):
+                burst(mailed_ids)
+                drained()
+                rows = delivered("活动改期%")
+                for n in range(paced):  # (c): one at a time, at a steady rate
+                    tick = time.perf_counter()
+                    with unit_of_work():
+                        notify(mailed_ids[n % len(mailed_ids)], f"稳定 {n}", body="新的时间")
+                    time.sleep(max(0.0, 1 / rate - (time.perf_counter() - tick)))
+                drained()
+                steady = delivered("稳定%")
             db.session.remove()
             db.engine.dispose()
+    if steady:
+        waits = [(r.sent_at - r.created_at).total_seconds() for r in steady if r.sent_at]
+        print(
+            f"[{backend}] (c) e-mail at {rate:g}/s: {len(waits)}/{paced} sent;"
+            f" commit→delivery p50 {percentile(waits, 0.5):.2f} s,"
+            f" p95 {percentile(waits, 0.95):.2f} s"
+        )
     sent = [r for r in rows if r.status is DeliveryStatus.SENT]
     delays = [(r.sent_at - r.created_at).total_seconds() for r in sent]
     span = (max(r.sent_at for r in sent) - min(r.created_at for r in sent)).total_seconds()
@@ -143,11 +167,13 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=2000)
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--only", choices=["sqlite", "redis"])
+    parser.add_argument("--rate", type=float, default=5, help="(c): notices a second")
+    parser.add_argument("--paced", type=int, default=150, help="(c): how many")
     args = parser.parse_args()
     backends = ["sqlite"] + (["redis"] if os.environ.get("REDIS_URL") else [])
     with tempfile.TemporaryDirectory() as folder:
         for backend in [args.only] if args.only else backends:
-            run(backend, args.notices, args.people, folder)
+            run(backend, args.notices, args.people, folder, args.rate, args.paced)
 
 
 if __name__ == "__main__":
