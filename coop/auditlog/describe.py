@@ -64,10 +64,19 @@ KINDS = {
     "installation": _l("系统初始设置"),
     "departures": _l("停用记录"),
     "grid_posts": _l("网格职务"),
+    "calendar_tokens": _l("日历订阅"),
 }
 # Kinds no community's record shows (the street's, a person's sign-ins): not offered as filters.
 NOT_COMMUNITY_KINDS = frozenset(
-    {"badges", "streets", "user_sessions", "api_tokens", "invitations", "installation"}
+    {
+        "badges",
+        "streets",
+        "user_sessions",
+        "api_tokens",
+        "invitations",
+        "installation",
+        "calendar_tokens",
+    }
 )
 
 ACTIONS = {
@@ -104,6 +113,12 @@ LABELS = {
     "claim_id": _l("认领"),
     "claimant_type": _l("认领方"),
     "closed_at": _l("办结时间"),
+    "email": _l("电子邮箱"),
+    "in_project_at": _l("纳入项目时间"),
+    "listed_at": _l("列入清单时间"),
+    "rejected_at": _l("不予受理时间"),
+    "resolved_at": _l("解决时间"),
+    "wechat_openid": _l("微信服务号绑定"),
     "closed_by_id": _l("经办人"),
     "code": _l("编码"),
     "comment": _l("意见和建议"),
