@@ -30,10 +30,10 @@ GOOD = [
 ]
 # Two low ratings a secretary heard on her 回访 calls: each sends its need back to the list.
 LOW = [
-    (2, "只来看了一次，灯还是时亮时不亮，希望再派人来修。"),
-    (1, "说好每周来一次，后来就没人来了。"),
+    (2, "飞线充电的还是有，晚上楼道里照样拉着插线板，希望再管一管。"),
+    (1, "救助金说好一周到，到现在还没消息，也没人回电话。"),
 ]
-LOW_TITLES = ("独居老党员家中灯具损坏", "独居老人需要定期测量血压")
+LOW_TITLES = ("电动车飞线充电有火灾隐患", "临时救助申请")
 
 
 def _secretary(community: Community) -> User:

@@ -112,6 +112,9 @@ def rate(
     db.session.add(rating)
     if reopen:
         NEED_FLOW.move(need, "reopen")
+        # Back on the list means out of the finished project, as ``release`` does; the rating
+        # and the resolution text still name what was tried.
+        need.project_id = None
     db.session.flush()  # the unique (need, round) backs the check above
     if reopen:
         _tell_staff(actor, need, rating)

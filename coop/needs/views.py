@@ -7,11 +7,11 @@ from coop.alliance.permissions import require
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.categories import Category
+from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
 from coop.htmx import render
-from coop.dbtypes import utcnow
 from coop.needs import permissions, queries, ratings, service
 from coop.needs.models import NEED_FLOW, Beneficiary, NeedSource, NeedStatus, Urgency
 from coop.needs.schemas import (

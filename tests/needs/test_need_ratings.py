@@ -17,6 +17,7 @@ from coop.todo import service as todo
 from tests.factories import (
     make_community,
     make_need,
+    make_project,
     make_resident,
     make_secretary,
     make_user,
@@ -252,3 +253,13 @@ def test_the_satisfaction_rate_is_the_share_of_four_and_five_stars_rated_that_mo
 
 def test_a_month_without_ratings_has_no_satisfaction_rate(community):
     assert ratings.satisfaction_rate(community.id, datetime(2026, 11, 1).date()) is None
+
+
+def test_a_reopened_need_leaves_its_finished_project(community, resident, secretary):
+    need = make_need(community, requester_id=resident.id)
+    project = make_project(community, needs=[need])
+    service.resolve_need(secretary, need.id)
+    ratings.rate(resident, need.id, stars=1, comment="没修好", now=NOW)
+    assert need.project_id is None and need.status is NeedStatus.LISTED
+    db.session.refresh(project)
+    assert need not in project.needs
