@@ -1,10 +1,12 @@
 from flask.views import MethodView
+from sqlalchemy.orm import selectinload
 
 from coop.alliance import queries as alliance_queries
 from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.dbtypes import utcnow
 from coop.needs import permissions, queries, ratings, service
+from coop.needs.models import Need
 from coop.needs.schemas import (
     NOT_FOR_RESIDENTS,
     NeedArgs,
@@ -43,6 +45,8 @@ class Needs(MethodView):
             neighbourhood_id=args.get("neighbourhood_id"),
             q=args.get("q"),
         )
+        # Each need carries its ratings: one query for the page's, not one per need.
+        query = query.options(selectinload(Need.ratings))
         return paginate(query, args["page"], args["per_page"])
 
     @blp.arguments(NeedIn)

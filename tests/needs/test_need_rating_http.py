@@ -233,3 +233,22 @@ def test_the_secretary_records_a_rating_on_behalf_marked_as_such(client, communi
     html = response.get_data(as_text=True)
     assert "已代居民评价" in html and "代评" in html
     assert [(r.stars, r.on_behalf) for r in _ratings()] == [(4, True)]
+
+
+def test_the_need_list_reads_the_ratings_in_one_query_whatever_the_page(
+    client, community, secretary, count_queries
+):
+    def statements() -> int:
+        with count_queries() as counted:
+            response = client.get(
+                f"/api/v1/needs?community_id={community.id}", headers=bearer(secretary)
+            )
+        assert all("ratings" in need for need in response.json["items"])
+        return counted.n
+
+    _solved(community)
+    statements()  # the first request of a token does its one-off work
+    few = statements()
+    for _ in range(6):
+        _solved(community)
+    assert statements() == few
