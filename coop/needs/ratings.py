@@ -94,10 +94,10 @@ def rate(
         raise Forbidden(_("只有提出需求的居民本人可以评价。"))
     if not isinstance(stars, int) or not 1 <= stars <= 5:
         raise Invalid(errors={"stars": [_("请选择 1 到 5 星。")]})
+    if rating_of_round(need) is not None:  # also when her low rating reopened it
+        raise AlreadyRated()
     if not rateable(need):
         raise NeedNotRateable()
-    if rating_of_round(need) is not None:
-        raise AlreadyRated()
     reopen = stars <= REOPEN_AT
     rating = NeedRating(
         need_id=need.id,
@@ -109,13 +109,18 @@ def rate(
         reopened=reopen,
         created_at=now,
     )
-    db.session.add(rating)
+    try:  # the row lock above serialises raters; the unique (need, round) backs it up
+        with db.session.begin_nested():
+            db.session.add(rating)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise AlreadyRated() from error
     if reopen:
         NEED_FLOW.move(need, "reopen")
         # Back on the list means out of the finished project, as ``release`` does; the rating
         # and the resolution text still name what was tried.
         need.project_id = None
-    db.session.flush()  # the unique (need, round) backs the check above
+    db.session.flush()
     if reopen:
         _tell_staff(actor, need, rating)
     return rating

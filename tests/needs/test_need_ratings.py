@@ -130,6 +130,14 @@ def test_a_second_rating_of_the_same_resolution_is_refused(community, resident):
     assert _ratings_count() == 1 and need.status is NeedStatus.RESOLVED
 
 
+def test_rating_again_after_her_low_rating_reopened_it_says_already_rated(community, resident):
+    need = _solved(community, resident)
+    ratings.rate(resident, need.id, stars=1, comment="没修好", now=NOW)
+    with pytest.raises(AlreadyRated):
+        ratings.rate(resident, need.id, stars=2, now=NOW)
+    assert [r.stars for r in need.ratings] == [1] and need.status is NeedStatus.LISTED
+
+
 def test_a_need_solved_again_is_rated_again(community, resident, secretary):
     need = _solved(community, resident)
     ratings.rate(resident, need.id, stars=2, comment="没修好", now=NOW)
