@@ -1,15 +1,20 @@
 from flask.views import MethodView
+from sqlalchemy.orm import selectinload
 
 from coop.alliance import queries as alliance_queries
 from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
-from coop.needs import permissions, queries, service
+from coop.dbtypes import utcnow
+from coop.needs import permissions, queries, ratings, service
+from coop.needs.models import Need
 from coop.needs.schemas import (
     NOT_FOR_RESIDENTS,
     NeedArgs,
     NeedEdit,
     NeedIn,
     NeedOut,
+    RatingIn,
+    RatingOut,
     ResolveIn,
     RevealOut,
 )
@@ -40,6 +45,8 @@ class Needs(MethodView):
             neighbourhood_id=args.get("neighbourhood_id"),
             q=args.get("q"),
         )
+        # Each need carries its ratings: one query for the page's, not one per need.
+        query = query.options(selectinload(Need.ratings))
         return paginate(query, args["page"], args["per_page"])
 
     @blp.arguments(NeedIn)
@@ -145,3 +152,20 @@ class RevealRequester(MethodView):
         with unit_of_work(actor):
             revealed = service.reveal_requester(actor, need_id, **fields)
         return revealed
+
+
+@blp.route("/needs/<int:need_id>/rating")
+class RateNeed(MethodView):
+    @blp.arguments(RatingIn)
+    @blp.response(201, RatingOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def post(self, fields, need_id):
+        """满意度评价 of the need's latest resolution, once per resolution: by its requester, or
+        ``on_behalf`` (代评) by the community's staff when the requester has no account. Two
+        stars or fewer reopen the need (back to 已列入清单) with the comment for the secretary.
+        409 ``need_not_resolved`` when it is not solved, 409 ``already_rated`` for a second
+        rating of the same resolution; 403 when it is not the caller's to rate."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            rating = ratings.rate(actor, need_id, now=utcnow(), **fields)
+        return rating

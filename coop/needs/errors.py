@@ -17,3 +17,13 @@ class NeedNotEditable(Conflict):
         if staff:
             return cls(_("需求当前为“%(state)s”，不能再修改。", state=state))
         return cls(_("需求当前为“%(state)s”，如需修改请联系社区工作人员。", state=state))
+
+
+class NeedNotRateable(Conflict):
+    code = "need_not_resolved"
+    default_message = _l("需求还没有解决，解决后才能评价。")
+
+
+class AlreadyRated(Conflict):
+    code = "already_rated"
+    default_message = _l("这次解决已经评价过了，每次解决只能评价一次。")

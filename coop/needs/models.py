@@ -103,6 +103,8 @@ NEED_FLOW = StateMachine(
         release=((S.IN_PROJECT,), S.LISTED),
         resolve=((S.LISTED, S.IN_PROJECT), S.RESOLVED),
         close=((S.RESOLVED, S.REJECTED), S.CLOSED),
+        # A resident's rating of 2 or less sends it back to the list (回访), archived or not.
+        reopen=((S.RESOLVED, S.CLOSED), S.LISTED),
     ),
     action_labels={
         "list": _l("列入清单"),
@@ -111,6 +113,7 @@ NEED_FLOW = StateMachine(
         "release": _l("移出项目"),
         "resolve": _l("标记为已解决"),
         "close": _l("关闭"),
+        "reopen": _l("重新打开"),
     },
 )
 
@@ -150,6 +153,8 @@ class Need(Versioned, db.Model):
     in_project_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many times it has been solved: a rating rates one resolution, this one (STAMPS).
+    resolution_round: Mapped[int] = mapped_column(default=0, server_default="0")
 
     community: Mapped[Community] = relationship()
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
@@ -175,3 +180,33 @@ def _stamp(need: Need, status, previous, _initiator) -> None:
     constructed = previous in (NO_VALUE, NEVER_SET)  # a stamp given beside the status stays
     if getattr(need, column) is None or (again and not constructed):
         setattr(need, column, utcnow())
+    if status is NeedStatus.RESOLVED and not (constructed and need.resolution_round):
+        need.resolution_round = (need.resolution_round or 0) + 1
+
+
+class NeedRating(db.Model):
+    """满意度评价 of one resolution of a need: by its requester, or 代评 by the community's staff
+    for a requester without an account. Once per resolution, enforced by the database."""
+
+    __tablename__ = "need_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
+    round: Mapped[int]  # the need's resolution_round when it was rated
+    stars: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    rated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    on_behalf: Mapped[bool] = mapped_column(default=False)  # 代评
+    reopened: Mapped[bool] = mapped_column(default=False)  # the rating sent it back (回访)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    need: Mapped[Need] = relationship(
+        backref=sa.orm.backref("ratings", order_by="NeedRating.round", passive_deletes=True)
+    )
+    rated_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("need_id", "round", name="uq_need_ratings_once_per_resolution"),
+        sa.CheckConstraint("stars BETWEEN 1 AND 5", name="stars_1_to_5"),
+        sa.CheckConstraint("round >= 1", name="round_positive"),
+    )

@@ -73,3 +73,14 @@ def need_edit_fields(actor: User | None, need: Need) -> frozenset[str]:
 def can_edit_need(actor: User | None, need: Need) -> bool:
     """Whether the need's 编辑 page has anything for the actor to change now."""
     return bool(need_edit_fields(actor, need))
+
+
+def can_rate_need(actor: User | None, need: Need) -> bool:
+    """The requester rates her own need's resolution herself."""
+    return is_requester(actor, need)
+
+
+def can_rate_on_behalf(actor: User | None, need: Need) -> bool:
+    """代评: the community's staff rate for a requester who has no account (she rang or came to
+    the hall); a resident with an account rates herself, so staff cannot speak for her."""
+    return need.requester_id is None and can_manage_needs(actor, need.community)

@@ -6,9 +6,10 @@ from coop.auth.current import current_actor
 from coop.categories import Category
 from coop.needs import permissions
 from coop.needs.models import Beneficiary, NeedSource, NeedStatus, Urgency
+from coop.needs.ratings import star_label
 from coop.people.schemas import PHONE
 from coop.privacy import mask_address, mask_phone
-from coop.schemas import Id, LocalDateTime, Trimmed, length, version_field
+from coop.schemas import Id, Int, LocalDateTime, Trimmed, length, version_field
 
 # A JSON body may send "" for no phone; a form's blank box never reaches the validator.
 PHONE_OR_BLANK = ma.validate.Regexp(f"^$|{PHONE.regex.pattern}", error=PHONE.error)
@@ -27,6 +28,47 @@ def _for_who_may_know(value):
         return ma.missing
 
     return get
+
+
+class RatingOut(ma.Schema):
+    id = fields.Integer()
+    need_id = fields.Integer()
+    round = fields.Integer(
+        metadata={"description": "Which resolution of the need it rates (1, 2 …)"}
+    )
+    stars = fields.Integer()
+    stars_label = fields.Function(lambda r: star_label(r.stars))
+    comment = fields.String()
+    on_behalf = fields.Boolean(
+        metadata={"description": "代评: recorded by staff for the requester"}
+    )
+    reopened = fields.Boolean(
+        metadata={"description": "2 stars or fewer: the need went back to the list"}
+    )
+    created_at = LocalDateTime()
+
+
+class RatingIn(ma.Schema):
+    """POST /needs/{id}/rating and the rating form on the need's page."""
+
+    stars = Int(required=True, validate=ma.validate.Range(min=1, max=5, error="请选择 1 到 5 星。"))
+    comment = Trimmed(load_default="", validate=length(max=500))
+    on_behalf = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "代评 by the community's staff, for a requester without an account"
+        },
+    )
+
+
+def _ratings(need):
+    """The need's ratings, for its community's staff, the street and the requester only."""
+    actor = current_actor()
+    if permissions.can_see_all_needs(actor, need.community) or permissions.is_requester(
+        actor, need
+    ):
+        return RatingOut(many=True).dump(need.ratings)
+    return ma.missing
 
 
 class NeedOut(ma.Schema):
@@ -70,6 +112,15 @@ class NeedOut(ma.Schema):
     project_id = fields.Integer(allow_none=True)
     created_at = LocalDateTime()
     version = fields.Integer()
+    resolution_round = fields.Integer(metadata={"description": "How many times it was solved"})
+    ratings = fields.Function(
+        _ratings,
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "满意度评价 per resolution (staff, the street, the requester only)",
+        },
+    )
 
 
 class NeedFilters(ma.Schema):

@@ -7,11 +7,12 @@ from coop.alliance.permissions import require
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.categories import Category
+from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
 from coop.htmx import render
-from coop.needs import permissions, queries, service
+from coop.needs import permissions, queries, ratings, service
 from coop.needs.models import NEED_FLOW, Beneficiary, NeedSource, NeedStatus, Urgency
 from coop.needs.schemas import (
     NOT_FOR_RESIDENTS,
@@ -19,6 +20,7 @@ from coop.needs.schemas import (
     NeedArgs,
     NeedFilters,
     NeedPatch,
+    RatingIn,
     RecordNeedForm,
     ResolveIn,
 )
@@ -143,6 +145,21 @@ def _detail_context(actor, need) -> dict:
         "action_labels": NEED_FLOW.action_labels,
         "is_requester": permissions.is_requester(actor, need),
         "can_edit": permissions.can_edit_need(actor, need),
+        **_rating_context(actor, need),
+    }
+
+
+def _rating_context(actor, need) -> dict:
+    """The rating form (hers, or 代评 for staff), the ratings so far and an open 回访."""
+    sees = permissions.can_see_all_needs(actor, need.community) or permissions.is_requester(
+        actor, need
+    )
+    return {
+        "may_rate": ratings.may_rate(actor, need),
+        "rate_on_behalf": permissions.can_rate_on_behalf(actor, need),
+        "ratings": list(need.ratings) if sees else [],
+        "callback": ratings.open_callback(need) if sees else None,
+        "star_label": ratings.star_label,
     }
 
 
@@ -222,6 +239,26 @@ def move(need_id: int, action: str):
             message = _("已关闭。")
     flash(message, "success")
     return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.post("/needs/<int:need_id>/rating")
+@login_required
+def rate(need_id: int):
+    """Her stars and comment for the resolution (or 代评 by staff); bad input re-renders the page
+    with the form and changes nothing."""
+    actor = require_actor()
+    need = queries.get_need(actor, need_id)
+    retry_form("needs/detail.html", **_detail_context(actor, need))
+    data, errors = load_form(RatingIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        rating = ratings.rate(actor, need.id, now=utcnow(), **data)
+    if rating.on_behalf:
+        flash(_("已代居民评价。"), "success")
+    else:
+        flash(_("感谢您的评价！"), "success")
+    return redirect(url_for("needs.detail", need_id=need.id) + "#rating")
 
 
 @bp.route("/needs/<int:need_id>/reject", methods=["GET", "POST"])

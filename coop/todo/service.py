@@ -22,7 +22,7 @@ from coop.extensions import db
 from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duration_text
 from coop.matching.models import CandidateType, Suggestion, SuggestionStatus, TargetType
 from coop.needs import time_limits
-from coop.needs.models import Need, NeedStatus
+from coop.needs.models import Need, NeedRating, NeedStatus
 from coop.projects.models import Project, ProjectStatus
 from coop.resources.models import Resource
 from coop.rewards.models import ItemStatus, Redemption, RedemptionStatus, RewardItem
@@ -230,6 +230,40 @@ def needs_overdue(actor: User, community_id: int, now: datetime) -> Item | None:
     )
 
 
+def needs_reopened(actor: User, community_id: int, now: datetime) -> Item | None:
+    """Needs a resident rated 2 stars or less, back on the list until solved again (回访)."""
+    rows, total = _first(
+        sa.select(Need.id, Need.title, NeedRating.stars, NeedRating.comment)
+        .join(
+            NeedRating,
+            sa.and_(NeedRating.need_id == Need.id, NeedRating.round == Need.resolution_round),
+        )
+        .where(
+            Need.community_id == community_id,
+            Need.status.in_((NeedStatus.LISTED, NeedStatus.IN_PROJECT)),
+            NeedRating.reopened,
+        )
+        .order_by(NeedRating.created_at, Need.id)
+    )
+    return _item(
+        Role.SECRETARY,
+        "needs_reopened",
+        rows,
+        total,
+        _("%(n)d 条需求因居民评价较低重新打开，待回访", n=total),
+        f"/communities/{community_id}/needs?status=listed",
+        lambda r: Entry(
+            _(
+                "%(title)s（%(stars)d 星）%(comment)s",
+                title=r.title,
+                stars=r.stars,
+                comment=r.comment,
+            ),
+            f"/needs/{r.id}",
+        ),
+    )
+
+
 def items_low_on_stock(actor: User, community_id: int, now: datetime) -> Item | None:
     """Rewards on the shelf at or below their own low-stock mark (3 unless set)."""
     rows, total = _first(
@@ -292,6 +326,7 @@ SECRETARY_KINDS = (
     hours_to_verify,
     orders_declined,
     needs_overdue,
+    needs_reopened,
     items_low_on_stock,
     term_items_open,
 )
