@@ -1,9 +1,9 @@
 from flask.views import MethodView
 
-from coop.alliance.permissions import require
 from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.dbtypes import utcnow
+from coop.errors import NotFound
 from coop.escalations import permissions, queries, service
 from coop.escalations.schemas import (
     AssignIn,
@@ -22,6 +22,12 @@ from coop.pagination import paginate
 from coop.uow import unit_of_work
 
 blp = signed_in_blueprint("escalations_api", __name__, "街道吹哨 · escalations")
+
+
+def _require_street(actor, street_id: int) -> None:
+    """Another street is a 404, as another community is."""
+    if not permissions.can_manage_departments(actor, street_id):
+        raise NotFound()
 
 
 @blp.route("/needs/<int:need_id>/escalate")
@@ -43,12 +49,12 @@ class Escalate(MethodView):
 class Queue(MethodView):
     @blp.arguments(QueueArgs, location="query")
     @blp.response(200, page_schema(EscalationOut))
-    @documents_errors(blp, 401, 403, 422)
+    @documents_errors(blp, 401, 422)
     def get(self, args, street_id):
         """The street admin's queue of raised needs: ``status`` open (待分派), assigned,
         returned or resolved; ``order`` newest or deadline (nearest first)."""
         actor = require_actor()
-        require(permissions.can_manage_departments(actor, street_id))
+        _require_street(actor, street_id)
         query = queries.queue_select(actor, street_id, status=args["status"], order=args["order"])
         return paginate(query, args["page"], args["per_page"])
 
@@ -118,10 +124,10 @@ class Return(MethodView):
 @blp.route("/streets/<int:street_id>/departments")
 class Departments(MethodView):
     @blp.response(200, DepartmentOut(many=True))
-    @documents_errors(blp, 401, 403)
+    @documents_errors(blp, 401)
     def get(self, street_id):
         """The street's departments, deactivated ones included (street admin)."""
-        require(permissions.can_manage_departments(require_actor(), street_id))
+        _require_street(require_actor(), street_id)
         return queries.departments(street_id)
 
     @blp.arguments(DepartmentIn)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from coop.alliance.models import Street
 from coop.alliance.permissions import require
 from coop.auth.models import Role, RoleGrant, User
-from coop.errors import Invalid
+from coop.errors import Invalid, NotFound
 from coop.escalations import permissions, queries
 from coop.escalations.errors import AlreadyEscalated, NeedNoLongerOpen, NeedNotEscalatable
 from coop.escalations.models import (
@@ -63,9 +63,11 @@ def _name_taken(street_id: int, name: str, *, other_than: int | None = None) -> 
 def add_department(actor: User, street_id: int, *, name: str) -> Department:
     """The street admin adds a department to her street's list.
 
-    :raise Forbidden: not her street. :raise Invalid: the name is taken in the street.
+    :raise NotFound: not her street (as another community is). :raise Invalid: the name is
+    taken in the street.
     """
-    require(permissions.can_manage_departments(actor, street_id))
+    if not permissions.can_manage_departments(actor, street_id):
+        raise NotFound()
     _name_taken(street_id, name)
     last = db.session.scalar(
         sa.select(sa.func.max(Department.position)).where(Department.street_id == street_id)

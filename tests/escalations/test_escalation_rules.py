@@ -267,5 +267,5 @@ def test_departments_are_added_renamed_and_deactivated_by_the_streets_admin(comm
     other = make_street_admin(make_community().street)
     with pytest.raises(NotFound), unit_of_work(other):
         service.update_department(other, added.id, name="别人的")
-    with pytest.raises(Forbidden), unit_of_work(other):
+    with pytest.raises(NotFound), unit_of_work(other):
         service.add_department(other, street.id, name="别人的部门")
