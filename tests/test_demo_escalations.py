@@ -32,6 +32,7 @@ def test_one_solved_with_chengguan_in_the_past(escalations):
     assert solved.need.status is NeedStatus.RESOLVED
     assert solved.need.resolved_at == solved.closed_at
     assert solved.closed_at.astimezone(COMMUNITY_TZ).date() < local_today() - timedelta(days=7)
+    assert solved.days_taken == 9
 
 
 def test_one_still_with_minzheng_before_its_deadline(escalations):

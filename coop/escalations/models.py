@@ -121,6 +121,14 @@ class Escalation(db.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def days_taken(self) -> int | None:
+        """Whole days from raised to resolved or returned (None while open): the time to
+        resolve the street is judged by."""
+        if self.closed_at is None:
+            return None
+        return (self.closed_at - self.raised_at).days
+
     def overdue(self, today: date) -> bool:
         """Past its deadline and still being handled."""
         return self.is_open and self.deadline is not None and self.deadline < today

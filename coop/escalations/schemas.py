@@ -78,3 +78,4 @@ class EscalationOut(ma.Schema):
     outcome = fields.String()
     return_reason = fields.String()
     closed_at = fields.DateTime(allow_none=True)
+    days_taken = fields.Integer(allow_none=True, dump_only=True)
