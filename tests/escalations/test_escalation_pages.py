@@ -6,11 +6,13 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from coop.escalations import service
 from coop.escalations.models import Escalation, EscalationStatus
 from coop.extensions import db
 from coop.needs.models import NeedStatus
 from coop.timeutil import local_today
-from tests.escalations.helpers import NEXT_WEEK, department
+from coop.uow import unit_of_work
+from tests.escalations.helpers import NEXT_WEEK, NOW, department, raise_need
 from tests.factories import (
     csrf,
     login,
@@ -226,3 +228,31 @@ def test_departments_page_adds_renames_and_deactivates(client, community, admin)
     html = client.get(path).get_data(as_text=True)
     assert "司法所（调解）" in html and "已停用" in html
     assert re.search(r"综治.*民政.*城管.*信访.*应急管理", html, re.S)
+
+
+def test_the_queue_costs_the_same_statements_however_many_wait(
+    client, community, secretary, admin, count_queries
+):
+    def raise_some(n):
+        for _ in range(n):
+            escalation = raise_need(secretary, make_need(community))
+            with unit_of_work(admin):
+                service.assign(
+                    admin,
+                    escalation.id,
+                    department_ids=[department(community.street, "城管").id],
+                    deadline=NEXT_WEEK,
+                    now=NOW,
+                )
+
+    path = f"/streets/{community.street_id}/escalations"
+    raise_some(2)
+    login(client, admin)
+    client.get(path)
+    with count_queries() as few:
+        assert client.get(path).status_code == 200
+    raise_some(8)
+    client.get(path)
+    with count_queries() as many:
+        assert client.get(path).status_code == 200
+    assert few.n == many.n, (few.n, many.n)

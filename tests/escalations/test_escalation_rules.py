@@ -269,3 +269,24 @@ def test_departments_are_added_renamed_and_deactivated_by_the_streets_admin(comm
         service.update_department(other, added.id, name="别人的")
     with pytest.raises(NotFound), unit_of_work(other):
         service.add_department(other, street.id, name="别人的部门")
+
+
+def test_a_street_the_first_run_founds_has_the_usual_departments(ctx):
+    from coop.escalations import queries
+    from coop.setup import first_run
+
+    admin = first_run.found_street(
+        street_name="新设街道",
+        username="new-street-admin",
+        display_name="新街道管理员",
+        phone="",
+        password="a-long-enough-passphrase",
+    )
+    street_id = admin.grants[0].street_id
+    assert [d.name for d in queries.departments(street_id)] == [
+        "综治",
+        "民政",
+        "城管",
+        "信访",
+        "应急管理",
+    ]
