@@ -91,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.calendars import views as calendars_views
     from coop.claims import api as claims_api
     from coop.claims import views as claims_views
+    from coop.escalations import api as escalations_api
+    from coop.escalations import views as escalations_views
     from coop.hours import api as hours_api
     from coop.hours import views as hours_views
     from coop.ledger import api as ledger_api
@@ -154,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         calendars_views.bp,
         search_views.bp,
         todo_views.bp,
+        escalations_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
@@ -181,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
         search_api.blp,
         notice_settings_api.blp,
         todo_api.blp,
+        escalations_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

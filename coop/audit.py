@@ -72,6 +72,8 @@ COMMUNITY_PARENTS = {
     "term_plan_items": ("plan_id", "term_plans"),
     "plan_evidence": ("item_id", "term_plan_items"),
     "grid_posts": ("neighbourhood_id", "neighbourhoods"),
+    "escalation_departments": ("escalation_id", "escalations"),
+    "escalation_entries": ("escalation_id", "escalations"),
 }
 
 

@@ -63,6 +63,10 @@ KINDS = {
     "invitations": _l("邀请码"),
     "installation": _l("系统初始设置"),
     "departures": _l("停用记录"),
+    "departments": _l("街道部门"),
+    "escalations": _l("街道吹哨"),
+    "escalation_departments": _l("吹哨分派部门"),
+    "escalation_entries": _l("吹哨处置记录"),
     "grid_posts": _l("网格职务"),
     "calendar_tokens": _l("日历订阅"),
 }
@@ -76,6 +80,7 @@ NOT_COMMUNITY_KINDS = frozenset(
         "invitations",
         "installation",
         "calendar_tokens",
+        "departments",
     }
 )
 
@@ -249,6 +254,24 @@ LABELS_BY_TABLE = {
     ("redemptions", "code"): _l("取货码"),
     ("service_records", "reject_reason"): _l("驳回原因"),
     ("plan_evidence", "item_id"): _l("六个一事项"),
+    ("departments", "active"): _l("在用"),
+    ("escalations", "need_id"): _l("需求"),
+    ("escalations", "reason"): _l("上报原因"),
+    ("escalations", "raised_by_id"): _l("上报人"),
+    ("escalations", "raised_at"): _l("上报时间"),
+    ("escalations", "deadline"): _l("办理期限"),
+    ("escalations", "assigned_at"): _l("分派时间"),
+    ("escalations", "outcome"): _l("处置结果"),
+    ("escalations", "return_reason"): _l("退回原因"),
+    ("escalations", "closed_by_id"): _l("办结人"),
+    ("escalation_departments", "escalation_id"): _l("吹哨事项"),
+    ("escalation_departments", "department_id"): _l("部门"),
+    ("escalation_departments", "assigned_at"): _l("分派时间"),
+    ("escalation_entries", "escalation_id"): _l("吹哨事项"),
+    ("escalation_entries", "department_id"): _l("部门"),
+    ("escalation_entries", "on"): _l("日期"),
+    ("escalation_entries", "text"): _l("处置情况"),
+    ("escalation_entries", "recorded_by_id"): _l("记录人"),
 }
 # Enum columns whose enum has no labels of its own.
 UNLABELLED = {
@@ -287,6 +310,7 @@ NAMES = {
     "redemptions": "item_name",
     "alliance_offices": "holder_name",
     "term_plan_items": "kind",
+    "departments": "name",
 }
 NAMED_AFTER = {
     "claims": ("project_id", "projects"),
@@ -304,6 +328,7 @@ NAMED_AFTER = {
     "api_tokens": ("user_id", "users"),
     "term_plans": ("term_id", "terms"),
     "plan_evidence": ("item_id", "term_plan_items"),
+    "escalations": ("need_id", "needs"),
 }
 # Pages an object (or the parent it is named after) has: endpoint and its id argument.
 PAGES = {

@@ -24,7 +24,7 @@ from coop.alliance.models import (
 )
 from coop.auth.models import Role, RoleGrant, StaffTitle, User
 from coop.dbtypes import utcnow
-from coop.demo import activities, badges, lists, rewards, terms
+from coop.demo import activities, badges, escalations, lists, rewards, terms
 from coop.demo import ratings as demo_ratings
 from coop.extensions import db
 from coop.matching import service as matching
@@ -367,6 +367,7 @@ def load(today: date | None = None) -> bool:
     rewards.load(loader, xingwang)
     badges.load(loader, xingwang, hemei)
     terms.load(today, xingwang, hemei)
+    escalations.load(today, xingwang)  # before the ratings: it solves a need
     demo_ratings.load(xingwang, hemei)
     # Last night's 智能匹配, so the secretary's board has suggestions before the clock first runs.
     matching.match_all(now=utcnow())

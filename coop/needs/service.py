@@ -251,3 +251,10 @@ def resolve_with(project) -> None:
             NEED_FLOW.move(need, "resolve")
             need.resolution = _("已通过项目“%(title)s”解决。", title=project.title)
             _tell_resolved(need)
+
+
+def resolve_by_street(need: Need, resolution: str) -> None:
+    """The street solved a need raised to it (街道吹哨): solved like any other, resident told."""
+    NEED_FLOW.move(need, "resolve")
+    need.resolution = resolution
+    _tell_resolved(need)

@@ -17,6 +17,7 @@ from coop.auth.models import NO_PASSWORD, Role, RoleGrant, User
 from coop.auth.service import password_problems
 from coop.dbtypes import utcnow
 from coop.errors import Invalid
+from coop.escalations import service as escalations_service
 from coop.extensions import db
 from coop.setup import errors
 from coop.setup.models import INSTALLATION_ID, Installation
@@ -108,6 +109,7 @@ def found_street(
     admin.grants.append(RoleGrant(role=Role.STREET_ADMIN, street=street))
     db.session.add_all([street, admin])
     db.session.flush()
+    escalations_service.seed_departments(street)
     return admin
 
 

@@ -18,6 +18,7 @@ from coop.activities.models import Activity, ActivityStatus, Signup, SignupStatu
 from coop.alliance.models import Alliance, Community, Neighbourhood, Street, Term, Unit
 from coop.auth.models import Role, RoleGrant, User
 from coop.claims.models import Claim, ClaimStatus, OrderStatus, ResourceOrder
+from coop.escalations.models import Escalation, EscalationStatus
 from coop.extensions import db
 from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duration_text
 from coop.matching.models import CandidateType, Suggestion, SuggestionStatus, TargetType
@@ -648,7 +649,60 @@ def grids_short_of_staff(actor: User, street_id: int, now: datetime) -> Item | N
     )
 
 
-STREET_KINDS = (communities_without_secretary, grids_short_of_staff)
+def escalations_to_assign(actor: User, street_id: int, now: datetime) -> Item | None:
+    """Needs her street's communities raised (吹哨) that no department has been assigned yet."""
+    rows, total = _first(
+        sa.select(Escalation.id, Need.title, Community.name.label("community"))
+        .join(Need, Need.id == Escalation.need_id)
+        .join(Community, Community.id == Escalation.community_id)
+        .where(Community.street_id == street_id, Escalation.status == EscalationStatus.OPEN)
+        .order_by(Escalation.raised_at, Escalation.id)
+    )
+    return _item(
+        Role.STREET_ADMIN,
+        "escalations_to_assign",
+        rows,
+        total,
+        _("%(n)d 件吹哨事项待分派", n=total),
+        f"/streets/{street_id}/escalations?status=open",
+        lambda r: Entry(f"{r.community} · {r.title}", f"/escalations/{r.id}"),
+    )
+
+
+def escalations_overdue(actor: User, street_id: int, now: datetime) -> Item | None:
+    """Raised needs her departments are handling past the deadline she set."""
+    today = now.astimezone(COMMUNITY_TZ).date()
+    rows, total = _first(
+        sa.select(Escalation.id, Escalation.deadline, Need.title)
+        .join(Need, Need.id == Escalation.need_id)
+        .join(Community, Community.id == Escalation.community_id)
+        .where(
+            Community.street_id == street_id,
+            Escalation.status == EscalationStatus.ASSIGNED,
+            Escalation.deadline < today,
+        )
+        .order_by(Escalation.deadline, Escalation.id)
+    )
+    return _item(
+        Role.STREET_ADMIN,
+        "escalations_overdue",
+        rows,
+        total,
+        _("%(n)d 件吹哨事项已超过办理期限", n=total),
+        f"/streets/{street_id}/escalations?status=assigned&order=deadline",
+        lambda r: Entry(
+            _("%(title)s（期限 %(deadline)s）", title=r.title, deadline=r.deadline.isoformat()),
+            f"/escalations/{r.id}",
+        ),
+    )
+
+
+STREET_KINDS = (
+    communities_without_secretary,
+    grids_short_of_staff,
+    escalations_to_assign,
+    escalations_overdue,
+)
 
 
 # --- Everything for one person --------------------------------------------------------------
