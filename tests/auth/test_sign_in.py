@@ -28,12 +28,13 @@ def test_deactivated_user_cannot_sign_in(ctx):
         service.authenticate(user.username, PASSWORD, address="10.0.0.1")
 
 
-def test_sign_in_page_lands_the_secretary_on_her_community(client, ctx):
+def test_sign_in_page_lands_the_secretary_on_her_to_do_list(client, ctx):
     community = make_community()
     secretary = make_secretary(community)
     response = sign_in(client, secretary.username, PASSWORD)
-    assert response.status_code == 302
-    assert client.get(response.location).headers["Location"] == f"/communities/{community.id}"
+    assert response.status_code == 302 and response.location == "/"
+    home = client.get("/").get_data(as_text=True)
+    assert "待办" in home and f'href="/communities/{community.id}"' in home
 
 
 def test_wrong_password_shows_the_form_again_with_a_message(client, ctx):

@@ -119,7 +119,7 @@ def test_the_volunteer_reads_the_new_time_after_the_secretary_edits(
     volunteer = new_context(**VIEWPORTS["phone"]).new_page()
     login(volunteer, "volunteer")
     volunteer.get_by_role("region", name="我的消息").get_by_role("link", name="我的消息").click()
-    expect(volunteer.get_by_role("heading", level=1)).to_have_text("我的消息")
+    expect(volunteer.get_by_role("heading", level=1)).to_contain_text("我的消息")
     old_session = said(at(day + timedelta(days=1), 9)) + "–11:00"
     new_session = said(new_start) + "–16:00"
     moved = volunteer.get_by_role("listitem").filter(
@@ -161,7 +161,7 @@ def test_the_secretary_corrects_a_need_then_only_its_notes_once_in_a_project(
     page.get_by_label("工作备注").fill("已与家属电话确认")
     save(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("阳光苑独居老人每周买菜两次")
-    expect(page.get_by_text("已与家属电话确认")).to_be_visible()
+    expect(page.get_by_text("已与家属电话确认", exact=True)).to_be_visible()
 
     with live_db() as session:
         session.get(Need, need_id).status = NeedStatus.IN_PROJECT

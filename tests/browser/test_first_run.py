@@ -131,7 +131,8 @@ def test_a_street_sets_up_coop_from_nothing_and_its_secretary_signs_in(
     field(secretary, "新密码").fill(SECRETARY_PASSWORD)
     field(secretary, "再次输入新密码").fill(SECRETARY_PASSWORD)
     secretary.get_by_role("button", name="设置密码并登录").click()
-    expect(secretary.get_by_role("heading", level=1)).to_contain_text("春华社区")
+    expect(secretary.get_by_role("heading", level=1)).to_contain_text("待办")
+    expect(secretary.get_by_role("main")).to_contain_text("春华社区")
     expect(nav(secretary, "需求清单")).to_be_visible()
     expect(nav(secretary, "社区设置")).to_have_count(0)
 

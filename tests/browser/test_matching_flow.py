@@ -151,19 +151,21 @@ def test_the_secretary_invites_a_suggested_unit_and_its_liaison_is_told(
     expect(suggestion(project, matched.near)).to_have_count(0)
     axe(secretary)
 
-    # --- The liaison's home page: the invitation is among the newest notices ------------------
+    # --- The liaison's home page (待办): the invitation is among the newest notices -----------
     liaison = new_context(**VIEWPORTS["phone"]).new_page()
     login(liaison, matched.liaison, PASSWORD)
-    expect(liaison.get_by_role("heading", level=1)).to_have_text(matched.near)
+    expect(liaison.get_by_role("heading", level=1)).to_contain_text("待办")
     notices = liaison.get_by_role("region", name="我的消息")
     invitation = notices.get_by_role("link", name=f"邀请认领：{matched.project}")
     expect(invitation).to_be_visible()
-    expect(invitation).to_have_attribute("href", re.compile(r"/projects/\d+/claim$"))
+    # opening it marks it read and goes on to the claim page (tests/notices/test_inbox.py)
+    expect(invitation).to_have_attribute("href", re.compile(r"^/my/notices/\d+/open$"))
     expect(notices.get_by_text("新", exact=True)).to_be_visible()
     axe(liaison)
 
     # --- 适合本单位的项目 lists the project, invited, with the reasons ---------------------------
-    liaison.get_by_role("link", name="适合本单位的项目").click()
+    liaison.get_by_text("更多", exact=True).click()  # her less frequent pages, folded
+    nav(liaison, "适合的项目").click()
     expect(liaison.get_by_role("heading", level=1)).to_have_text("适合本单位的项目")
     row = liaison.get_by_role("listitem").filter(
         has=liaison.get_by_role("link", name=matched.project, exact=True)

@@ -10,8 +10,9 @@ from coop.extensions import db
 from coop.hours import service as hours
 from coop.ledger import service as ledger
 from coop.ledger.models import AccountType, PostingKind
+from coop.notices.inbox import unread_count
 from coop.notices.models import Notice
-from coop.notices.service import notify, unread_count
+from coop.notices.service import notify
 from tests.factories import (
     login,
     make_activity,
