@@ -68,6 +68,7 @@ class NeedOut(ma.Schema):
         metadata={"type": "string", "description": "Staff and the street only"},
     )
     project_id = fields.Integer(allow_none=True)
+    public = fields.Boolean(metadata={"description": "Shown (anonymised) on the 公示栏"})
     created_at = LocalDateTime()
     version = fields.Integer()
 
@@ -117,6 +118,9 @@ class NeedEdit(NeedPatch):
     """PATCH /needs/{id}: the fields sent change (``patch_of``), if its state allows."""
 
     version = version_field()
+    public = fields.Boolean(
+        metadata={"description": "Shown (anonymised) on the 公示栏; staff only, in any state"}
+    )
 
 
 class RecordNeedForm(NeedPatch):
