@@ -12,7 +12,7 @@ what hangs off a page of rows (claims, activities, hours) is one query for the w
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -44,6 +44,13 @@ SHOWN_PROJECT_STATUSES = (
 # Claims that stand (or stood) for the work done: approved, or fulfilled since.
 STANDING_CLAIMS = (ClaimStatus.APPROVED, ClaimStatus.FULFILLED)
 PROJECTS_SHOWN = 12
+# The steps a need in each state has certainly passed, known day or not.
+STATE_STEPS = {
+    NeedStatus.LISTED: ("received", "listed"),
+    NeedStatus.IN_PROJECT: ("received", "listed", "in_project"),
+    NeedStatus.RESOLVED: ("received", "listed", "resolved"),
+    NeedStatus.CLOSED: ("received", "listed", "resolved"),
+}
 NEEDS_PER_PAGE = 20
 
 
@@ -55,6 +62,9 @@ class Step:
     label: str
     on: date | None
     detail: str = ""
+    # Reached though its day is unknown (a need moved before the stamps existed) when a later
+    # step was reached, or the need's state is past it.
+    reached: bool = False
 
 
 @dataclass(frozen=True)
@@ -295,7 +305,12 @@ def _timeline(row, claimed: datetime | None, held: list[BoardActivity], rated) -
     if rated is not None:
         stars, on = rated
         steps.append(Step("rated", _("评价"), on, _("%(n)d 星", n=stars)))
-    return steps
+    passed = set(STATE_STEPS[row.status])
+    reached, later = [], False
+    for step in reversed(steps):
+        later = later or step.on is not None or step.code in passed
+        reached.append(replace(step, reached=later))
+    return reached[::-1]
 
 
 def month_figures(community_id: int, now: datetime) -> MonthFigures:

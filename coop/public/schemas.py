@@ -43,6 +43,7 @@ class StepOut(ma.Schema):
     label = fields.String()
     on = fields.Date(allow_none=True, metadata={"description": "The day, in Asia/Shanghai"})
     detail = fields.String()
+    reached = fields.Boolean(metadata={"description": "Passed, even where its day is unknown"})
 
 
 class BoardNeedOut(ma.Schema):

@@ -386,3 +386,15 @@ def test_another_communitys_need_is_404_to_the_switch(client, community):
         f"/needs/{other_need.id}/public", data={"public": "false", "csrf_token": csrf(client, "/")}
     )
     assert response.status_code == 404
+
+
+def test_a_step_passed_before_its_day_was_kept_is_reached_without_a_day(client, community):
+    need = make_need(community, status=NeedStatus.IN_PROJECT, listed_at=None)
+    need.listed_at = None
+    db.session.flush()
+    (item,) = board_json(client, community)["needs"]["items"]
+    steps = {s["code"]: s for s in item["timeline"]}
+    assert steps["listed"] == {**steps["listed"], "on": None, "reached": True}
+    assert steps["in_project"]["reached"] and not steps["resolved"]["reached"]
+    html = page_text(client, community)
+    assert "日期不详" in html and "未到" in html
