@@ -110,9 +110,9 @@ def _register_blueprints(app: Flask) -> None:
     from coop.people import invitation_views as people_invitation_views
     from coop.people import views as people_views
     from coop.projects import api as projects_api
+    from coop.projects import views as projects_views
     from coop.public import api as public_api
     from coop.public import views as public_views
-    from coop.projects import views as projects_views
     from coop.resources import api as resources_api
     from coop.resources import views as resources_views
     from coop.rewards import api as rewards_api

@@ -4,11 +4,15 @@ No token: the blueprint has no sign-in gate and its operation declares no securi
 minute like the page; its labels follow ``Accept-Language``.
 """
 
+import json
+
+from flask import current_app
 from flask.views import MethodView
+from flask_babel import get_locale
 
 from coop.apidoc import Blueprint, documents_errors
 from coop.dbtypes import utcnow
-from coop.public import queries
+from coop.public import cache, queries
 from coop.public.schemas import BoardApiArgs, BoardOut
 from coop.public.views import cacheable
 
@@ -39,4 +43,12 @@ class PublicBoard(MethodView):
         urgency, the day it came in, its state and timeline; never a title, name, phone or
         address), its projects with the partner units that claimed them and the sessions held,
         this month's figures and its units' honours. Needs kept off the board are absent."""
-        return queries.board(community_id, utcnow(), **args)
+        locale = str(get_locale())
+        variant = f"json:{locale}:{sorted((k, str(v)) for k, v in args.items())}"
+
+        def build() -> bytes:
+            board = queries.board(community_id, utcnow(), **args)
+            return json.dumps(BoardOut().dump(board), ensure_ascii=False).encode()
+
+        body = cache.cached(community_id, variant, build)
+        return current_app.response_class(body, mimetype="application/json")

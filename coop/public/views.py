@@ -21,7 +21,7 @@ from coop.errors import Invalid
 from coop.htmx import is_htmx, render
 from coop.needs import permissions as need_permissions
 from coop.needs import service as need_service
-from coop.public import queries
+from coop.public import cache, queries
 from coop.public.queries import SHOWN_STATUSES
 from coop.public.schemas import BoardPageArgs, PublicIn
 from coop.schemas import load_form
@@ -61,32 +61,44 @@ def _filters() -> dict:
 @bp.get("/board/<int:community_id>")
 def page(community_id: int):
     locale = _language()
-    with force_locale(locale):
-        args = _filters()
-        board = queries.board(community_id, utcnow(), **args)
-        body = _render(
-            "board/page.html",
-            board=board,
-            locale=locale,
-            statuses=[(s.value, s.label) for s in SHOWN_STATUSES],
-            categories=[(c.value, c.label) for c in Category],
-            chosen={k: (v.value if v is not None else "") for k, v in board.filters.items()},
-        )
-    return cacheable(make_response(body))
+    args = _filters()
+    variant = f"page:{locale}:{args.get('status')}:{args.get('category')}:{args['page']}"
+
+    def build() -> bytes:
+        with force_locale(locale):
+            board = queries.board(community_id, utcnow(), **args)
+            return _render(
+                "board/page.html",
+                board=board,
+                locale=locale,
+                statuses=[(s.value, s.label) for s in SHOWN_STATUSES],
+                categories=[(c.value, c.label) for c in Category],
+                chosen={k: (v.value if v is not None else "") for k, v in board.filters.items()},
+            ).encode()
+
+    return cacheable(make_response(cache.cached(community_id, variant, build)))
 
 
 @bp.get("/board/<int:community_id>/print")
 def printable(community_id: int):
     """A4 for the notice board in the hall, with a QR code that leads to the live page."""
     locale = _language()
-    with force_locale(locale):
-        board = queries.board(community_id, utcnow(), per_page=PRINT_NEEDS)
-        link = url_for("board.page", community_id=community_id, _external=True)
-        qr = segno.make(link, "m", micro=False).svg_inline(scale=4, title=_("公示栏二维码"))
-        body = _render(
-            "board/print.html", board=board, locale=locale, link=link, qr=Markup(qr), now=utcnow()
-        )
-    return cacheable(make_response(body))
+    link = url_for("board.page", community_id=community_id, _external=True)
+
+    def build() -> bytes:
+        with force_locale(locale):
+            board = queries.board(community_id, utcnow(), per_page=PRINT_NEEDS)
+            qr = segno.make(link, "m", micro=False).svg_inline(scale=4, title=_("公示栏二维码"))
+            return _render(
+                "board/print.html",
+                board=board,
+                locale=locale,
+                link=link,
+                qr=Markup(qr),
+                now=utcnow(),
+            ).encode()
+
+    return cacheable(make_response(cache.cached(community_id, f"print:{locale}:{link}", build)))
 
 
 @bp.post("/needs/<int:need_id>/public")
