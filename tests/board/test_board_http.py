@@ -3,6 +3,7 @@ keep a need off it with one switch."""
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.factories import (
     make_need,
     make_project,
     make_secretary,
+    make_street_admin,
     make_unit,
     make_volunteer,
 )
@@ -118,9 +120,13 @@ def test_a_board_shows_only_its_own_communitys_needs(client, community):
     assert board_json(client, other)["needs"]["total"] == 1
 
 
-def test_a_community_not_yet_set_up_has_an_empty_board(client, community):
-    bare = make_community(street=community.street, neighbourhoods=0)
+def test_a_community_just_created_in_the_street_has_an_empty_board(client, community):
+    admin = make_street_admin(community.street)
+    created = client.post("/api/v1/communities", json={"name": "新建社区"}, headers=bearer(admin))
+    assert created.status_code == 201, created.json
+    bare = SimpleNamespace(id=created.json["id"])
     html = page_text(client, bare)
+    assert "新建社区公示栏" in html
     assert "没有符合条件的公开需求" in html and "还没有公开的服务项目" in html
     data = board_json(client, bare)
     assert data["needs"]["items"] == [] and data["projects"] == [] and data["honours"] == []
