@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from coop.activities.models import Activity, ActivityStatus
 from coop.alliance.models import Community, Honour, Neighbourhood, Street, Unit
@@ -291,20 +292,28 @@ def _activities_held(project_ids, now: datetime) -> dict[int, list[BoardActivity
     return found
 
 
+# A step's name is a state reached (Listed), not the action's button (Add to the list): its own
+# context in the catalog.
 def _timeline(row, claimed: datetime | None, held: list[BoardActivity], rated) -> list[Step]:
     steps = [
-        Step("received", _("收到"), _local_day(row.created_at)),
-        Step("listed", _("列入清单"), _local_day(row.listed_at)),
+        Step("received", pgettext("公示栏", "收到"), _local_day(row.created_at)),
+        Step("listed", pgettext("公示栏", "列入清单"), _local_day(row.listed_at)),
     ]
     if row.project_id is not None or row.in_project_at is not None:
-        steps.append(Step("in_project", _("纳入项目"), _local_day(row.in_project_at)))
-        steps.append(Step("claimed", _("已认领"), _local_day(claimed)))
+        steps.append(
+            Step("in_project", pgettext("公示栏", "纳入项目"), _local_day(row.in_project_at))
+        )
+        steps.append(Step("claimed", pgettext("公示栏", "已认领"), _local_day(claimed)))
         if held:
-            steps.append(Step("activities", _("活动"), held[0].on, _("%(n)d 场", n=len(held))))
-    steps.append(Step("resolved", _("已解决"), _local_day(row.resolved_at)))
+            steps.append(
+                Step(
+                    "activities", pgettext("公示栏", "活动"), held[0].on, _("%(n)d 场", n=len(held))
+                )
+            )
+    steps.append(Step("resolved", pgettext("公示栏", "已解决"), _local_day(row.resolved_at)))
     if rated is not None:
         stars, on = rated
-        steps.append(Step("rated", _("评价"), on, _("%(n)d 星", n=stars)))
+        steps.append(Step("rated", pgettext("公示栏", "评价"), on, _("%(n)d 星", n=stars)))
     passed = set(STATE_STEPS[row.status])
     reached, later = [], False
     for step in reversed(steps):
