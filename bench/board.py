@@ -20,6 +20,10 @@ a cookie or a token. The targets:
   or a proxy's revalidation, costs;
 - ``json``: ``/api/v1/public/communities/<id>/board``.
 
+Before that, in the script's own process, a cache miss is timed one request at a time (the
+board rendered from the database, ``BOARD_CACHE_SECONDS=0``): what the first reader of a minute
+pays.
+
 It prints requests per second and the latency percentiles (time from connect to the last byte)
 per target, and the errors (any status other than the one expected, or a connection error).
 """
@@ -39,7 +43,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import ROOT, migrated_app, server_url
+from _harness import ROOT, make_app, migrated_app, server_url
 
 BIN = Path(sys.executable).parent
 
@@ -173,6 +177,38 @@ def load(port, path, headers, expected, readers, processes, seconds) -> dict:
     }
 
 
+def cold(url: sa.URL, community_id: int, runs: int = 20) -> list[tuple[str, float, float, int]]:
+    """A cache miss, in this process, one request at a time: (target, median ms, max ms,
+    SQL statements) — what one reader in a minute pays, per web process or per Redis."""
+    app = make_app(url, pool=1, name="bench-board-cold")
+    app.config["BOARD_CACHE_SECONDS"] = 0
+    client = app.test_client()
+    statements = []
+    with app.app_context():
+        from coop.extensions import db
+
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(1))
+    found = []
+    for name, path in (
+        ("board", f"/board/{community_id}"),
+        ("print", f"/board/{community_id}/print"),
+        ("json", f"/api/v1/public/communities/{community_id}/board"),
+    ):
+        client.get(path)
+        times = []
+        for _ in range(runs):
+            statements.clear()
+            began = time.perf_counter()
+            assert client.get(path).status_code == 200
+            times.append((time.perf_counter() - began) * 1000)
+        times.sort()
+        found.append((name, times[len(times) // 2], times[-1], len(statements)))
+    with app.app_context():
+        db.engine.dispose()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--readers", type=int, default=50)
@@ -193,6 +229,7 @@ def main() -> None:
         data_url, community_id = build_demo(url, args.database)
         data = "the demo"
     print(f"{data} ready in {time.monotonic() - began:.1f} s; community {community_id}")
+    misses = cold(data_url, community_id)
     log = Path(f"/tmp/bench-board-{args.port}.log")
     server = serve(data_url, args.port, args.web_workers, log)
     try:
@@ -236,6 +273,9 @@ def main() -> None:
                 f"{name:<10} {r['n']:>9} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f}"
                 f" {r['p99']:>8.1f} {r['errors']:>7}"
             )
+        print("a cache miss, one request at a time in-process (BOARD_CACHE_SECONDS=0):")
+        for name, median, worst, statements in misses:
+            print(f"  {name:<6} median {median:6.1f} ms, worst {worst:6.1f} ms, {statements} SQL")
     finally:
         server.send_signal(signal.SIGTERM)
         try:

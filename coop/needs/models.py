@@ -162,6 +162,10 @@ class Need(Versioned, db.Model):
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
 
 
+# A community's needs, newest first: the 公示栏's page of them (and its count) reads this range.
+sa.Index("ix_needs_community_id_created_at", Need.community_id, Need.created_at)
+
+
 def _public_by_default(row: dict) -> bool:
     group = row.get("beneficiary_group")
     return group is None or Beneficiary(getattr(group, "value", group)) is not Beneficiary.NEEDY

@@ -1,4 +1,5 @@
-"""a need may be kept off the 公示栏: needs.public (困难群众's are kept off by default)
+"""a need may be kept off the 公示栏: needs.public (困难群众's are kept off by default); needs by
+community, newest first
 
 Revision ID: a9b4c2e6d1f3
 Revises: b3f1c9d2e7a4
@@ -20,10 +21,12 @@ def upgrade():
         batch.add_column(
             sa.Column("public", sa.Boolean(), server_default=sa.true(), nullable=False)
         )
+    op.create_index("ix_needs_community_id_created_at", "needs", ["community_id", "created_at"])
     # The same rule as for new needs: a need for 困难群众 stays off the board until staff show it.
     op.execute("UPDATE needs SET public = false WHERE beneficiary_group = 'needy'")
 
 
 def downgrade():
+    op.drop_index("ix_needs_community_id_created_at", table_name="needs")
     with op.batch_alter_table("needs") as batch:
         batch.drop_column("public")
