@@ -113,6 +113,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.people import views as people_views
     from coop.projects import api as projects_api
     from coop.projects import views as projects_views
+    from coop.public import api as public_api
+    from coop.public import views as public_views
     from coop.resources import api as resources_api
     from coop.resources import views as resources_views
     from coop.rewards import api as rewards_api
@@ -157,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
         search_views.bp,
         todo_views.bp,
         escalations_views.bp,
+        public_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
@@ -185,6 +188,7 @@ def _register_blueprints(app: Flask) -> None:
         notice_settings_api.blp,
         todo_api.blp,
         escalations_api.blp,
+        public_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

@@ -74,6 +74,7 @@ COMMUNITY_PARENTS = {
     "grid_posts": ("neighbourhood_id", "neighbourhoods"),
     "escalation_departments": ("escalation_id", "escalations"),
     "escalation_entries": ("escalation_id", "escalations"),
+    "need_ratings": ("need_id", "needs"),
 }
 
 

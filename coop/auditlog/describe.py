@@ -69,6 +69,7 @@ KINDS = {
     "escalation_entries": _l("吹哨处置记录"),
     "grid_posts": _l("网格职务"),
     "calendar_tokens": _l("日历订阅"),
+    "need_ratings": _l("需求评价"),
 }
 # Kinds no community's record shows (the street's, a person's sign-ins): not offered as filters.
 NOT_COMMUNITY_KINDS = frozenset(
@@ -256,6 +257,14 @@ LABELS_BY_TABLE = {
     ("plan_evidence", "item_id"): _l("六个一事项"),
     ("departments", "active"): _l("在用"),
     ("escalations", "need_id"): _l("需求"),
+    ("need_ratings", "need_id"): _l("需求"),
+    ("need_ratings", "round"): _l("第几次解决"),
+    ("need_ratings", "stars"): _l("星级"),
+    ("need_ratings", "rated_by_id"): _l("评价人"),
+    ("need_ratings", "on_behalf"): _l("代评"),
+    ("need_ratings", "reopened"): _l("因评价重新打开"),
+    ("needs", "resolution_round"): _l("解决次数"),
+    ("needs", "public"): _l("在公示栏显示"),
     ("escalations", "reason"): _l("上报原因"),
     ("escalations", "raised_by_id"): _l("上报人"),
     ("escalations", "raised_at"): _l("上报时间"),
@@ -329,6 +338,7 @@ NAMED_AFTER = {
     "term_plans": ("term_id", "terms"),
     "plan_evidence": ("item_id", "term_plan_items"),
     "escalations": ("need_id", "needs"),
+    "need_ratings": ("need_id", "needs"),
 }
 # Pages an object (or the parent it is named after) has: endpoint and its id argument.
 PAGES = {

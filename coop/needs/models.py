@@ -155,10 +155,33 @@ class Need(Versioned, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How many times it has been solved: a rating rates one resolution, this one (STAMPS).
     resolution_round: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Shown (anonymised) on the community's 公示栏; staff keep a sensitive need off it. A need for
+    # 困难群众 starts off it (docs/decisions.md, "The 公示栏").
+    public: Mapped[bool] = mapped_column(
+        default=lambda context: _public_by_default(context.get_current_parameters()),
+        server_default=sa.true(),
+    )
 
     community: Mapped[Community] = relationship()
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
+
+
+# A community's needs, newest first: the 公示栏's page of them (and its count) reads this range.
+sa.Index("ix_needs_community_id_created_at", Need.community_id, Need.created_at)
+
+
+def _public_by_default(row: dict) -> bool:
+    group = row.get("beneficiary_group")
+    return group is None or Beneficiary(getattr(group, "value", group)) is not Beneficiary.NEEDY
+
+
+@sa.event.listens_for(Need.beneficiary_group, "set")
+def _keep_needy_off_the_board(need: Need, group, previous, _initiator) -> None:
+    """A need reclassified as 困难群众 leaves the board too; staff may show it again."""
+    constructed = previous in (NO_VALUE, NEVER_SET)
+    if not constructed and group != previous and group == Beneficiary.NEEDY:
+        need.public = False
 
 
 # status → (the column stamped when a need enters it, whether a later entry stamps it again)

@@ -110,6 +110,7 @@ class NeedOut(ma.Schema):
         metadata={"type": "string", "description": "Staff and the street only"},
     )
     project_id = fields.Integer(allow_none=True)
+    public = fields.Boolean(metadata={"description": "Shown (anonymised) on the 公示栏"})
     created_at = LocalDateTime()
     version = fields.Integer()
     resolution_round = fields.Integer(metadata={"description": "How many times it was solved"})
@@ -168,6 +169,9 @@ class NeedEdit(NeedPatch):
     """PATCH /needs/{id}: the fields sent change (``patch_of``), if its state allows."""
 
     version = version_field()
+    public = fields.Boolean(
+        metadata={"description": "Shown (anonymised) on the 公示栏; staff only, in any state"}
+    )
 
 
 class RecordNeedForm(NeedPatch):

@@ -95,7 +95,10 @@ def edit_need(actor: User, need_id: int, *, version: int, **changes) -> Need:
     ``version``. :raise Invalid: a field she may not change, another community's neighbourhood.
     """
     need = queries.get_need(actor, need_id, for_update=True)
-    allowed = editable_fields(actor, need)
+    public = changes.pop("public", None)
+    if public is not None:  # on the 公示栏 or not: staff decide in any state
+        require(permissions.can_manage_needs(actor, need.community))
+    allowed = editable_fields(actor, need) if changes or public is None else frozenset()
     check_version(need, version)
     refused = changes.keys() - allowed
     if refused and allowed == {"notes"}:
@@ -106,7 +109,20 @@ def edit_need(actor: User, need_id: int, *, version: int, **changes) -> Need:
     for name, value in changes.items():
         if getattr(need, name) != value:
             setattr(need, name, value)
+    if public is not None and need.public != public:  # after a new group, which may hide it
+        need.public = public
     db.session.flush()
+    return need
+
+
+def set_need_public(actor: User, need_id: int, public: bool) -> Need:
+    """Show a need (anonymised) on the community's 公示栏, or keep a sensitive one off it; its
+    staff decide, in any state. :raise Forbidden: not its community's staff."""
+    need = queries.get_need(actor, need_id, for_update=True)
+    require(permissions.can_manage_needs(actor, need.community))
+    if need.public != public:
+        need.public = public
+        db.session.flush()
     return need
 
 
