@@ -17,3 +17,8 @@ class NeedNotEditable(Conflict):
         if staff:
             return cls(_("需求当前为“%(state)s”，不能再修改。", state=state))
         return cls(_("需求当前为“%(state)s”，如需修改请联系社区工作人员。", state=state))
+
+
+class NeedFinished(Conflict):
+    code = "need_finished"
+    default_message = _l("需求已办结或未受理，无需再移交。")
