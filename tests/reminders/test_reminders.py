@@ -244,7 +244,11 @@ def test_the_needs_owner_alone_is_reminded_when_it_has_one(community):
     secretary = make_secretary(community)
     owner = make_secretary(community)
     need = make_need(
-        community, title="楼道灯不亮", urgency=Urgency.URGENT, created_at=at(8, 10), owner_id=owner.id
+        community,
+        title="楼道灯不亮",
+        urgency=Urgency.URGENT,
+        created_at=at(8, 10),
+        owner_id=owner.id,
     )
     send_reminders(now=at(10, 10, 15))
     assert told(owner) == [("需求即将超过办理时限：楼道灯不亮", f"/needs/{need.id}")]
@@ -253,9 +257,7 @@ def test_the_needs_owner_alone_is_reminded_when_it_has_one(community):
 
 def test_a_need_is_reminded_by_its_stored_deadline_not_todays_commitment(community):
     secretary = make_secretary(community)
-    need = make_need(
-        community, urgency=Urgency.NORMAL, created_at=at(8, 10), resolve_by=at(11, 10)
-    )
+    need = make_need(community, urgency=Urgency.NORMAL, created_at=at(8, 10), resolve_by=at(11, 10))
     send_reminders(now=at(10, 10, 15))
     assert told(secretary) == [(f"需求即将超过办理时限：{need.title}", f"/needs/{need.id}")]
 
