@@ -183,15 +183,11 @@ class CommitmentCell(ma.Schema):
     urgency = fields.Enum(Urgency, by_value=True, required=True)
     respond_hours = Int(
         required=True,
-        validate=ma.validate.Range(
-            min=1, max=MAX_RESPOND_HOURS, error=f"答复时限应为 1–{MAX_RESPOND_HOURS} 小时。"
-        ),
+        validate=ma.validate.Range(min=1, max=MAX_RESPOND_HOURS, error="答复时限应为 1–720 小时。"),
     )
     resolve_days = Int(
         required=True,
-        validate=ma.validate.Range(
-            min=1, max=MAX_RESOLVE_DAYS, error=f"办结时限应为 1–{MAX_RESOLVE_DAYS} 天。"
-        ),
+        validate=ma.validate.Range(min=1, max=MAX_RESOLVE_DAYS, error="办结时限应为 1–365 天。"),
     )
 
 
