@@ -123,7 +123,7 @@ def test_the_community_page_shows_the_rates_and_six_months(client, community, mo
     monkeypatch.setattr("coop.alliance.views.utcnow", lambda: NOW)
     login(client, make_secretary(community))
     page = client.get(f"/communities/{community.id}").get_data(as_text=True)
-    assert "本月响应率" in page and "67%" in page and "60%" in page and "132.0 小时" in page
+    assert "本月响应率" in page and "67%" in page and "60%" in page and "5.5 天" in page
     assert "2026-06" in page and "4/6" in page
 
 
@@ -131,4 +131,4 @@ def test_the_street_admin_sees_each_communitys_rates(client, community, monkeypa
     monkeypatch.setattr("coop.stats.utcnow", lambda: NOW)
     login(client, make_street_admin(community.street))
     page = client.get("/communities").get_data(as_text=True)
-    assert "本月响应率 67% · 办结率 60% · 办结用时中位数 132.0 小时" in page
+    assert "本月响应率 67% · 办结率 60% · 办结用时中位数 5.5 天" in page
