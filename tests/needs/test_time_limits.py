@@ -94,3 +94,14 @@ def test_an_unanswered_need_is_overdue_once_past_its_time_to_answer(ctx):
     overdue = _ids(time_limits.overdue(now))
     assert waiting.id in overdue and listed.id not in overdue
     assert time_limits.is_overdue(waiting, now) and not time_limits.is_overdue(listed, now)
+
+
+def test_correcting_an_open_needs_urgency_recomputes_its_deadlines_from_when_it_came_in(ctx):
+    from coop.needs import service
+
+    community = factories.make_community()
+    secretary = factories.make_secretary(community)
+    need = factories.make_need(community, urgency=Urgency.NORMAL)
+    service.edit_need(secretary, need.id, version=need.version, urgency=Urgency.URGENT)
+    assert need.respond_by == need.created_at + timedelta(hours=24)
+    assert need.resolve_by == need.created_at + timedelta(days=3)
