@@ -75,6 +75,7 @@ COMMUNITY_PARENTS = {
     "escalation_departments": ("escalation_id", "escalations"),
     "escalation_entries": ("escalation_id", "escalations"),
     "need_ratings": ("need_id", "needs"),
+    "need_handovers": ("need_id", "needs"),
 }
 
 

@@ -12,9 +12,11 @@ from coop.categories import Category
 from coop.claims.models import Claim, ClaimStatus
 from coop.dbtypes import utcnow
 from coop.extensions import db
+from coop.needs import rates
 from coop.needs.models import Beneficiary, Need, NeedSource, NeedStatus
 from coop.projects.models import Project, ProjectStatus
 from coop.resources.models import Resource, ResourceKind, ResourceStatus
+from coop.timeutil import COMMUNITY_TZ
 
 
 def _counts(column, where, members) -> dict[str, int]:
@@ -72,6 +74,8 @@ def community_stats(community: Community, today: date, now: datetime | None = No
     ``people_visited`` define them (both over all time: the demo holds one year).
     """
     projects = Project.community_id == community.id
+    now = now or utcnow()
+    this_month = rates.month_rates(community.id, now.astimezone(COMMUNITY_TZ).date(), now)
     return {
         **alliance_queries.community_stats(community, today),
         "needs_by_status": _counts(Need.status, Need.community_id == community.id, NeedStatus),
@@ -92,6 +96,11 @@ def community_stats(community: Community, today: date, now: datetime | None = No
             .join(Project, Claim.project_id == Project.id)
             .where(projects, Claim.status == ClaimStatus.FULFILLED)
         ),
-        "activities_held": activities_held(community.id, now or utcnow()),
+        "activities_held": activities_held(community.id, now),
         "people_visited": people_visited(community.id),
+        # 三率 of the current month (coop.needs.rates defines each).
+        "response_rate": this_month["response_rate"],
+        "resolution_rate": this_month["resolution_rate"],
+        "median_hours_to_resolve": this_month["median_hours_to_resolve"],
+        "satisfaction_rate": this_month["satisfaction_rate"],
     }

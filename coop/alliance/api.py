@@ -16,6 +16,8 @@ from coop.alliance.schemas import (
 )
 from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
+from coop.dbtypes import utcnow
+from coop.needs import rates
 from coop.pagination import paginate
 from coop.schemas import patch_of
 from coop.timeutil import local_today
@@ -50,7 +52,11 @@ class CommunityStats(MethodView):
     def get(self, community_id):
         """Dashboard counts, each computed from rows."""
         community = queries.get_community(require_actor(), community_id)
-        return stats.community_stats(community, local_today())
+        now = utcnow()
+        return {
+            **stats.community_stats(community, local_today(), now),
+            "rates_by_month": rates.recent_months(community.id, now),
+        }
 
 
 @blp.route("/communities/<int:community_id>/units")

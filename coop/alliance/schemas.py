@@ -52,6 +52,21 @@ class CommunityOut(ma.Schema):
     alliance = fields.Nested(AllianceOut, allow_none=True)
 
 
+class MonthRatesOut(ma.Schema):
+    month = fields.String(metadata={"example": "2026-12"})
+    response_rate = fields.Float(allow_none=True)
+    responded_in_time = fields.Integer()
+    response_decided = fields.Integer()
+    resolution_rate = fields.Float(allow_none=True)
+    resolved_in_time = fields.Integer()
+    resolution_decided = fields.Integer()
+    median_hours_to_resolve = fields.Float(allow_none=True)
+    resolved = fields.Integer()
+    satisfaction_rate = fields.Float(allow_none=True)
+    satisfied = fields.Integer()
+    rated = fields.Integer()
+
+
 class StatsOut(ma.Schema):
     community_id = fields.Integer()
     neighbourhoods = fields.Integer()
@@ -69,6 +84,15 @@ class StatsOut(ma.Schema):
     claims_fulfilled = fields.Integer()
     activities_held = fields.Integer()
     people_visited = fields.Integer()
+    # 三率 of the current month, as fractions 0–1 (null: nothing to count yet); see
+    # coop.needs.rates for what each counts.
+    response_rate = fields.Float(allow_none=True)
+    resolution_rate = fields.Float(allow_none=True)
+    median_hours_to_resolve = fields.Float(allow_none=True)
+    satisfaction_rate = fields.Float(allow_none=True)
+    rates_by_month = fields.List(
+        fields.Nested(MonthRatesOut), metadata={"description": "The last 6 months, newest first"}
+    )
 
 
 class AgreementOut(ma.Schema):

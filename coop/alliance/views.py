@@ -13,9 +13,11 @@ from coop.alliance.schemas import (
     UnitIn,
 )
 from coop.auth.current import login_required, require_actor
+from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
 from coop.htmx import render
+from coop.needs import rates
 from coop.pagination import paginate
 from coop.schemas import load_form
 from coop.setup import permissions as setup_permissions
@@ -44,6 +46,7 @@ def community(community_id: int):
     alliance = community.alliance
     term, deputy = queries.current_term_and_deputy(alliance, today) if alliance else (None, None)
     units = paginate(queries.units_select(actor, community_id=community.id), 1, 200)["items"]
+    now = utcnow()
     return render(
         "alliance/community.html",
         community=community,
@@ -52,7 +55,8 @@ def community(community_id: int):
         deputy=deputy,
         units=units,
         live_unit_ids=queries.live_agreement_unit_ids(community.id, today),
-        stats=stats.community_stats(community, today),
+        stats=stats.community_stats(community, today, now),
+        rates_by_month=rates.recent_months(community.id, now),
         can_manage=permissions.can_manage_community(actor, community),
         can_view_people=permissions.can_view_people(actor, community),
     )

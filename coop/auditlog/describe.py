@@ -70,6 +70,8 @@ KINDS = {
     "grid_posts": _l("网格职务"),
     "calendar_tokens": _l("日历订阅"),
     "need_ratings": _l("需求评价"),
+    "need_handovers": _l("需求移交"),
+    "service_commitments": _l("服务承诺"),
 }
 # Kinds no community's record shows (the street's, a person's sign-ins): not offered as filters.
 NOT_COMMUNITY_KINDS = frozenset(
@@ -265,6 +267,17 @@ LABELS_BY_TABLE = {
     ("need_ratings", "reopened"): _l("因评价重新打开"),
     ("needs", "resolution_round"): _l("解决次数"),
     ("needs", "public"): _l("在公示栏显示"),
+    ("needs", "respond_by"): _l("答复期限"),
+    ("needs", "resolve_by"): _l("办结期限"),
+    ("needs", "owner_id"): _l("负责人"),
+    ("need_handovers", "need_id"): _l("需求"),
+    ("need_handovers", "from_id"): _l("移交人"),
+    ("need_handovers", "to_id"): _l("接手人"),
+    ("need_handovers", "by_id"): _l("操作人"),
+    ("need_handovers", "reason"): _l("移交原因"),
+    ("need_handovers", "at"): _l("移交时间"),
+    ("service_commitments", "respond_hours"): _l("答复时限（小时）"),
+    ("service_commitments", "resolve_days"): _l("办结时限（天）"),
     ("escalations", "reason"): _l("上报原因"),
     ("escalations", "raised_by_id"): _l("上报人"),
     ("escalations", "raised_at"): _l("上报时间"),
@@ -339,6 +352,7 @@ NAMED_AFTER = {
     "plan_evidence": ("item_id", "term_plan_items"),
     "escalations": ("need_id", "needs"),
     "need_ratings": ("need_id", "needs"),
+    "need_handovers": ("need_id", "needs"),
 }
 # Pages an object (or the parent it is named after) has: endpoint and its id argument.
 PAGES = {

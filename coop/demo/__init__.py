@@ -24,7 +24,15 @@ from coop.alliance.models import (
 )
 from coop.auth.models import Role, RoleGrant, StaffTitle, User
 from coop.dbtypes import utcnow
-from coop.demo import activities, badges, escalations, lists, rewards, terms
+from coop.demo import (
+    activities,
+    badges,
+    escalations,
+    limits,  # 服务承诺 and 首问负责
+    lists,
+    rewards,
+    terms,
+)
 from coop.demo import ratings as demo_ratings
 from coop.extensions import db
 from coop.matching import service as matching
@@ -363,6 +371,7 @@ def load(today: date | None = None) -> bool:
     loader.grids(xingwang, xw_people[100:], short={"第四邻里单元·和谐家园"})
     loader.grids(hemei, hm_people[20:], short={"南区邻里单元"})
     lists.load(today, xingwang, hemei)
+    limits.load(xingwang, hemei)
     activities.load(loader, xingwang, hemei)
     rewards.load(loader, xingwang)
     badges.load(loader, xingwang, hemei)

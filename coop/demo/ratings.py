@@ -64,11 +64,9 @@ def _rate_all(community: Community, now: datetime, rng: random.Random, share: fl
             when = now - timedelta(days=rng.randint(3, 55), hours=rng.randint(1, 8))
         else:
             continue
-        when = max(when, need.created_at + timedelta(days=3))
-        # The lists build solved needs as they stand today; a rated one was solved before.
-        solved = max(when - timedelta(days=rng.randint(1, 4)), need.created_at + timedelta(days=1))
-        if need.resolved_at is None or need.resolved_at > solved:
-            need.resolved_at = solved
+        # Rated a little after it was solved (the demo's 服务承诺 history dated each solution).
+        solved = need.resolved_at or need.created_at + timedelta(days=1)
+        when = min(max(when, solved + timedelta(hours=rng.randint(2, 48))), now)
         ratings.rate(secretary, need.id, stars=stars, comment=comment, now=when, on_behalf=True)
 
 

@@ -5,10 +5,14 @@ from coop.alliance import queries as alliance_queries
 from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.dbtypes import utcnow
-from coop.needs import permissions, queries, ratings, service
+from coop.needs import commitments, permissions, queries, ratings, service
 from coop.needs.models import Need
 from coop.needs.schemas import (
     NOT_FOR_RESIDENTS,
+    CommitmentsIn,
+    CommitmentsOut,
+    HandoverIn,
+    HandoverOut,
     NeedArgs,
     NeedEdit,
     NeedIn,
@@ -169,3 +173,50 @@ class RateNeed(MethodView):
         with unit_of_work(actor):
             rating = ratings.rate(actor, need_id, now=utcnow(), **fields)
         return rating
+
+
+@blp.route("/needs/<int:need_id>/handover")
+class HandOverNeed(MethodView):
+    @blp.arguments(HandoverIn)
+    @blp.response(200, NeedOut)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 422)
+    def post(self, fields, need_id):
+        """首问负责: pass an open need to another staff member of its community, with a reason
+        (secretary); the new owner gets a notice. 422 when ``to_id`` is not staff of the
+        need's community or already owns it; 409 ``need_finished`` once it is no longer open."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            handover = service.hand_over_need(actor, need_id, **fields)
+        return handover.need
+
+
+@blp.route("/needs/<int:need_id>/handovers")
+class NeedHandovers(MethodView):
+    @blp.response(200, HandoverOut(many=True))
+    @documents_errors(blp, 401, 404)
+    def get(self, need_id):
+        """The need's handovers, oldest first."""
+        return queries.get_need(require_actor(), need_id).handovers
+
+
+@blp.route("/communities/<int:community_id>/commitments")
+class Commitments(MethodView):
+    @blp.response(200, CommitmentsOut)
+    @documents_errors(blp, 401, 404)
+    def get(self, community_id):
+        """服务承诺: hours to the first answer and days to solve, per category and urgency;
+        cells the community never set show the default (``is_default``)."""
+        items = commitments.get_commitments(require_actor(), community_id)
+        return {"community_id": community_id, "items": items}
+
+    @blp.arguments(CommitmentsIn)
+    @blp.response(200, CommitmentsOut)
+    @documents_errors(blp, 400, 401, 403, 404, 422)
+    def put(self, fields, community_id):
+        """Set the whole table (secretary): every category × urgency once, 1–720 hours to
+        answer, 1–365 days to solve and no less time to solve than to answer. Applies to needs
+        that come in afterwards."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            items = commitments.set_commitments(actor, community_id, fields["items"])
+        return {"community_id": community_id, "items": items}

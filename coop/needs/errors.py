@@ -27,3 +27,8 @@ class NeedNotRateable(Conflict):
 class AlreadyRated(Conflict):
     code = "already_rated"
     default_message = _l("这次解决已经评价过了，每次解决只能评价一次。")
+
+
+class NeedFinished(Conflict):
+    code = "need_finished"
+    default_message = _l("需求已办结或未受理，无需再移交。")

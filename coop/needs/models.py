@@ -1,7 +1,7 @@
 """服务需求清单: residents' needs, from where they arrive to resolved."""
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -161,10 +161,41 @@ class Need(Versioned, db.Model):
         default=lambda context: _public_by_default(context.get_current_parameters()),
         server_default=sa.true(),
     )
+    # 服务承诺: when it must be answered (listed or rejected) and solved, fixed when it came in
+    # from the community's commitment then in force (coop.needs.commitments), so lists and rates
+    # compare columns. Null only for a need inserted around the ORM.
+    respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolve_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # 首问负责: the staff member answerable for it (whoever recorded or listed it first; handed
+    # over through coop.needs.handovers).
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
 
     community: Mapped[Community] = relationship()
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    handovers: Mapped[list["NeedHandover"]] = relationship(
+        back_populates="need", order_by="NeedHandover.at, NeedHandover.id"
+    )
+
+
+class NeedHandover(db.Model):
+    """首问负责: a need passed from one staff member to another, with the reason."""
+
+    __tablename__ = "need_handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # none: unowned
+    to_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    need: Mapped[Need] = relationship(back_populates="handovers")
+    from_user: Mapped[User | None] = relationship(foreign_keys=[from_id])
+    to_user: Mapped[User] = relationship(foreign_keys=[to_id])
+    by_user: Mapped[User] = relationship(foreign_keys=[by_id])
 
 
 # A community's needs, newest first: the 公示栏's page of them (and its count) reads this range.
@@ -233,3 +264,62 @@ class NeedRating(db.Model):
         sa.CheckConstraint("stars BETWEEN 1 AND 5", name="stars_1_to_5"),
         sa.CheckConstraint("round >= 1", name="round_positive"),
     )
+
+
+# 服务承诺 until a community sets its own (the same for every category): time to the first
+# answer (listed or rejected) and time to solve, from when the need came in.
+DEFAULT_COMMITMENTS = {
+    Urgency.URGENT: (timedelta(hours=24), timedelta(days=3)),
+    Urgency.SOON: (timedelta(hours=48), timedelta(days=7)),
+    Urgency.NORMAL: (timedelta(hours=72), timedelta(days=30)),
+}
+
+
+class ServiceCommitment(db.Model):
+    """A community's own 服务承诺 for one category and urgency (absent: the default)."""
+
+    __tablename__ = "service_commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[Category] = mapped_column(enum_type(Category, "category"))
+    urgency: Mapped[Urgency] = mapped_column(enum_type(Urgency, "urgency"))
+    respond_hours: Mapped[int]
+    resolve_days: Mapped[int]
+
+    __table_args__ = (
+        sa.UniqueConstraint("community_id", "category", "urgency"),
+        sa.CheckConstraint("respond_hours > 0 AND resolve_days > 0", name="positive"),
+    )
+
+
+def commitment_for(connection, community_id, category, urgency) -> tuple[timedelta, timedelta]:
+    """The community's (respond within, resolve within) for the category and urgency."""
+    row = connection.execute(
+        sa.select(ServiceCommitment.respond_hours, ServiceCommitment.resolve_days).where(
+            ServiceCommitment.community_id == community_id,
+            ServiceCommitment.category == category,
+            ServiceCommitment.urgency == urgency,
+        )
+    ).first()
+    if row is None:
+        return DEFAULT_COMMITMENTS[Urgency(urgency)]
+    return timedelta(hours=row.respond_hours), timedelta(days=row.resolve_days)
+
+
+@sa.event.listens_for(Need, "before_insert")
+def _fix_deadlines(_mapper, connection, need: Need) -> None:
+    """However a need comes in (a service, an import, the demo), its two deadlines are fixed
+    then, from the commitment in force: a later change of commitment leaves it as it is."""
+    if need.created_at is None:
+        need.created_at = utcnow()
+    if need.urgency is None:
+        need.urgency = Urgency.NORMAL
+    if need.respond_by is None or need.resolve_by is None:
+        respond, resolve = commitment_for(
+            connection, need.community_id, need.category, need.urgency
+        )
+        need.respond_by = need.respond_by or need.created_at + respond
+        need.resolve_by = need.resolve_by or need.created_at + resolve

@@ -4,7 +4,9 @@ from marshmallow import fields
 from coop.apidoc import PageArgs
 from coop.auth.current import current_actor
 from coop.categories import Category
-from coop.needs import permissions
+from coop.dbtypes import utcnow
+from coop.needs import permissions, time_limits
+from coop.needs.commitments import MAX_RESOLVE_DAYS, MAX_RESPOND_HOURS
 from coop.needs.models import Beneficiary, NeedSource, NeedStatus, Urgency
 from coop.needs.ratings import star_label
 from coop.people.schemas import PHONE
@@ -112,6 +114,18 @@ class NeedOut(ma.Schema):
     project_id = fields.Integer(allow_none=True)
     public = fields.Boolean(metadata={"description": "Shown (anonymised) on the 公示栏"})
     created_at = LocalDateTime()
+    # 服务承诺: answer by / solve by, fixed when it came in; overdue as the lists flag it.
+    respond_by = LocalDateTime(allow_none=True)
+    resolve_by = LocalDateTime(allow_none=True)
+    overdue = fields.Function(
+        lambda n: time_limits.is_overdue(n, utcnow()), metadata={"type": "boolean"}
+    )
+    # 首问负责: the staff member answerable for it.
+    owner_id = fields.Integer(allow_none=True)
+    owner_name = fields.Function(
+        lambda n: n.owner.display_name if n.owner else None,
+        metadata={"type": "string", "nullable": True},
+    )
     version = fields.Integer()
     resolution_round = fields.Integer(metadata={"description": "How many times it was solved"})
     ratings = fields.Function(
@@ -200,3 +214,48 @@ class ResolveIn(ma.Schema):
 class RevealOut(ma.Schema):
     phone = fields.String()
     address = fields.String()
+
+
+class HandoverIn(ma.Schema):
+    to_id = Id(required=True, metadata={"description": "A staff member of the need's community"})
+    reason = Trimmed(required=True, validate=length(min=2, max=200))
+
+
+class HandoverOut(ma.Schema):
+    id = fields.Integer()
+    need_id = fields.Integer()
+    from_id = fields.Integer(allow_none=True)
+    from_name = fields.Function(lambda h: h.from_user.display_name if h.from_user else None)
+    to_id = fields.Integer()
+    to_name = fields.Function(lambda h: h.to_user.display_name)
+    by_id = fields.Integer()
+    reason = fields.String()
+    at = LocalDateTime()
+
+
+class CommitmentCell(ma.Schema):
+    category = fields.Enum(Category, by_value=True, required=True)
+    urgency = fields.Enum(Urgency, by_value=True, required=True)
+    respond_hours = Int(
+        required=True,
+        validate=ma.validate.Range(min=1, max=MAX_RESPOND_HOURS, error="答复时限应为 1–720 小时。"),
+    )
+    resolve_days = Int(
+        required=True,
+        validate=ma.validate.Range(min=1, max=MAX_RESOLVE_DAYS, error="办结时限应为 1–365 天。"),
+    )
+
+
+class CommitmentsIn(ma.Schema):
+    """The whole table: each of the 5 categories × 3 urgencies once."""
+
+    items = fields.List(fields.Nested(CommitmentCell), required=True)
+
+
+class CommitmentCellOut(CommitmentCell):
+    is_default = fields.Boolean(metadata={"description": "Not set by the community"})
+
+
+class CommitmentsOut(ma.Schema):
+    community_id = fields.Integer()
+    items = fields.List(fields.Nested(CommitmentCellOut))

@@ -12,8 +12,18 @@ from coop.dbtypes import utcnow
 from coop.errors import Forbidden, Invalid
 from coop.extensions import db
 from coop.needs import permissions, queries
-from coop.needs.errors import NeedNotEditable
-from coop.needs.models import NEED_FLOW, Beneficiary, Need, NeedSource, NeedStatus
+from coop.needs.errors import NeedFinished, NeedNotEditable
+from coop.needs.models import (
+    NEED_FLOW,
+    Beneficiary,
+    Need,
+    NeedHandover,
+    NeedSource,
+    NeedStatus,
+    commitment_for,
+)
+from coop.needs.time_limits import OPEN
+from coop.notices import recipients
 from coop.notices.changes import moment_text
 from coop.notices.service import notify
 from coop.versioning import check_version
@@ -38,7 +48,11 @@ def record_need(actor: User, community_id: int, **fields) -> Need:
         raise Invalid(errors={"beneficiary_group": [_("此项必填。")]})
     _check_neighbourhood(community.id, fields.get("neighbourhood_id"))
     need = Need(
-        community_id=community.id, created_by_id=actor.id, status=NeedStatus.LISTED, **fields
+        community_id=community.id,
+        created_by_id=actor.id,
+        owner_id=actor.id,  # 首问负责: who recorded it answers for it
+        status=NeedStatus.LISTED,
+        **fields,
     )
     db.session.add(need)
     db.session.flush()
@@ -106,11 +120,20 @@ def edit_need(actor: User, need_id: int, *, version: int, **changes) -> Need:
     if refused:
         raise Invalid(errors={name: [_("此项不能修改。")] for name in sorted(refused)})
     _check_neighbourhood(need.community_id, changes.get("neighbourhood_id"))
+    reclassified = False
     for name, value in changes.items():
         if getattr(need, name) != value:
             setattr(need, name, value)
+            reclassified |= name in ("category", "urgency")
     if public is not None and need.public != public:  # after a new group, which may hide it
         need.public = public
+    if reclassified and need.status in OPEN:
+        # A corrected urgency or category is what it always was: its commitment, from arrival.
+        respond, resolve = commitment_for(
+            db.session.connection(), need.community_id, need.category, need.urgency
+        )
+        need.respond_by = need.created_at + respond
+        need.resolve_by = need.created_at + resolve
     db.session.flush()
     return need
 
@@ -130,6 +153,8 @@ def _move(actor: User, need_id: int, action: str) -> Need:
     need = queries.get_need(actor, need_id, for_update=True)
     require(permissions.can_manage_needs(actor, need.community))
     NEED_FLOW.move(need, action)
+    if need.owner_id is None and action in ("list", "reject"):
+        need.owner_id = actor.id  # 首问负责: a resident's need is hers who answered it first
     return need
 
 
@@ -274,3 +299,47 @@ def resolve_by_street(need: Need, resolution: str) -> None:
     NEED_FLOW.move(need, "resolve")
     need.resolution = resolution
     _tell_resolved(need)
+
+
+def community_staff(community_id: int) -> list[User]:
+    """Who may own the community's needs: its secretaries and 社区工作者, by name."""
+    ids = recipients.secretaries(community_id)
+    return list(
+        db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.display_name))
+    )
+
+
+def hand_over_need(actor: User, need_id: int, *, to_id: int, reason: str) -> NeedHandover:
+    """首问负责: the community's staff pass an open need to another of its staff (or give an
+    unowned one its first owner), with a reason; the new owner is told.
+
+    :raise Forbidden: the actor does not manage the community. :raise NeedFinished: the need
+    is no longer open. :raise Invalid: ``to_id`` is not staff of the need's community, or
+    already owns it.
+    """
+    need = queries.get_need(actor, need_id, for_update=True)
+    require(permissions.can_manage_needs(actor, need.community))
+    if need.status not in OPEN:
+        raise NeedFinished()
+    if to_id not in recipients.secretaries(need.community_id):
+        raise Invalid(errors={"to_id": [_("请选择本社区的工作人员。")]})
+    if to_id == need.owner_id:
+        raise Invalid(errors={"to_id": [_("这位工作人员已是负责人。")]})
+    handover = NeedHandover(
+        need=need, from_id=need.owner_id, to_id=to_id, by_id=actor.id, reason=reason, at=utcnow()
+    )
+    db.session.add(handover)
+    need.owner_id = to_id
+    db.session.flush()
+    if to_id != actor.id:
+        notify(
+            to_id,
+            _("您成为需求负责人：%(title)s", title=need.title),
+            body=_(
+                "%(who)s 将这条需求交给您负责，原因：%(reason)s",
+                who=actor.display_name,
+                reason=reason,
+            ),
+            link=f"/needs/{need.id}",
+        )
+    return handover

@@ -1,37 +1,32 @@
-"""How long an open need may wait before it is solved, by its urgency (服务承诺).
+"""Whether an open need is within its community's 服务承诺, read from its stored deadlines.
 
-Until a community sets its own commitments (the 公示栏 issue), every community has these: an
-urgent need within 3 days, a soon one within 7, any other within 30, counted from when it came
-in. A need is open while it is submitted, listed or in a project.
+Each need carries ``respond_by`` (the first answer: listed or rejected) and ``resolve_by``
+(solved), fixed when it came in (coop.needs.models, ``_fix_deadlines``). A need is open while
+it is submitted, listed or in a project. It is overdue once past ``resolve_by``, or while still
+unanswered (submitted) past ``respond_by``.
 """
 
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from coop.needs.models import Need, NeedStatus, Urgency
+from coop.needs.models import Need, NeedStatus
 
-RESOLVE_WITHIN = {
-    Urgency.URGENT: timedelta(days=3),
-    Urgency.SOON: timedelta(days=7),
-    Urgency.NORMAL: timedelta(days=30),
-}
 OPEN = (NeedStatus.SUBMITTED, NeedStatus.LISTED, NeedStatus.IN_PROJECT)
 
 
-def deadline(need: Need) -> datetime:
-    return need.created_at + RESOLVE_WITHIN[need.urgency]
+def deadline(need: Need) -> datetime | None:
+    """When the need must be solved (its 办结时限)."""
+    return need.resolve_by
 
 
 def due_before(moment: datetime) -> sa.ColumnElement[bool]:
-    """Open needs whose time limit falls before ``moment`` (past it when ``moment`` is now)."""
+    """Open needs with a time limit they have not met falling before ``moment``."""
     return sa.and_(
         Need.status.in_(OPEN),
         sa.or_(
-            *(
-                sa.and_(Need.urgency == urgency, Need.created_at < moment - within)
-                for urgency, within in RESOLVE_WITHIN.items()
-            )
+            Need.resolve_by < moment,
+            sa.and_(Need.status == NeedStatus.SUBMITTED, Need.respond_by < moment),
         ),
     )
 
@@ -41,5 +36,27 @@ def overdue(now: datetime) -> sa.ColumnElement[bool]:
 
 
 def due_within(now: datetime, window: timedelta) -> sa.ColumnElement[bool]:
-    """Open needs not yet overdue whose time limit comes within ``window`` of ``now``."""
-    return sa.and_(due_before(now + window), sa.not_(due_before(now)))
+    """Open needs not yet overdue whose time limit to solve comes within ``window`` of ``now``."""
+    return sa.and_(
+        Need.status.in_(OPEN),
+        Need.resolve_by < now + window,
+        sa.not_(due_before(now)),
+    )
+
+
+def is_overdue(need: Need, now: datetime) -> bool:
+    """The same rule as ``overdue``, for one need already loaded."""
+    if need.status not in OPEN:
+        return False
+    if need.resolve_by is not None and need.resolve_by < now:
+        return True
+    return (
+        need.status is NeedStatus.SUBMITTED
+        and need.respond_by is not None
+        and need.respond_by < now
+    )
+
+
+def overdue_first(now: datetime) -> sa.ColumnElement[int]:
+    """An ORDER BY key putting overdue needs before the rest."""
+    return sa.case((due_before(now), 0), else_=1)

@@ -1,6 +1,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import require
@@ -12,11 +13,13 @@ from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
 from coop.htmx import render
-from coop.needs import permissions, queries, ratings, service
-from coop.needs.models import NEED_FLOW, Beneficiary, NeedSource, NeedStatus, Urgency
+from coop.needs import commitments, permissions, queries, ratings, service, time_limits
+from coop.needs.models import NEED_FLOW, Beneficiary, Need, NeedSource, NeedStatus, Urgency
 from coop.needs.schemas import (
     NOT_FOR_RESIDENTS,
+    CommitmentsIn,
     EditNeedForm,
+    HandoverIn,
     NeedArgs,
     NeedFilters,
     NeedPatch,
@@ -86,14 +89,20 @@ def index(community_id: int):
         endpoint: endpoint in current_app.view_functions
         for endpoint in ("needs_excel.import_form", "needs_excel.export")
     }
+    now = utcnow()
+    # 服务承诺: overdue needs first, then the newest; each row's owner loaded with the page.
+    query = (
+        queries.needs_select(actor, community_id=community.id, **filters)
+        .order_by(None)
+        .order_by(time_limits.overdue_first(now), Need.created_at.desc(), Need.id.desc())
+        .options(selectinload(Need.owner))
+    )
+    page = paginate(query, args["page"], args["per_page"])
     return render(
         "needs/list.html",
         block="need_rows",
-        page=paginate(
-            queries.needs_select(actor, community_id=community.id, **filters),
-            args["page"],
-            args["per_page"],
-        ),
+        page=page,
+        overdue_ids={n.id for n in page["items"] if time_limits.is_overdue(n, now)},
         args=args,
         filter_args=_filter_args(args),
         counts=_status_counts(queries.needs_select(actor, community_id=community.id)),
@@ -145,6 +154,18 @@ def _detail_context(actor, need) -> dict:
         "action_labels": NEED_FLOW.action_labels,
         "is_requester": permissions.is_requester(actor, need),
         "can_edit": permissions.can_edit_need(actor, need),
+        "overdue": time_limits.is_overdue(need, utcnow()),
+        "answered_at": min(
+            (t for t in (need.listed_at, need.rejected_at) if t is not None), default=None
+        ),
+        "can_hand_over": can_manage and need.status in time_limits.OPEN,
+        "staff_options": [
+            (user.id, user.display_name)
+            for user in service.community_staff(need.community_id)
+            if user.id != need.owner_id
+        ]
+        if can_manage
+        else [],
         **_rating_context(actor, need),
     }
 
@@ -259,6 +280,75 @@ def rate(need_id: int):
     else:
         flash(_("感谢您的评价！"), "success")
     return redirect(url_for("needs.detail", need_id=need.id) + "#rating")
+
+
+@bp.post("/needs/<int:need_id>/handover")
+@login_required
+def hand_over(need_id: int):
+    actor = require_actor()
+    need = queries.get_need(actor, need_id)
+    retry_form("needs/detail.html", **_detail_context(actor, need))
+    data, errors = load_form(HandoverIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        handover = service.hand_over_need(actor, need.id, **data)
+        name = handover.to_user.display_name
+    flash(_("已移交给 %(name)s 负责。", name=name), "success")
+    return redirect(url_for("needs.detail", need_id=need.id))
+
+
+@bp.route("/communities/<int:community_id>/commitments", methods=["GET", "POST"])
+@login_required
+def commitments_page(community_id: int):
+    """服务承诺: the secretary's table, category × urgency, hours to answer and days to solve."""
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    cells = commitments.commitments_of(community.id)
+    context = {
+        "community": community,
+        "categories": list(Category),
+        "urgencies": commitments.URGENCIES,
+        "can_manage": permissions.can_manage_needs(actor, community),
+    }
+    if request.method == "GET":
+        form = {}
+        for cell in cells:
+            key = commitments.cell_key(cell["category"], cell["urgency"])
+            form[f"{key}.respond_hours"] = str(cell["respond_hours"])
+            form[f"{key}.resolve_days"] = str(cell["resolve_days"])
+        return render("needs/commitments.html", form=form, errors={}, **context)
+    require(context["can_manage"])
+    retry_form("needs/commitments.html", **context)
+    items = [
+        {
+            "category": category.value,
+            "urgency": urgency.value,
+            "respond_hours": request.form.get(f"{key}.respond_hours", ""),
+            "resolve_days": request.form.get(f"{key}.resolve_days", ""),
+        }
+        for category in Category
+        for urgency in commitments.URGENCIES
+        for key in (commitments.cell_key(category, urgency),)
+    ]
+    for item in items:  # a blank box is a missing number, not an empty string
+        for name in ("respond_hours", "resolve_days"):
+            if not item[name].strip():
+                del item[name]
+    errors = CommitmentsIn().validate({"items": items})
+    if errors:
+        cell_errors = {}
+        for index, fields in errors.get("items", {}).items():
+            key = commitments.cell_key(items[index]["category"], items[index]["urgency"])
+            for name, messages in fields.items():
+                cell_errors[f"{key}.{name}"] = messages
+        raise Invalid(errors=cell_errors)
+    with unit_of_work(actor):
+        commitments.set_commitments(
+            actor, community.id, CommitmentsIn().load({"items": items})["items"]
+        )
+    flash(_("已保存服务承诺，此后登记的需求按新的时限计算。"), "success")
+    return redirect(url_for("needs.commitments_page", community_id=community.id))
 
 
 @bp.route("/needs/<int:need_id>/reject", methods=["GET", "POST"])

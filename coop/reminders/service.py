@@ -1,7 +1,7 @@
 """Reminders from the clock, each sent once and never at night.
 
 Each kind has a moment (an activity's start less a day, less two hours; a pickup deadline less
-two days; a claim deadline less a day; a need's time limit less a day) and stays relevant
+two days; a claim deadline less a day; a need's time limit to solve, ``resolve_by``, less a day, to its owner or else the secretaries) and stays relevant
 until what it reminds of happens (the activity starts, the deadline passes). A run sends every
 reminder whose moment has come and which is still relevant, to people who were already in it
 at the moment (a volunteer who signs up an hour before gets no "in two hours"). Between 21:00
@@ -171,7 +171,7 @@ def _need_time_limits(now: datetime):
     needs = db.session.scalars(
         sa.select(Need)
         .where(time_limits.due_within(now, NEED_TIME_LIMIT_BEFORE))
-        .order_by(Need.created_at, Need.id)
+        .order_by(Need.resolve_by, Need.id)
     ).all()
     for need in needs:
         title = _("需求即将超过办理时限：%(title)s", title=need.title)
@@ -181,5 +181,7 @@ def _need_time_limits(now: datetime):
             when=moment_text(time_limits.deadline(need)),
             status=need.status.label,
         )
-        for user_id in recipients.secretaries(need.community_id):
+        # 首问负责: the need's owner answers for it; one nobody owns yet is every secretary's.
+        owners = [need.owner_id] if need.owner_id else recipients.secretaries(need.community_id)
+        for user_id in owners:
             yield kind, need.id, user_id, title, body, f"/needs/{need.id}"

@@ -240,6 +240,28 @@ def test_secretaries_are_reminded_of_a_need_about_to_pass_its_time_limit(communi
     assert told(elsewhere) == []
 
 
+def test_the_needs_owner_alone_is_reminded_when_it_has_one(community):
+    secretary = make_secretary(community)
+    owner = make_secretary(community)
+    need = make_need(
+        community,
+        title="楼道灯不亮",
+        urgency=Urgency.URGENT,
+        created_at=at(8, 10),
+        owner_id=owner.id,
+    )
+    send_reminders(now=at(10, 10, 15))
+    assert told(owner) == [("需求即将超过办理时限：楼道灯不亮", f"/needs/{need.id}")]
+    assert told(secretary) == []
+
+
+def test_a_need_is_reminded_by_its_stored_deadline_not_todays_commitment(community):
+    secretary = make_secretary(community)
+    need = make_need(community, urgency=Urgency.NORMAL, created_at=at(8, 10), resolve_by=at(11, 10))
+    send_reminders(now=at(10, 10, 15))
+    assert told(secretary) == [(f"需求即将超过办理时限：{need.title}", f"/needs/{need.id}")]
+
+
 def test_a_solved_need_is_not_reminded(community):
     secretary = make_secretary(community)
     make_need(community, urgency=Urgency.URGENT, created_at=at(8, 10), status=NeedStatus.RESOLVED)
