@@ -24,7 +24,7 @@ def hours_text(hours) -> str:
 
 
 def duration_text(hours) -> str:
-    """1.5 → 1小时30分钟, 0.04 → 2分钟, 2 → 2小时: hours as people read them, to the nearest
+    """1.5 → 1小时30分钟, 0.04 → 2分钟, 2 → 2小时, 0 → 0小时: hours as people read them, to the nearest
     minute; a reversal's negative hours keep their sign. The ``hours`` template filter."""
     if hours is None:
         return ""
@@ -33,7 +33,7 @@ def duration_text(hours) -> str:
     whole, rest = divmod(minutes, 60)
     if whole and rest:
         text = _("%(h)d小时%(m)d分钟", h=whole, m=rest)
-    elif whole:
+    elif whole or not rest:  # none at all reads 0小时, not 0分钟
         text = _("%(h)d小时", h=whole)
     else:
         text = _("%(m)d分钟", m=rest)

@@ -371,3 +371,13 @@ def test_the_database_refuses_a_second_live_record_for_an_activity(community):
         add()
     with pytest.raises(sa.exc.IntegrityError):
         add(origin=RecordOrigin.CHECKIN)
+
+
+@pytest.mark.parametrize(
+    ("hours", "said"),
+    [(1.5, "1小时30分钟"), (2, "2小时"), (0.04, "2分钟"), (0, "0小时"), (-1.5, "-1小时30分钟")],
+)
+def test_hours_read_as_people_say_them(ctx, hours, said):
+    from coop.hours.models import duration_text
+
+    assert duration_text(hours) == said
