@@ -32,6 +32,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
 from coop.errors import Invalid
+from coop.extensions import db
+from coop.timeutil import local_today
 
 MB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -341,3 +343,29 @@ def write_table(title: str, headers: Sequence[tuple[str, int]], rows: Iterable[S
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def list_export(
+    title: str,
+    headers: Sequence[tuple[str, int]],
+    rows: Iterable[Sequence],
+    *,
+    community_name: str,
+    slug: str,
+) -> Response:
+    """A list page's rows as a download named after the list, the community and today:
+    ``项目清单-阳光社区-2026-05-01.xlsx`` (``projects-2026-05-01.xlsx`` for old clients). The
+    rows are written as they come (write-only sheet), so pass a generator over a streamed query."""
+    today = local_today().isoformat()
+    return attachment(
+        write_table(title, headers, rows),
+        f"{title}-{community_name}-{today}.xlsx",
+        f"{slug}-{today}.xlsx",
+    )
+
+
+def streamed(query, batch: int = 500):
+    """The query's ORM rows in batches of ``batch`` (a server-side cursor on PostgreSQL), so a
+    long list is never all in memory at once; eager loads declared with selectinload run per
+    batch, a fixed number of statements per batch."""
+    return db.session.scalars(query.execution_options(yield_per=batch))

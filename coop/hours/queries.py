@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from coop.alliance.permissions import managed_community_ids, visible_community_ids
 from coop.auth.models import User
@@ -99,3 +100,21 @@ def unsettled_record_ids(limit: int | None = None) -> list[int]:
     if limit is not None:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def verified_records_select(community_id: int, start: date, end: date) -> sa.Select:
+    """The hours that count, served from ``start`` to ``end`` inclusive: verified, not a
+    reversal and not reversed since. By date, then volunteer; volunteer and activity joined in
+    the same statement. The caller has checked that the actor manages the community."""
+    return (
+        sa.select(ServiceRecord)
+        .where(
+            ServiceRecord.community_id == community_id,
+            ServiceRecord.status == RecordStatus.VERIFIED,
+            ServiceRecord.origin != RecordOrigin.REVERSAL,
+            ServiceRecord.reversed_at.is_(None),
+            ServiceRecord.service_date.between(start, end),
+        )
+        .options(joinedload(ServiceRecord.volunteer), joinedload(ServiceRecord.activity))
+        .order_by(ServiceRecord.service_date, ServiceRecord.volunteer_id, ServiceRecord.id)
+    )

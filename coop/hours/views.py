@@ -2,6 +2,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from coop import xlsx
 from coop.activities import queries as activity_queries
 from coop.activities.models import Activity, ActivityStatus
 from coop.alliance import queries as alliance_queries
@@ -13,6 +14,7 @@ from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
 from coop.hours import errors as hour_errors
+from coop.hours import export as hours_export
 from coop.hours import permissions, queries, service
 from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duration_text
 from coop.hours.schemas import RecordIn
@@ -21,6 +23,7 @@ from coop.pagination import paginate
 from coop.people import queries as people_queries
 from coop.privacy import mask_phone
 from coop.schemas import ReasonIn, load_form
+from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
 bp = Blueprint("hours", __name__)
@@ -213,3 +216,22 @@ def end(record_id: int, action: str):
     flash(message, "success")
     anchor = "#pending" if action == "reject" else "#verified"
     return redirect(url_for("hours.queue", community_id=record.community_id) + anchor)
+
+
+@bp.get("/communities/<int:community_id>/hours/export.xlsx")
+@login_required
+def export_verified(community_id: int):
+    """Verified hours, one row per volunteer and record, for the national system (staff only)."""
+    actor = require_actor()
+    community = _managed(actor, community_id)
+    args, errors = load_form(hours_export.HoursExportArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    start, end = hours_export.check_range(args["from"], args["to"], today=local_today())
+    return xlsx.list_export(
+        f"志愿服务时长-{start.isoformat()}至{end.isoformat()}",
+        hours_export.HEADERS,
+        hours_export.rows(community, start, end),
+        community_name=community.name,
+        slug=f"verified-hours-{start.isoformat()}-{end.isoformat()}",
+    )
