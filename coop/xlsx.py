@@ -22,6 +22,7 @@ from urllib.parse import quote
 from xml.parsers import expat
 
 from flask import Response
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl.cell import WriteOnlyCell
@@ -33,7 +34,7 @@ from openpyxl.workbook import Workbook
 
 from coop.errors import Invalid
 from coop.extensions import db
-from coop.timeutil import local_today
+from coop.timeutil import COMMUNITY_TZ, local_today
 
 MB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -357,8 +358,10 @@ def list_export(
     ``项目清单-阳光社区-2026-05-01.xlsx`` (``projects-2026-05-01.xlsx`` for old clients). The
     rows are written as they come (write-only sheet), so pass a generator over a streamed query."""
     today = local_today().isoformat()
+    with force_locale("zh"):  # labels in the rows are Chinese, as the headers are
+        data = write_table(title, headers, rows)
     return attachment(
-        write_table(title, headers, rows),
+        data,
         f"{title}-{community_name}-{today}.xlsx",
         f"{slug}-{today}.xlsx",
     )
@@ -369,3 +372,8 @@ def streamed(query, batch: int = 500):
     long list is never all in memory at once; eager loads declared with selectinload run per
     batch, a fixed number of statements per batch."""
     return db.session.scalars(query.execution_options(yield_per=batch))
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    """Excel has no time zones: the wall-clock time in Asia/Shanghai, naive."""
+    return value.astimezone(COMMUNITY_TZ).replace(tzinfo=None) if value else None

@@ -1,7 +1,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from coop import stats
+from coop import stats, xlsx
 from coop.alliance import permissions, queries, service
 from coop.alliance.models import UnitKind
 from coop.alliance.schemas import (
@@ -19,6 +19,7 @@ from coop.forms import submit_once
 from coop.htmx import render
 from coop.needs import rates
 from coop.pagination import paginate
+from coop.privacy import mask_phone
 from coop.schemas import load_form
 from coop.setup import permissions as setup_permissions
 from coop.timeutil import local_today
@@ -62,17 +63,56 @@ def community(community_id: int):
     )
 
 
-@bp.get("/communities/<int:community_id>/units")
-@login_required
-def units(community_id: int):
-    actor = require_actor()
-    community = queries.get_community(actor, community_id)
+def _listed_units(actor, community) -> tuple:
+    """The unit list's query under the page's filters; the page and its export share it."""
     args, errors = load_form(UnitArgs(), request.args)
     if errors:
         raise Invalid(errors=errors)
     query = queries.units_select(
         actor, community_id=community.id, kind=args.get("kind"), search=args.get("q")
     )
+    return query, args
+
+
+UNIT_EXPORT_HEADERS = (
+    ("单位名称", 28),
+    ("类型", 12),
+    ("协议", 10),
+    ("联系人", 10),
+    ("联系电话", 14),
+    ("地址", 30),
+)
+
+
+@bp.get("/communities/<int:community_id>/units/export.xlsx")
+@login_required
+def export_units(community_id: int):
+    actor = require_actor()
+    community = queries.get_community(actor, community_id)
+    query, _args = _listed_units(actor, community)
+    live = queries.live_agreement_unit_ids(community.id, local_today())
+    rows = (
+        [
+            u.name,
+            u.kind.label,
+            _("有效") if u.id in live else _("无有效协议"),
+            u.contact_name,
+            mask_phone(u.contact_phone),
+            u.address,
+        ]
+        for u in xlsx.streamed(query)
+    )
+    return xlsx.list_export(
+        "共建单位名单", UNIT_EXPORT_HEADERS, rows, community_name=community.name, slug="units"
+    )
+
+
+@bp.get("/communities/<int:community_id>/units")
+@login_required
+def units(community_id: int):
+    actor = require_actor()
+    community = queries.get_community(actor, community_id)
+    query, args = _listed_units(actor, community)
     return render(
         "alliance/units.html",
         block="unit_rows",

@@ -6,7 +6,6 @@ this is not the official template (we have none)."""
 from datetime import date, timedelta
 
 import marshmallow as ma
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from coop import xlsx
@@ -83,6 +82,5 @@ def row(record: ServiceRecord, issuer: str) -> list:
 
 
 def rows(community, start: date, end: date):
-    with force_locale("zh"):
-        for record in xlsx.streamed(queries.verified_records_select(community.id, start, end)):
-            yield row(record, community.name)
+    for record in xlsx.streamed(queries.verified_records_select(community.id, start, end)):
+        yield row(record, community.name)

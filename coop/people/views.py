@@ -16,6 +16,7 @@ from coop.people import departure, editing, export, queries, service
 from coop.people.invitation_views import hand_over
 from coop.people.schemas import AnonymiseIn, PeopleArgs, PersonEdit, PersonIn
 from coop.people.service import PERSON_ROLES, STAFF_ROLES
+from coop.privacy import mask_phone
 from coop.schemas import ReasonIn, load_form
 from coop.uow import unit_of_work
 
@@ -35,10 +36,9 @@ def me():
     )
 
 
-@bp.get("/communities/<int:community_id>/people")
-@login_required
-def people(community_id: int):
-    actor = require_actor()
+def _listed(actor, community_id: int):
+    """The list's query under the page's filters; the page and its export share it.
+    :raise NotFound, Forbidden: as people_select."""
     args, errors = load_form(PeopleArgs(), request.args)
     if errors:
         raise Invalid(errors=errors)
@@ -49,6 +49,38 @@ def people(community_id: int):
         q=args.get("q", ""),
         active=args.get("active"),
     )
+    return query, args
+
+
+EXPORT_HEADERS = (("姓名", 12), ("用户名", 16), ("手机号", 14), ("身份", 24), ("状态", 8))
+
+
+@bp.get("/communities/<int:community_id>/people/export.xlsx")
+@login_required
+def export_people(community_id: int):
+    actor = require_actor()
+    query, _args = _listed(actor, community_id)
+    community = alliance_queries.get_community(actor, community_id)
+    rows = (
+        [
+            p.display_name,
+            p.username,
+            mask_phone(p.phone),
+            "、".join(p.role_labels),
+            _("在用") if p.is_active else _("已停用"),
+        ]
+        for p in xlsx.streamed(query)
+    )
+    return xlsx.list_export(
+        "人员名单", EXPORT_HEADERS, rows, community_name=community.name, slug="people"
+    )
+
+
+@bp.get("/communities/<int:community_id>/people")
+@login_required
+def people(community_id: int):
+    actor = require_actor()
+    query, args = _listed(actor, community_id)
     community = alliance_queries.get_community(actor, community_id)
     page = paginate(query, args["page"], args["per_page"])
     can_manage = departure.can_manage_departures(actor, community)

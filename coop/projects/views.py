@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from coop import xlsx
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import can_manage_community, require
 from coop.auth.current import login_required, require_actor
@@ -47,11 +48,8 @@ def _count(query: sa.Select) -> int:
     )
 
 
-@bp.get("/communities/<int:community_id>/projects")
-@login_required
-def index(community_id: int):
-    actor = require_actor()
-    community = alliance_queries.get_community(actor, community_id)
+def _listed(actor, community) -> tuple[sa.Select, dict]:
+    """The list's query under the page's filters; the page and its export share it."""
     args, errors = load_form(
         ProjectArgs(only=("page", "per_page", "status", "category")), request.args
     )
@@ -60,6 +58,53 @@ def index(community_id: int):
     query = queries.projects_select(
         actor, community_id=community.id, status=args.get("status"), category=args.get("category")
     )
+    return query, args
+
+
+EXPORT_HEADERS = (
+    ("编号", 8),
+    ("项目名称", 28),
+    ("类别", 10),
+    ("认领方式", 12),
+    ("状态", 10),
+    ("名额", 6),
+    ("已认领", 8),
+    ("开始时间", 17),
+    ("结束时间", 17),
+    ("认领截止", 17),
+)
+
+
+@bp.get("/communities/<int:community_id>/projects/export.xlsx")
+@login_required
+def export(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    query, _args = _listed(actor, community)
+    rows = (
+        [
+            str(p.id),
+            p.title,
+            p.category.label,
+            p.mode.label,
+            p.status.label,
+            p.slots,
+            p.approved_count,
+            *map(xlsx.local_time, (p.starts_at, p.ends_at, p.claim_deadline)),
+        ]
+        for p in xlsx.streamed(query)
+    )
+    return xlsx.list_export(
+        "项目清单", EXPORT_HEADERS, rows, community_name=community.name, slug="projects"
+    )
+
+
+@bp.get("/communities/<int:community_id>/projects")
+@login_required
+def index(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    query, args = _listed(actor, community)
     can_manage = can_manage_community(actor, community)
     return render(
         "projects/list.html",

@@ -1,6 +1,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from coop import xlsx
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import liaison_unit_ids, require
 from coop.auth.current import login_required, require_actor
@@ -41,14 +42,59 @@ def _offer_units(actor, community) -> list:
     return own
 
 
+def _listed(actor, community) -> tuple:
+    """The listed resources under the page's filters; the page and its export share it."""
+    args, errors = load_form(ResourceArgs(only=("page", "per_page", "kind")), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    query = queries.resources_select(
+        actor, community_id=community.id, status=ResourceStatus.LISTED, kind=args.get("kind")
+    )
+    return query, args
+
+
+EXPORT_HEADERS = (
+    ("资源名称", 28),
+    ("类型", 10),
+    ("提供单位", 24),
+    ("数量", 8),
+    ("单位", 8),
+    ("可用开始", 12),
+    ("可用结束", 12),
+    ("说明", 36),
+)
+
+
+@bp.get("/communities/<int:community_id>/resources/export.xlsx")
+@login_required
+def export(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    query, _args = _listed(actor, community)
+    rows = (
+        [
+            r.title,
+            r.kind.label,
+            r.unit.name,
+            r.quantity,
+            r.unit_of_measure,
+            r.available_from,
+            r.available_until,
+            r.description,
+        ]
+        for r in xlsx.streamed(query)
+    )
+    return xlsx.list_export(
+        "资源清单", EXPORT_HEADERS, rows, community_name=community.name, slug="resources"
+    )
+
+
 @bp.get("/communities/<int:community_id>/resources")
 @login_required
 def index(community_id: int):
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
-    args, errors = load_form(ResourceArgs(only=("page", "per_page", "kind")), request.args)
-    if errors:
-        raise Invalid(errors=errors)
+    listed, args = _listed(actor, community)
     can_review = permissions.can_review_resources(actor, community)
     own_units = _own_units(actor, community)
     pending = (
@@ -72,12 +118,7 @@ def index(community_id: int):
         block="resource_rows",
         community=community,
         page=paginate(
-            queries.resources_select(
-                actor,
-                community_id=community.id,
-                status=ResourceStatus.LISTED,
-                kind=args.get("kind"),
-            ),
+            listed,
             args["page"],
             args["per_page"],
         ),

@@ -87,7 +87,14 @@ def test_only_verified_hours_that_still_count_are_exported(client, community, se
         for i in range(4)
     ]
     kept = record(community, volunteer, activities[0], secretary)
-    record(community, volunteer, activities[1], secretary, status=RecordStatus.PENDING, verified_by_id=None)
+    record(
+        community,
+        volunteer,
+        activities[1],
+        secretary,
+        status=RecordStatus.PENDING,
+        verified_by_id=None,
+    )
     record(community, volunteer, activities[2], secretary, status=RecordStatus.REJECTED)
     record(community, volunteer, activities[3], secretary, reversed_at=utcnow())
     login(client, secretary)
@@ -106,8 +113,13 @@ def test_entered_hours_are_flagged_in_their_own_column(client, community, secret
     activity = make_activity(community, starts_at=utcnow() - timedelta(days=2))
     other = make_secretary(community)
     record(
-        community, volunteer, activity, secretary, origin=RecordOrigin.ENTERED,
-        entered_by_id=other.id, note="整理图书",
+        community,
+        volunteer,
+        activity,
+        secretary,
+        origin=RecordOrigin.ENTERED,
+        entered_by_id=other.id,
+        note="整理图书",
     )
     login(client, secretary)
     (row,) = sheet_rows(export(client, community))[1:]
@@ -142,7 +154,9 @@ def test_range_filters_by_service_date(client, community, secretary):
     a1 = make_activity(community, starts_at=utcnow() - timedelta(days=40))
     a2 = make_activity(community, starts_at=utcnow() - timedelta(days=2))
     record(community, volunteer, a1, secretary, service_date=local_today() - timedelta(days=40))
-    recent = record(community, volunteer, a2, secretary, service_date=local_today() - timedelta(days=2))
+    recent = record(
+        community, volunteer, a2, secretary, service_date=local_today() - timedelta(days=2)
+    )
     login(client, secretary)
     start = (local_today() - timedelta(days=10)).isoformat()
     rows = sheet_rows(export(client, community, **{"from": start, "to": local_today().isoformat()}))
