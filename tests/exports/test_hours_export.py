@@ -1,6 +1,7 @@
 """Verified hours for the national system: one row per volunteer and verified record."""
 
 import io
+from pathlib import Path
 from datetime import timedelta
 from decimal import Decimal
 
@@ -75,7 +76,7 @@ def test_columns_are_the_documented_ones(client, community, secretary):
     assert response.status_code == 200
     assert sheet_rows(response)[0] == tuple(DOCUMENTED)
     assert [h for h, _w in HEADERS] == DOCUMENTED
-    doc = open("docs/hours-export.md", encoding="utf-8").read()
+    doc = Path("docs/hours-export.md").read_text(encoding="utf-8")
     for header in DOCUMENTED:
         assert f"| {header} |" in doc
 
@@ -134,7 +135,7 @@ def test_record_id_and_phone_stay_text(client, community, secretary):
     record(community, volunteer, activity, secretary)
     login(client, secretary)
     workbook = load_workbook(io.BytesIO(export(client, community).data))
-    row = list(workbook.active.iter_rows(min_row=2))[0]
+    row = next(workbook.active.iter_rows(min_row=2))
     assert row[12].data_type == "s"
     assert row[3].value == "138****1111"
 
