@@ -351,7 +351,7 @@ def list_export(
     headers: Sequence[tuple[str, int]],
     rows: Iterable[Sequence],
     *,
-    community_name: str,
+    place: str,
     slug: str,
 ) -> Response:
     """A list page's rows as a download named after the list, the community and today:
@@ -362,7 +362,7 @@ def list_export(
         data = write_table(title, headers, rows)
     return attachment(
         data,
-        f"{title}-{community_name}-{today}.xlsx",
+        f"{title}-{place}-{today}.xlsx",
         f"{slug}-{today}.xlsx",
     )
 

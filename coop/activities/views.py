@@ -5,8 +5,9 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
+from coop import xlsx
 from coop.activities import permissions, queries, service
 from coop.activities.models import (
     LIVE_SIGNUP,
@@ -155,6 +156,47 @@ def index(community_id: int):
         can_organise=permissions.can_organise(actor, community),
         upcoming_count=_upcoming_count(actor) if is_volunteer else 0,
         next_url="",
+    )
+
+
+EXPORT_HEADERS = (
+    ("编号", 8),
+    ("活动名称", 28),
+    ("所属项目", 24),
+    ("开始时间", 17),
+    ("结束时间", 17),
+    ("地点", 24),
+    ("状态", 8),
+    ("名额", 6),
+    ("参加人数", 8),
+)
+
+
+@bp.get("/communities/<int:community_id>/activities/export.xlsx")
+@login_required
+def export(community_id: int):
+    """The page's two lists (still to come, and over or called off) in one sheet, newest first."""
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    query = queries.activities_select(actor, community_id=community.id).options(
+        selectinload(Activity.project)
+    )
+    rows = (
+        [
+            str(a.id),
+            a.title,
+            a.project.title if a.project else "",
+            xlsx.local_time(a.starts_at),
+            xlsx.local_time(a.ends_at),
+            a.place,
+            a.status.label,
+            a.capacity,
+            a.confirmed_count,
+        ]
+        for a in xlsx.streamed(query)
+    )
+    return xlsx.list_export(
+        "志愿活动", EXPORT_HEADERS, rows, place=community.name, slug="activities"
     )
 
 

@@ -103,7 +103,7 @@ def export_units(community_id: int):
         for u in xlsx.streamed(query)
     )
     return xlsx.list_export(
-        "共建单位名单", UNIT_EXPORT_HEADERS, rows, community_name=community.name, slug="units"
+        "共建单位名单", UNIT_EXPORT_HEADERS, rows, place=community.name, slug="units"
     )
 
 

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from coop import xlsx
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import liaison_unit_ids, require
 from coop.apidoc import PageArgs
@@ -11,7 +12,14 @@ from coop.auth.current import login_required, require_actor
 from coop.categories import Category
 from coop.claims import errors as claim_errors
 from coop.claims import permissions, queries, service
-from coop.claims.models import CLAIM_FLOW, ORDER_FLOW, ClaimantType, ClaimStatus, OrderStatus
+from coop.claims.models import (
+    CLAIM_FLOW,
+    ORDER_FLOW,
+    Claim,
+    ClaimantType,
+    ClaimStatus,
+    OrderStatus,
+)
 from coop.claims.schemas import ClaimIn
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
@@ -226,6 +234,47 @@ def badge():
 
 
 # --- The secretary's queue and her decisions -----------------------------------------------
+
+
+CLAIM_EXPORT_HEADERS = (
+    ("编号", 8),
+    ("项目", 28),
+    ("认领方", 24),
+    ("认领方类型", 10),
+    ("状态", 10),
+    ("逾期未开展", 10),
+    ("说明", 30),
+    ("认领时间", 17),
+)
+
+
+@bp.get("/communities/<int:community_id>/claims/export.xlsx")
+@login_required
+def export_queue(community_id: int):
+    """The queue's two sections, waiting and claimed, as the page lists them."""
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_decide_claims(actor, community))
+    now = utcnow()
+    query = queries.claims_select(actor, community_id=community.id).where(
+        Claim.status.in_((ClaimStatus.PENDING, ClaimStatus.APPROVED))
+    )
+    rows = (
+        [
+            str(c.id),
+            c.project.title,
+            c.claimant_name,
+            c.claimant_type.label,
+            c.status.label,
+            _("是") if queries.is_stale(c, now) else "",
+            c.note,
+            xlsx.local_time(c.created_at),
+        ]
+        for c in xlsx.streamed(query)
+    )
+    return xlsx.list_export(
+        "认领审核", CLAIM_EXPORT_HEADERS, rows, place=community.name, slug="claims"
+    )
 
 
 @bp.get("/communities/<int:community_id>/claims")

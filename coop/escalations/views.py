@@ -4,6 +4,7 @@ list, the 吹哨 page of a need and the 街道协同处置 section of the need p
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from coop import xlsx
 from coop.alliance.models import Street
 from coop.alliance.permissions import require
 from coop.auth.current import current_actor, login_required, require_actor
@@ -45,6 +46,45 @@ def _loaded(schema, form) -> dict:
     if errors:
         raise Invalid(errors=errors)
     return data
+
+
+EXPORT_HEADERS = (
+    ("编号", 8),
+    ("社区", 14),
+    ("需求", 28),
+    ("状态", 10),
+    ("吹哨理由", 30),
+    ("吹哨时间", 17),
+    ("办理期限", 12),
+    ("承办部门", 20),
+    ("办理结果", 30),
+    ("办结时间", 17),
+)
+
+
+@bp.get("/streets/<int:street_id>/escalations/export.xlsx")
+@login_required
+def export(street_id: int):
+    actor = require_actor()
+    street = _street(actor, street_id)
+    args = _loaded(QueueArgs(), request.args)
+    query = queries.queue_select(actor, street.id, status=args["status"], order=args["order"])
+    rows = (
+        [
+            str(e.id),
+            e.community.name,
+            e.need.title,
+            e.status.label,
+            e.reason,
+            xlsx.local_time(e.raised_at),
+            e.deadline,
+            "、".join(d.name for d in e.departments),
+            e.outcome,
+            xlsx.local_time(e.closed_at),
+        ]
+        for e in xlsx.streamed(query)
+    )
+    return xlsx.list_export("街道吹哨", EXPORT_HEADERS, rows, place=street.name, slug="escalations")
 
 
 @bp.get("/streets/<int:street_id>/escalations")

@@ -232,6 +232,6 @@ def export_verified(community_id: int):
         f"志愿服务时长-{start.isoformat()}至{end.isoformat()}",
         hours_export.HEADERS,
         hours_export.rows(community, start, end),
-        community_name=community.name,
+        place=community.name,
         slug=f"verified-hours-{start.isoformat()}-{end.isoformat()}",
     )

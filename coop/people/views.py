@@ -71,9 +71,7 @@ def export_people(community_id: int):
         ]
         for p in xlsx.streamed(query)
     )
-    return xlsx.list_export(
-        "人员名单", EXPORT_HEADERS, rows, community_name=community.name, slug="people"
-    )
+    return xlsx.list_export("人员名单", EXPORT_HEADERS, rows, place=community.name, slug="people")
 
 
 @bp.get("/communities/<int:community_id>/people")

@@ -94,9 +94,7 @@ def export(community_id: int):
         ]
         for p in xlsx.streamed(query)
     )
-    return xlsx.list_export(
-        "项目清单", EXPORT_HEADERS, rows, community_name=community.name, slug="projects"
-    )
+    return xlsx.list_export("项目清单", EXPORT_HEADERS, rows, place=community.name, slug="projects")
 
 
 @bp.get("/communities/<int:community_id>/projects")

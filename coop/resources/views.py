@@ -85,7 +85,7 @@ def export(community_id: int):
         for r in xlsx.streamed(query)
     )
     return xlsx.list_export(
-        "资源清单", EXPORT_HEADERS, rows, community_name=community.name, slug="resources"
+        "资源清单", EXPORT_HEADERS, rows, place=community.name, slug="resources"
     )
 
 

@@ -1,9 +1,9 @@
 """Verified hours for the national system: one row per volunteer and verified record."""
 
 import io
-from pathlib import Path
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -76,7 +76,7 @@ def test_columns_are_the_documented_ones(client, community, secretary):
     assert response.status_code == 200
     assert sheet_rows(response)[0] == tuple(DOCUMENTED)
     assert [h for h, _w in HEADERS] == DOCUMENTED
-    doc = Path("docs/hours-export.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).parents[2] / "docs" / "hours-export.md").read_text(encoding="utf-8")
     for header in DOCUMENTED:
         assert f"| {header} |" in doc
 

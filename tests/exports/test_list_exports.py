@@ -2,15 +2,21 @@
 phones masked, and the same permission as the page."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
+from coop.activities.models import ActivityStatus
 from coop.alliance.models import UnitKind
 from coop.categories import Category
+from coop.claims.models import Claim, ClaimantType, ClaimStatus
+from coop.dbtypes import utcnow
+from coop.extensions import db
 from coop.resources.models import ResourceKind
 from tests.factories import (
     login,
+    make_activity,
     make_community,
     make_project,
     make_resource,
@@ -134,7 +140,83 @@ def test_export_file_is_named_after_list_community_and_date(client, community, s
     assert sheet(response).title == "项目清单"
 
 
-LISTS = ["projects", "people", "units", "resources", "hours"]
+def claim(project, unit, status) -> Claim:
+    row = Claim(
+        project=project,
+        claimant_type=ClaimantType.UNIT,
+        unit_id=unit.id,
+        claimant_key=f"unit:{unit.id}",
+        status=status,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def test_activities_export_holds_both_lists_of_the_page(client, community, secretary):
+    make_activity(community, title="下周义诊", starts_at=utcnow() + timedelta(days=7))
+    make_activity(community, title="上月清扫", starts_at=utcnow() - timedelta(days=30))
+    make_activity(
+        community,
+        title="取消的讲座",
+        starts_at=utcnow() - timedelta(days=3),
+        status=ActivityStatus.CANCELLED,
+    )
+    make_activity(make_community(), title="别的社区活动")
+    login(client, secretary)
+    url = f"/communities/{community.id}/activities"
+    header, rows = values(client.get(f"{url}/export.xlsx"))
+    assert header[:2] == ("编号", "活动名称")
+    names = {row[1] for row in rows}
+    assert names == {"下周义诊", "上月清扫", "取消的讲座"}
+    assert names == shown(client, url, names | {"别的社区活动"})
+
+
+def test_claims_export_holds_the_queue(client, community, secretary):
+    project = make_project(community, title="楼道微更新")
+    waiting, approved, withdrawn = (
+        make_unit(community, name=n) for n in ("甲单位", "乙单位", "丙单位")
+    )
+    claim(project, waiting, ClaimStatus.PENDING)
+    claim(project, approved, ClaimStatus.APPROVED)
+    claim(project, withdrawn, ClaimStatus.WITHDRAWN)
+    login(client, secretary)
+    url = f"/communities/{community.id}/claims"
+    header, rows = values(client.get(f"{url}/export.xlsx"))
+    assert header[:3] == ("编号", "项目", "认领方")
+    names = {row[2] for row in rows}
+    assert names == {"甲单位", "乙单位"}
+    assert names == shown(client, url, {"甲单位", "乙单位", "丙单位"})
+
+
+def test_escalations_export_follows_the_status_filter(client, community, secretary):
+    from coop.escalations.models import EscalationStatus
+    from tests.escalations.helpers import NOW, raise_need
+    from tests.factories import make_need, make_street_admin
+
+    open_one = raise_need(secretary, make_need(community, title="违建占用消防通道"))
+    done = raise_need(secretary, make_need(community, title="路灯不亮"))
+    done.status, done.closed_at, done.outcome = EscalationStatus.RESOLVED, NOW, "已修复"
+    db.session.flush()
+    login(client, make_street_admin(community.street))
+    url = f"/streets/{community.street_id}/escalations"
+    header, rows = values(client.get(f"{url}/export.xlsx", query_string={"status": "open"}))
+    assert header[:3] == ("编号", "社区", "需求")
+    assert [row[0] for row in rows] == [str(open_one.id)]
+    titles = {row[2] for row in rows}
+    assert titles == shown(client, url, {"违建占用消防通道", "路灯不亮"}, status="open")
+
+
+@pytest.mark.parametrize("who", ["secretary", "volunteer"])
+def test_only_the_street_admin_exports_escalations(client, community, who):
+    user = make_secretary(community) if who == "secretary" else make_volunteer(community)
+    login(client, user)
+    url = f"/streets/{community.street_id}/escalations"
+    assert client.get(f"{url}/export.xlsx").status_code == client.get(url).status_code
+    assert client.get(f"{url}/export.xlsx").status_code in (403, 404)
+
+
+LISTS = ["projects", "people", "units", "resources", "hours", "activities", "claims"]
 
 
 @pytest.mark.parametrize("path", LISTS)
@@ -174,7 +256,9 @@ def test_list_page_links_to_its_export_with_its_filters(client, community, secre
     assert "导出 Excel" in html
 
 
-@pytest.mark.parametrize("path", ["projects", "people", "units", "resources"])
+@pytest.mark.parametrize(
+    "path", ["projects", "people", "units", "resources", "activities", "claims"]
+)
 def test_statements_do_not_grow_with_rows(client, community, secretary, count_queries, path):
     unit = make_unit(community)
 
@@ -184,6 +268,8 @@ def test_statements_do_not_grow_with_rows(client, community, secretary, count_qu
             make_volunteer(community)
             make_unit(community)
             make_resource(unit, community)
+            make_activity(community)
+            claim(make_project(community), make_unit(community), ClaimStatus.PENDING)
 
     login(client, secretary)
 
