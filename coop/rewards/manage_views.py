@@ -108,14 +108,52 @@ def _links(actor, community) -> dict:
     }
 
 
+def _listed_items(community) -> tuple[sa.Select, dict]:
+    """The shelf under the page's filters; the page and its export share it."""
+    args, errors = load_form(RewardArgs(exclude=("community_id",)), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    return queries.shelf_select([community.id], status=args.get("status"), q=args["q"]), args
+
+
+ITEM_EXPORT_HEADERS = (
+    ("编号", 8),
+    ("商品名称", 24),
+    ("所需积分", 10),
+    ("库存", 8),
+    ("每月限兑", 10),
+    ("状态", 8),
+    ("提供单位", 24),
+)
+
+
+@bp.get("/communities/<int:community_id>/supermarket/items/export.xlsx")
+@login_required
+def items_export(community_id: int):
+    _actor, community = _staff_community(community_id)
+    query, _args = _listed_items(community)
+    rows = (
+        [
+            str(i.id),
+            i.name,
+            i.cost,
+            i.stock,
+            i.monthly_limit,
+            i.status.label,
+            i.supplier.name if i.supplier else "",
+        ]
+        for i in xlsx.streamed(query)
+    )
+    return xlsx.list_export(
+        "积分超市商品", ITEM_EXPORT_HEADERS, rows, place=community.name, slug="supermarket-items"
+    )
+
+
 @bp.get("/communities/<int:community_id>/supermarket/items")
 @login_required
 def items(community_id: int):
     actor, community = _staff_community(community_id)
-    args, errors = load_form(RewardArgs(exclude=("community_id",)), request.args)
-    if errors:
-        raise Invalid(errors=errors)
-    query = queries.shelf_select([community.id], status=args.get("status"), q=args["q"])
+    query, args = _listed_items(community)
     filter_args = _filter_args(args)
     return render(
         "rewards_manage/items.html",

@@ -216,6 +216,25 @@ def test_only_the_street_admin_exports_escalations(client, community, who):
     assert client.get(f"{url}/export.xlsx").status_code in (403, 404)
 
 
+def test_supermarket_items_export_follows_the_search(client, community):
+    from tests.factories import make_reward_item, make_supermarket_staff
+
+    make_reward_item(community, name="洗衣液")
+    make_reward_item(community, name="毛巾")
+    login(client, make_supermarket_staff(community))
+    url = f"/communities/{community.id}/supermarket/items"
+    header, rows = values(client.get(f"{url}/export.xlsx", query_string={"q": "洗衣"}))
+    assert header[:2] == ("编号", "商品名称")
+    assert [row[1] for row in rows] == ["洗衣液"]
+    assert {row[1] for row in rows} == shown(client, url, {"洗衣液", "毛巾"}, q="洗衣")
+
+
+def test_a_volunteer_cannot_export_the_supermarket_shelf(client, community):
+    login(client, make_volunteer(community))
+    url = f"/communities/{community.id}/supermarket/items"
+    assert client.get(f"{url}/export.xlsx").status_code == client.get(url).status_code == 403
+
+
 LISTS = ["projects", "people", "units", "resources", "hours", "activities", "claims"]
 
 
