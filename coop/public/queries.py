@@ -462,7 +462,7 @@ def board(
     ]
     return Board(
         community_id=community_id,
-        place=community_name,
+        community_name=community_name,
         street_name=street_name,
         needs=needs,
         needs_total=total,
