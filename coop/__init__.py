@@ -89,6 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.badges import views as badges_views
     from coop.calendars import api as calendars_api
     from coop.calendars import views as calendars_views
+    from coop.certificates import api as certificates_api
+    from coop.certificates import views as certificates_views
     from coop.claims import api as claims_api
     from coop.claims import views as claims_views
     from coop.escalations import api as escalations_api
@@ -160,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         todo_views.bp,
         escalations_views.bp,
         public_views.bp,
+        certificates_views.bp,
     ):
         app.register_blueprint(blueprint)
     # Before the first set-up, pages go to /setup and the API answers 503 not_set_up.
@@ -189,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
         todo_api.blp,
         escalations_api.blp,
         public_api.blp,
+        certificates_api.blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API authenticates with bearer tokens, never the cookie

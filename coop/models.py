@@ -9,6 +9,7 @@ from coop.alliance import models as alliance_models  # noqa: F401
 from coop.auth import models as auth_models  # noqa: F401
 from coop.badges import models as badges_models  # noqa: F401
 from coop.calendars import models as calendars_models  # noqa: F401
+from coop.certificates import models as certificates_models  # noqa: F401
 from coop.claims import models as claims_models  # noqa: F401
 from coop.escalations import models as escalations_models  # noqa: F401
 from coop.hours import models as hours_models  # noqa: F401

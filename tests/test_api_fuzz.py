@@ -43,6 +43,7 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 TABLES = {
     "activity_id": "activities",
     "agreement_id": "agreements",
+    "certificate_id": "certificates",
     "alliance_id": "alliances",
     "claim_id": "claims",
     "community_id": "communities",

@@ -1,5 +1,6 @@
 """Named reads of service records and the points policy."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -102,6 +103,15 @@ def unsettled_record_ids(limit: int | None = None) -> list[int]:
     return list(db.session.scalars(query))
 
 
+# The hours that count, everywhere they are shown, summed or exported: verified, not a reversal,
+# and not reversed since (a reversal cancels its original).
+COUNTED = (
+    ServiceRecord.status == RecordStatus.VERIFIED,
+    ServiceRecord.origin != RecordOrigin.REVERSAL,
+    ServiceRecord.reversed_at.is_(None),
+)
+
+
 def verified_records_select(community_id: int, start: date, end: date) -> sa.Select:
     """The hours that count, served from ``start`` to ``end`` inclusive: verified, not a
     reversal and not reversed since. By date, then volunteer; volunteer and activity joined in
@@ -109,12 +119,74 @@ def verified_records_select(community_id: int, start: date, end: date) -> sa.Sel
     return (
         sa.select(ServiceRecord)
         .where(
+            *COUNTED,
             ServiceRecord.community_id == community_id,
-            ServiceRecord.status == RecordStatus.VERIFIED,
-            ServiceRecord.origin != RecordOrigin.REVERSAL,
-            ServiceRecord.reversed_at.is_(None),
             ServiceRecord.service_date.between(start, end),
         )
         .options(joinedload(ServiceRecord.volunteer), joinedload(ServiceRecord.activity))
         .order_by(ServiceRecord.service_date, ServiceRecord.volunteer_id, ServiceRecord.id)
+    )
+
+
+# 《志愿服务记录与证明出具办法（试行）》 / 星级志愿者: 一星 100 h, 二星 300, 三星 600, 四星 1,000, 五星 1,500.
+STAR_THRESHOLDS = (Decimal(100), Decimal(300), Decimal(600), Decimal(1000), Decimal(1500))
+
+
+def star_level(hours: Decimal) -> int:
+    """0 (none yet) to 5: the stars her verified hours reach; 100 hours is one star exactly."""
+    return sum(1 for threshold in STAR_THRESHOLDS if hours >= threshold)
+
+
+@dataclass(frozen=True)
+class HoursTotals:
+    """Her verified hours: from check-in and check-out, 补录 (entered by staff), and together."""
+
+    checkin: Decimal
+    entered: Decimal
+    records: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.checkin + self.entered
+
+    @property
+    def stars(self) -> int:
+        return star_level(self.total)
+
+
+def _verified_records(volunteer_id: int, community_id: int | None):
+    """Her records that count (COUNTED)."""
+    conditions = [ServiceRecord.volunteer_id == volunteer_id, *COUNTED]
+    if community_id is not None:
+        conditions.append(ServiceRecord.community_id == community_id)
+    return conditions
+
+
+def volunteer_totals(volunteer_id: int, *, community_id: int | None = None) -> HoursTotals:
+    """The one place her verified hours are added up: profile, certificate and reports use it.
+    ``community_id`` limits them to the hours served in that community (what it can certify)."""
+    rows = db.session.execute(
+        sa.select(
+            ServiceRecord.origin,
+            sa.func.coalesce(sa.func.sum(ServiceRecord.hours), 0),
+            sa.func.count(),
+        )
+        .where(*_verified_records(volunteer_id, community_id))
+        .group_by(ServiceRecord.origin)
+    ).all()
+    by_origin = {origin: (Decimal(hours), count) for origin, hours, count in rows}
+    checkin, n_checkin = by_origin.get(RecordOrigin.CHECKIN, (Decimal(0), 0))
+    entered, n_entered = by_origin.get(RecordOrigin.ENTERED, (Decimal(0), 0))
+    return HoursTotals(checkin=checkin, entered=entered, records=n_checkin + n_entered)
+
+
+def verified_records(volunteer_id: int, *, community_id: int | None = None) -> list[ServiceRecord]:
+    """Her records that count, oldest first, with their activity: what a certificate lists."""
+    return list(
+        db.session.scalars(
+            sa.select(ServiceRecord)
+            .where(*_verified_records(volunteer_id, community_id))
+            .options(sa.orm.joinedload(ServiceRecord.activity))
+            .order_by(ServiceRecord.service_date, ServiceRecord.id)
+        )
     )

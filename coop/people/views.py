@@ -10,6 +10,7 @@ from coop.auth.models import Role
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
+from coop.hours.queries import volunteer_totals
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.people import departure, editing, export, queries, service
@@ -33,6 +34,7 @@ def me():
         volunteer=getattr(actor, "volunteer", None),
         resident=getattr(actor, "resident", None),
         communities=alliance_queries.communities_for(actor),
+        totals=volunteer_totals(actor.id) if getattr(actor, "volunteer", None) else None,
     )
 
 

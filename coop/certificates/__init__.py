@@ -1,0 +1,1 @@
+"""志愿服务记录证明: numbered, logged certificates of a volunteer's verified hours."""

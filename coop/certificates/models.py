@@ -1,0 +1,46 @@
+"""The log of issued certificates: each number once, never deleted, revoked with a reason."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.alliance.models import Community
+from coop.auth.models import User
+from coop.dbtypes import UTCDateTime, utcnow
+from coop.extensions import db
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)  # XW-2026-000123
+    # What the QR carries: random, so numbers (which are sequential) cannot be walked.
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hours_total: Mapped[Decimal] = mapped_column(sa.Numeric(9, 2))
+    hours_entered: Mapped[Decimal] = mapped_column(sa.Numeric(9, 2))  # 补录, within the total
+    records_count: Mapped[int]
+    # SHA-256 of what the certificate states (records, totals, names): the PDF made again later
+    # from the same snapshot proves the same thing.
+    snapshot: Mapped[dict] = mapped_column(sa.JSON)
+    snapshot_hash: Mapped[str] = mapped_column(sa.String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
+    issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
+    community: Mapped[Community] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("records_count > 0 AND hours_total > 0", name="has_verified_hours"),
+        sa.CheckConstraint(
+            "(revoked_at IS NULL) = (revoke_reason = '')", name="revoked_with_reason"
+        ),
+    )
