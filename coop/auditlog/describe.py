@@ -72,6 +72,7 @@ KINDS = {
     "need_ratings": _l("需求评价"),
     "need_handovers": _l("需求移交"),
     "service_commitments": _l("服务承诺"),
+    "certificates": _l("志愿服务记录证明"),
 }
 # Kinds no community's record shows (the street's, a person's sign-ins): not offered as filters.
 NOT_COMMUNITY_KINDS = frozenset(
@@ -278,6 +279,14 @@ LABELS_BY_TABLE = {
     ("need_handovers", "at"): _l("移交时间"),
     ("service_commitments", "respond_hours"): _l("答复时限（小时）"),
     ("service_commitments", "resolve_days"): _l("办结时限（天）"),
+    ("certificates", "number"): _l("证明编号"),
+    ("certificates", "issued_by_id"): _l("出具人"),
+    ("certificates", "issued_at"): _l("出具时间"),
+    ("certificates", "hours_total"): _l("服务时长合计"),
+    ("certificates", "hours_entered"): _l("其中补录"),
+    ("certificates", "records_count"): _l("服务记录条数"),
+    ("certificates", "revoked_by_id"): _l("撤销人"),
+    ("certificates", "revoke_reason"): _l("撤销原因"),
     ("escalations", "reason"): _l("上报原因"),
     ("escalations", "raised_by_id"): _l("上报人"),
     ("escalations", "raised_at"): _l("上报时间"),

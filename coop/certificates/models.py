@@ -14,6 +14,9 @@ from coop.extensions import db
 
 class Certificate(db.Model):
     __tablename__ = "certificates"
+    # The snapshot is the document itself (her name, every record): the log keeps who issued or
+    # revoked which number, not a second copy of her data.
+    __audit_exclude__ = ("snapshot", "snapshot_hash")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(32), unique=True)  # XW-2026-000123
