@@ -1,7 +1,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from coop import stats
+from coop import charts, stats, stats_monthly
 from coop.alliance import permissions, queries, service
 from coop.alliance.models import UnitKind
 from coop.alliance.schemas import (
@@ -17,6 +17,8 @@ from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
 from coop.htmx import render
+from coop.categories import Category
+from coop.needs import permissions as needs_permissions
 from coop.needs import rates
 from coop.pagination import paginate
 from coop.schemas import load_form
@@ -35,6 +37,98 @@ def communities():
     rows = [(c, stats.community_stats(c, today)) for c in queries.communities_for(actor)]
     can_set_up = bool(setup_permissions.administered_street_ids(actor))
     return render("alliance/communities.html", rows=rows, can_set_up=can_set_up)
+
+
+def _trend(title, periods, series, links=None, *, grouped=False):
+    """One chart and the table behind it: rows are months, columns the series."""
+    labels = [_("%(month)d月", month=p.first.month) for p in periods]
+    return {
+        "title": title,
+        "svg": charts.bar_chart(labels, series, title=title, links=links, grouped=grouped),
+        "columns": [name for name, _values in series],
+        "rows": [
+            (
+                p.key,
+                [
+                    (charts.figure_text(values[i]), links[s][i] if links and values[i] else None)
+                    for s, (_name, values) in enumerate(series)
+                ],
+            )
+            for i, p in enumerate(periods)
+        ],
+    }
+
+
+def _trends(community, now, *, links: bool) -> list[dict]:
+    """The community page's charts over the last 12 months, each figure linked to its list
+    (for those who may read the list)."""
+    periods = stats_monthly.last_months(now)
+    found = stats_monthly.figures([community.id], periods, now)
+    months = range(len(periods))
+
+    def values(name, category=None):
+        key = (lambda i: (community.id, i, category)) if category else (lambda i: (community.id, i))
+        return [found[name].get(key(i), 0) for i in months]
+
+    def need_links(filter_name):
+        return [
+            [
+                url_for(
+                    "needs.index",
+                    community_id=community.id,
+                    category=category.value,
+                    **{filter_name: p.key},
+                )
+                for p in periods
+            ]
+            for category in Category
+        ]
+
+    def list_links(endpoint, count=1):
+        return [[url_for(endpoint, community_id=community.id)] * len(periods)] * count
+
+    trends = []
+    for name, title, filter_name in (
+        ("needs_in", _("每月新登记需求（按类别）"), "created_in"),
+        ("needs_solved", _("每月办结需求（按类别）"), "resolved_in"),
+    ):
+        series = [(category.label, values(name, category)) for category in Category]
+        trends.append(
+            _trend(title, periods, series, need_links(filter_name) if links else None)
+        )
+    trends.append(
+        _trend(
+            _("每月开展活动场次"),
+            periods,
+            [(_("活动场次"), values("activities_held"))],
+            list_links("activities.index") if links else None,
+        )
+    )
+    trends.append(
+        _trend(
+            _("每月核实服务时长（小时）"),
+            periods,
+            [(_("已核实时长"), values("verified_hours"))],
+            list_links("hours.queue") if links else None,
+        )
+    )
+    trends.append(
+        _trend(
+            _("每月参与单位数"),
+            periods,
+            [(_("参与单位"), values("units_taking_part"))],
+            list_links("alliance.units") if links else None,
+        )
+    )
+    trends.append(
+        _trend(
+            _("每月积分发放与兑换"),
+            periods,
+            [(_("发放积分"), values("points_issued")), (_("兑换积分"), values("points_spent"))],
+            grouped=True,
+        )
+    )
+    return trends
 
 
 @bp.get("/communities/<int:community_id>")
@@ -57,6 +151,7 @@ def community(community_id: int):
         live_unit_ids=queries.live_agreement_unit_ids(community.id, today),
         stats=stats.community_stats(community, today, now),
         rates_by_month=rates.recent_months(community.id, now),
+        trends=_trends(community, now, links=needs_permissions.can_see_all_needs(actor, community)),
         can_manage=permissions.can_manage_community(actor, community),
         can_view_people=permissions.can_view_people(actor, community),
     )
