@@ -198,9 +198,42 @@ def figures(community_ids: list[int], periods: list[Period], now: datetime) -> d
     }
 
 
-def total(series: dict, community_id: int, index: int):
-    """A series' value for one community and period, summed over any further key (category)."""
-    return sum(
-        (v for k, v in series.items() if k[0] == community_id and k[1] == index),
-        start=type(next(iter(series.values()), 0))(0),
-    )
+SERIES = (
+    "needs_in",
+    "needs_solved",
+    "activities_held",
+    "verified_hours",
+    "units_taking_part",
+    "points_issued",
+    "points_spent",
+)
+
+
+def by_community(series: dict, index: int) -> dict:
+    """{community_id: value} for one period, summed over any further key (the category)."""
+    summed = {}
+    for key, value in series.items():
+        if key[1] == index:
+            summed[key[0]] = summed.get(key[0], 0) + value
+    return summed
+
+
+def comparison(communities: list, period: Period, now: datetime) -> list[dict]:
+    """The street's communities side by side for one period: a row per community with every
+    series (seven queries in all, whatever the number of communities)."""
+    found = figures([c.id for c in communities], [period], now)
+    columns = {name: by_community(found[name], 0) for name in SERIES}
+    return [
+        {"community": c, **{name: columns[name].get(c.id, 0) for name in SERIES}}
+        for c in communities
+    ]
+
+
+def latest_period(now: datetime) -> Period:
+    """The month ``now`` is in (community time): the comparison's default."""
+    return month(now.astimezone(COMMUNITY_TZ).date())
+
+
+def is_future(period: Period, now: datetime) -> bool:
+    """Nothing can have happened yet in a period that starts after ``now``."""
+    return period.starts > now

@@ -1,20 +1,23 @@
+import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from coop import charts, stats, stats_monthly
+from coop import charts, stats, stats_monthly, xlsx
 from coop.alliance import permissions, queries, service
-from coop.alliance.models import UnitKind
+from coop.alliance.models import Community, Street, UnitKind
 from coop.alliance.schemas import (
     AgreementEdit,
     AgreementEndIn,
     AgreementIn,
+    ComparisonArgs,
     UnitArgs,
     UnitEdit,
     UnitIn,
 )
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
-from coop.errors import Invalid, retry_form
+from coop.errors import Invalid, NotFound, retry_form
+from coop.extensions import db
 from coop.forms import submit_once
 from coop.htmx import render
 from coop.categories import Category
@@ -321,3 +324,112 @@ def end_agreement(agreement_id: int):
         service.end_agreement(actor, agreement.id, **data)
     flash(_("协议已终止。"), "success")
     return redirect(url_for("alliance.unit", unit_id=agreement.unit_id))
+
+
+def _comparison_columns() -> list[tuple[str, str]]:
+    return [
+        ("needs_in", _("新登记需求")),
+        ("needs_solved", _("办结需求")),
+        ("activities_held", _("开展活动")),
+        ("verified_hours", _("核实时长（小时）")),
+        ("units_taking_part", _("参与单位")),
+        ("points_issued", _("发放积分")),
+        ("points_spent", _("兑换积分")),
+    ]
+
+
+def _comparison(street_id: int):
+    """The street, its communities' rows for the period asked, sorted as asked, and the args.
+
+    :raise NotFound: not a street the actor administers.
+    :raise Invalid: a period or sort that is not one, or a period still to come.
+    """
+    actor = require_actor()
+    street = db.session.get(Street, street_id)
+    if street is None or not permissions.can_compare_communities(actor, street_id):
+        raise NotFound()
+    args, errors = load_form(ComparisonArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    now = utcnow()
+    period = (
+        stats_monthly.parse_period(args["period"])
+        if args.get("period")
+        else stats_monthly.latest_period(now)
+    )
+    if stats_monthly.is_future(period, now):
+        raise Invalid(errors={"period": [_("不能选择尚未开始的期间。")]})
+    communities = list(
+        db.session.scalars(
+            sa.select(Community).where(Community.street_id == street.id).order_by(Community.id)
+        )
+    )
+    rows = stats_monthly.comparison(communities, period, now)
+    column = args["sort"].lstrip("-")
+    if column == "name":
+        rows.sort(key=lambda row: row["community"].name, reverse=args["sort"].startswith("-"))
+    else:
+        rows.sort(key=lambda row: row["community"].name)
+        rows.sort(key=lambda row: row[column], reverse=args["sort"].startswith("-"))
+    return street, period, rows, args, now
+
+
+def _period_options(now) -> list[tuple[str, str]]:
+    """The selector: the last 12 months, then this year and the two before."""
+    months = stats_monthly.last_months(now)
+    this_year = months[-1].first.year
+    return [(p.key, p.key) for p in reversed(months)] + [
+        (str(y), _("%(year)d 全年", year=y)) for y in range(this_year, this_year - 3, -1)
+    ]
+
+
+@bp.get("/streets/<int:street_id>/comparison")
+@login_required
+def comparison(street_id: int):
+    street, period, rows, args, now = _comparison(street_id)
+    columns = _comparison_columns()
+    chart_column = args["sort"].lstrip("-")
+    if chart_column == "name":
+        chart_column = "needs_in"
+    chart_title = dict(columns)[chart_column]
+    return render(
+        "alliance/comparison.html",
+        street=street,
+        period=period,
+        rows=rows,
+        columns=columns,
+        sort=args["sort"],
+        period_options=_period_options(now),
+        chart_title=chart_title,
+        chart=charts.bar_chart(
+            [row["community"].name for row in rows],
+            [(chart_title, [row[chart_column] for row in rows])],
+            title=f"{period.key} {chart_title}",
+            links=[[url_for("alliance.community", community_id=r["community"].id) for r in rows]],
+        ),
+        figure_text=charts.figure_text,
+    )
+
+
+@bp.get("/streets/<int:street_id>/comparison.xlsx")
+@login_required
+def comparison_export(street_id: int):
+    street, period, rows, _args, _now = _comparison(street_id)
+    columns = _comparison_columns()
+    data = xlsx.write_table(
+        _("社区对比"),
+        [(_("社区"), 20), *((label, 14) for _name, label in columns)],
+        (
+            [row["community"].name, *(_cell(row[name]) for name, _label in columns)]
+            for row in rows
+        ),
+    )
+    return xlsx.attachment(
+        data, f"社区对比-{street.name}-{period.key}.xlsx", f"comparison-{period.key}.xlsx"
+    )
+
+
+def _cell(value):
+    """Figures stay numbers in the sheet (hours as a float: openpyxl writes Decimal too, but
+    a float is what a spreadsheet sums)."""
+    return float(value) if not isinstance(value, int) else value
