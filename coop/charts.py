@@ -4,7 +4,8 @@ WeasyPrint template (which runs no JavaScript).
 Only presentation attributes (``fill``, ``font-size`` …), never a ``style`` attribute or a
 ``<style>`` element, and no script: our CSP (``style-src 'self'``, no inline script) would block
 those in a page. Each bar may carry a link to the list behind it and a ``<title>`` (its figure,
-read out by screen readers and shown on hover); the page puts the same figures in a table.
+shown on hover, and the link's name); the svg is a labelled group, not role="img", since it
+holds links. The page puts the same figures in a table.
 See docs/decisions.md (charts) for why not pygal.
 """
 
@@ -66,7 +67,7 @@ def bar_chart(
     base = PLOT_TOP + PLOT_HEIGHT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}"'
-        f' width="100%" role="img" aria-label="{escape(title)}" font-family="sans-serif">',
+        f' width="100%" role="group" aria-label="{escape(title)}" font-family="sans-serif">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{AXIS}" y1="{base}" x2="{WIDTH}" y2="{base}" stroke="#888" stroke-width="1"/>',
         f'<line x1="{AXIS}" y1="{PLOT_TOP}" x2="{WIDTH}" y2="{PLOT_TOP}" stroke="#ddd"'
@@ -86,13 +87,19 @@ def bar_chart(
             width = bar / len(series) if grouped else bar
             left = x + width * s if grouped else x
             y = base - h if grouped else y - h
+            said = f"{escape(label)} {escape(name)}: {figure_text(value)}"
             rect = (
                 f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="{h:.1f}"'
-                f' fill="{PALETTE[s % len(PALETTE)]}"><title>{escape(label)} {escape(name)}:'
-                f" {figure_text(value)}</title></rect>"
+                f' fill="{PALETTE[s % len(PALETTE)]}"><title>{said}</title></rect>'
             )
             link = links[s][i] if links else None
-            parts.append(f'<a href="{escape(link)}">{rect}</a>' if link else rect)
+            # Out of the tab order: keyboards reach the same links in the table behind the chart
+            # (one stop per figure there, not one per bar segment here).
+            parts.append(
+                f'<a href="{escape(link)}" aria-label="{said}" tabindex="-1">{rect}</a>'
+                if link
+                else rect
+            )
         if totals[i] and not grouped:
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{y - 3:.1f}" font-size="9" text-anchor="middle"'

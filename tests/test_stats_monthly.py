@@ -33,8 +33,7 @@ def _index(periods, key):
 
 def test_last_months_are_the_twelve_months_up_to_now_in_shanghai():
     periods = stats_monthly.last_months(NOW)
-    assert [p.key for p in periods][0] == "2026-01"
-    assert [p.key for p in periods][-1] == "2026-12"
+    assert (periods[0].key, periods[-1].key, len(periods)) == ("2026-01", "2026-12", 12)
     # 23:30 UTC on 31 December is already January in Shanghai.
     late = stats_monthly.last_months(datetime(2026, 12, 31, 16, 30, tzinfo=UTC))
     assert late[-1].key == "2027-01" and len(late) == 12

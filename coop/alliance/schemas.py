@@ -210,7 +210,8 @@ class ComparisonArgs(ma.Schema):
 
     period = fields.String(
         validate=ma.validate.Regexp(
-            r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2]))?$", error="期间应为年份（YYYY）或月份（YYYY-MM）。"
+            r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2]))?$",
+            error="期间应为年份（YYYY）或月份（YYYY-MM）。",
         )
     )
     sort = fields.String(

@@ -15,12 +15,12 @@ from coop.alliance.schemas import (
     UnitIn,
 )
 from coop.auth.current import login_required, require_actor
+from coop.categories import Category
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, NotFound, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
 from coop.htmx import render
-from coop.categories import Category
 from coop.needs import permissions as needs_permissions
 from coop.needs import rates
 from coop.pagination import paginate
@@ -96,9 +96,7 @@ def _trends(community, now, *, links: bool) -> list[dict]:
         ("needs_solved", _("每月办结需求（按类别）"), "resolved_in"),
     ):
         series = [(category.label, values(name, category)) for category in Category]
-        trends.append(
-            _trend(title, periods, series, need_links(filter_name) if links else None)
-        )
+        trends.append(_trend(title, periods, series, need_links(filter_name) if links else None))
     trends.append(
         _trend(
             _("每月开展活动场次"),
@@ -419,10 +417,7 @@ def comparison_export(street_id: int):
     data = xlsx.write_table(
         _("社区对比"),
         [(_("社区"), 20), *((label, 14) for _name, label in columns)],
-        (
-            [row["community"].name, *(_cell(row[name]) for name, _label in columns)]
-            for row in rows
-        ),
+        ([row["community"].name, *(_cell(row[name]) for name, _label in columns)] for row in rows),
     )
     return xlsx.attachment(
         data, f"社区对比-{street.name}-{period.key}.xlsx", f"comparison-{period.key}.xlsx"

@@ -54,9 +54,9 @@ def test_solved_figure_links_to_the_needs_solved_that_month(client, ctx):
     make_need(community)
     login(client, make_secretary(community))
 
-    listed = client.get(
-        f"/communities/{community.id}/needs?resolved_in={_this_month()}"
-    ).get_data(as_text=True)
+    listed = client.get(f"/communities/{community.id}/needs?resolved_in={_this_month()}").get_data(
+        as_text=True
+    )
 
     assert len(re.findall(r'href="/needs/\d+"', listed)) == 1
 
@@ -77,5 +77,5 @@ def test_a_volunteer_sees_the_charts_without_links_to_staff_lists(client, ctx):
 
     page = client.get(f"/communities/{community.id}").get_data(as_text=True)
 
-    assert "class=\"chart\"" in page
+    assert 'class="chart"' in page
     assert "created_in=" not in page
