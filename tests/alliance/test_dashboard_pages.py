@@ -79,3 +79,15 @@ def test_a_volunteer_sees_the_charts_without_links_to_staff_lists(client, ctx):
 
     assert 'class="chart"' in page
     assert "created_in=" not in page
+
+
+def test_tiles_link_to_the_lists_they_count(client, ctx):
+    community = make_community()
+    login(client, make_secretary(community))
+
+    page = client.get(f"/communities/{community.id}").get_data(as_text=True)
+    tiles = page.split('<dl class="stats">')[1].split("</dl>")[0]
+
+    assert f'href="/communities/{community.id}/units"' in tiles
+    assert f'href="/communities/{community.id}/activities"' in tiles
+    assert f'href="/communities/{community.id}/people"' in tiles
