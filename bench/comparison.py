@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import make_app, server_url  # noqa: E402
+from _harness import make_app, server_url
 
 
 def timed(app, fn) -> tuple[float, int]:
@@ -91,9 +91,7 @@ def main() -> None:
 
     def comparison(period):
         def run():
-            found = list(
-                db.session.scalars(sa.select(Community).where(Community.id.in_(ids)))
-            )
+            found = list(db.session.scalars(sa.select(Community).where(Community.id.in_(ids))))
             stats_monthly.comparison(found, period, now)
 
         return run

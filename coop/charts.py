@@ -122,3 +122,51 @@ def bar_chart(
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+ROW = 18
+NAME_WIDTH = 96
+
+
+def ranking_chart(
+    labels: Sequence[str],
+    values: Sequence,
+    *,
+    title: str,
+    links: Sequence[str | None] | None = None,
+) -> Markup:
+    """Horizontal bars, one row per label in the given order: for comparing many named things
+    (communities) where names under upright bars would overlap. Grows in height, not width."""
+    top = _scale_top(max((float(v or 0) for v in values), default=0))
+    plot = WIDTH - NAME_WIDTH - 40
+    height = max(len(labels), 1) * ROW + 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}"'
+        f' width="100%" role="group" aria-label="{escape(title)}" font-family="sans-serif">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 4 + i * ROW
+        w = float(value or 0) / top * plot
+        said = f"{escape(label)}: {figure_text(value)}"
+        name = label if len(label) <= 7 else label[:6] + "…"
+        parts.append(
+            f'<text x="{NAME_WIDTH - 4}" y="{y + 12}" font-size="10" text-anchor="end"'
+            f' fill="#333">{escape(name)}</text>'
+        )
+        rect = (
+            f'<rect x="{NAME_WIDTH}" y="{y + 2}" width="{w:.1f}" height="{ROW - 6}"'
+            f' fill="{PALETTE[0]}"><title>{said}</title></rect>'
+        )
+        link = links[i] if links else None
+        parts.append(
+            f'<a href="{escape(link)}" aria-label="{said}" tabindex="-1">{rect}</a>'
+            if link
+            else rect
+        )
+        parts.append(
+            f'<text x="{NAME_WIDTH + w + 4:.1f}" y="{y + 12}" font-size="10"'
+            f' fill="#333">{figure_text(value)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

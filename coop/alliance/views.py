@@ -399,11 +399,11 @@ def comparison(street_id: int):
         sort=args["sort"],
         period_options=_period_options(now),
         chart_title=chart_title,
-        chart=charts.bar_chart(
+        chart=charts.ranking_chart(
             [row["community"].name for row in rows],
-            [(chart_title, [row[chart_column] for row in rows])],
+            [row[chart_column] for row in rows],
             title=f"{period.key} {chart_title}",
-            links=[[url_for("alliance.community", community_id=r["community"].id) for r in rows]],
+            links=[url_for("alliance.community", community_id=r["community"].id) for r in rows],
         ),
         figure_text=charts.figure_text,
     )

@@ -115,3 +115,17 @@ def test_last_months_needs_count_in_last_month_only(client, street, ctx):
     page = client.get(f"/streets/{street.id}/comparison").get_data(as_text=True)
 
     assert _row(page, "甲社区").startswith("<td>3</td>")
+
+
+def test_comparison_queries_do_not_grow_with_the_communities(client, street, count_queries):
+    login(client, make_street_admin(street))
+    client.get(f"/streets/{street.id}/comparison")  # warm: session, grants, translations
+    with count_queries() as two:
+        client.get(f"/streets/{street.id}/comparison")
+    for _ in range(4):
+        make_need(make_community(street))
+    with count_queries() as six:
+        page = client.get(f"/streets/{street.id}/comparison").get_data(as_text=True)
+
+    assert page.count('<th scope="row">') == 6
+    assert six.n == two.n
