@@ -77,3 +77,10 @@ def require(allowed: bool) -> None:
     """:raise Forbidden: unless ``allowed``."""
     if not allowed:
         raise Forbidden()
+
+
+def can_compare_communities(actor: User | None, street_id: int) -> bool:
+    """The street's admins compare its communities' figures side by side."""
+    return actor is not None and any(
+        g.street_id == street_id for g in actor.grants_of(Role.STREET_ADMIN)
+    )

@@ -190,3 +190,33 @@ class AgreementEdit(AgreementEnd, VersionIn):
 class AgreementEndIn(ma.Schema):
     ended_on = Date(load_default=local_today)
     reason = Trimmed(required=True, validate=length(min=2, max=500))
+
+
+COMPARISON_SORTS = (
+    "name",
+    "needs_in",
+    "needs_solved",
+    "activities_held",
+    "verified_hours",
+    "units_taking_part",
+    "points_issued",
+    "points_spent",
+)
+
+
+class ComparisonArgs(ma.Schema):
+    """The street's comparison: a month (YYYY-MM) or a year (YYYY), and the column to sort by
+    (a leading "-" sorts the largest first). The page and its Excel export read the same."""
+
+    period = fields.String(
+        validate=ma.validate.Regexp(
+            r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2]))?$",
+            error="期间应为年份（YYYY）或月份（YYYY-MM）。",
+        )
+    )
+    sort = fields.String(
+        load_default="name",
+        validate=ma.validate.OneOf(
+            [*COMPARISON_SORTS, *(f"-{s}" for s in COMPARISON_SORTS)], error="不能按此列排序。"
+        ),
+    )

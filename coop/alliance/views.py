@@ -1,22 +1,27 @@
+import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from coop import stats, xlsx
+from coop import charts, stats, stats_monthly, xlsx
 from coop.alliance import permissions, queries, service
-from coop.alliance.models import UnitKind
+from coop.alliance.models import Community, Street, UnitKind
 from coop.alliance.schemas import (
     AgreementEdit,
     AgreementEndIn,
     AgreementIn,
+    ComparisonArgs,
     UnitArgs,
     UnitEdit,
     UnitIn,
 )
 from coop.auth.current import login_required, require_actor
+from coop.categories import Category
 from coop.dbtypes import utcnow
-from coop.errors import Invalid, retry_form
+from coop.errors import Invalid, NotFound, retry_form
+from coop.extensions import db
 from coop.forms import submit_once
 from coop.htmx import render
+from coop.needs import permissions as needs_permissions
 from coop.needs import rates
 from coop.pagination import paginate
 from coop.privacy import mask_phone
@@ -36,6 +41,96 @@ def communities():
     rows = [(c, stats.community_stats(c, today)) for c in queries.communities_for(actor)]
     can_set_up = bool(setup_permissions.administered_street_ids(actor))
     return render("alliance/communities.html", rows=rows, can_set_up=can_set_up)
+
+
+def _trend(title, periods, series, links=None, *, grouped=False):
+    """One chart and the table behind it: rows are months, columns the series."""
+    labels = [_("%(month)d月", month=p.first.month) for p in periods]
+    return {
+        "title": title,
+        "svg": charts.bar_chart(labels, series, title=title, links=links, grouped=grouped),
+        "columns": [name for name, _values in series],
+        "rows": [
+            (
+                p.key,
+                [
+                    (charts.figure_text(values[i]), links[s][i] if links and values[i] else None)
+                    for s, (_name, values) in enumerate(series)
+                ],
+            )
+            for i, p in enumerate(periods)
+        ],
+    }
+
+
+def _trends(community, now, *, links: bool) -> list[dict]:
+    """The community page's charts over the last 12 months, each figure linked to its list
+    (for those who may read the list)."""
+    periods = stats_monthly.last_months(now)
+    found = stats_monthly.figures([community.id], periods, now)
+    months = range(len(periods))
+
+    def values(name, category=None):
+        key = (lambda i: (community.id, i, category)) if category else (lambda i: (community.id, i))
+        return [found[name].get(key(i), 0) for i in months]
+
+    def need_links(filter_name):
+        return [
+            [
+                url_for(
+                    "needs.index",
+                    community_id=community.id,
+                    category=category.value,
+                    **{filter_name: p.key},
+                )
+                for p in periods
+            ]
+            for category in Category
+        ]
+
+    def list_links(endpoint, count=1):
+        return [[url_for(endpoint, community_id=community.id)] * len(periods)] * count
+
+    trends = []
+    for name, title, filter_name in (
+        ("needs_in", _("每月新登记需求（按类别）"), "created_in"),
+        ("needs_solved", _("每月办结需求（按类别）"), "resolved_in"),
+    ):
+        series = [(category.label, values(name, category)) for category in Category]
+        trends.append(_trend(title, periods, series, need_links(filter_name) if links else None))
+    trends.append(
+        _trend(
+            _("每月开展活动场次"),
+            periods,
+            [(_("活动场次"), values("activities_held"))],
+            list_links("activities.index") if links else None,
+        )
+    )
+    trends.append(
+        _trend(
+            _("每月核实服务时长（小时）"),
+            periods,
+            [(_("已核实时长"), values("verified_hours"))],
+            list_links("hours.queue") if links else None,
+        )
+    )
+    trends.append(
+        _trend(
+            _("每月参与单位数"),
+            periods,
+            [(_("参与单位"), values("units_taking_part"))],
+            list_links("alliance.units") if links else None,
+        )
+    )
+    trends.append(
+        _trend(
+            _("每月积分发放与兑换"),
+            periods,
+            [(_("发放积分"), values("points_issued")), (_("兑换积分"), values("points_spent"))],
+            grouped=True,
+        )
+    )
+    return trends
 
 
 @bp.get("/communities/<int:community_id>")
@@ -58,6 +153,7 @@ def community(community_id: int):
         live_unit_ids=queries.live_agreement_unit_ids(community.id, today),
         stats=stats.community_stats(community, today, now),
         rates_by_month=rates.recent_months(community.id, now),
+        trends=_trends(community, now, links=needs_permissions.can_see_all_needs(actor, community)),
         can_manage=permissions.can_manage_community(actor, community),
         can_view_people=permissions.can_view_people(actor, community),
     )
@@ -266,3 +362,109 @@ def end_agreement(agreement_id: int):
         service.end_agreement(actor, agreement.id, **data)
     flash(_("协议已终止。"), "success")
     return redirect(url_for("alliance.unit", unit_id=agreement.unit_id))
+
+
+def _comparison_columns() -> list[tuple[str, str]]:
+    return [
+        ("needs_in", _("新登记需求")),
+        ("needs_solved", _("办结需求")),
+        ("activities_held", _("开展活动")),
+        ("verified_hours", _("核实时长（小时）")),
+        ("units_taking_part", _("参与单位")),
+        ("points_issued", _("发放积分")),
+        ("points_spent", _("兑换积分")),
+    ]
+
+
+def _comparison(street_id: int):
+    """The street, its communities' rows for the period asked, sorted as asked, and the args.
+
+    :raise NotFound: not a street the actor administers.
+    :raise Invalid: a period or sort that is not one, or a period still to come.
+    """
+    actor = require_actor()
+    street = db.session.get(Street, street_id)
+    if street is None or not permissions.can_compare_communities(actor, street_id):
+        raise NotFound()
+    args, errors = load_form(ComparisonArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    now = utcnow()
+    period = (
+        stats_monthly.parse_period(args["period"])
+        if args.get("period")
+        else stats_monthly.latest_period(now)
+    )
+    if stats_monthly.is_future(period, now):
+        raise Invalid(errors={"period": [_("不能选择尚未开始的期间。")]})
+    communities = list(
+        db.session.scalars(
+            sa.select(Community).where(Community.street_id == street.id).order_by(Community.id)
+        )
+    )
+    rows = stats_monthly.comparison(communities, period, now)
+    column = args["sort"].lstrip("-")
+    if column == "name":
+        rows.sort(key=lambda row: row["community"].name, reverse=args["sort"].startswith("-"))
+    else:
+        rows.sort(key=lambda row: row["community"].name)
+        rows.sort(key=lambda row: row[column], reverse=args["sort"].startswith("-"))
+    return street, period, rows, args, now
+
+
+def _period_options(now) -> list[tuple[str, str]]:
+    """The selector: the last 12 months, then this year and the two before."""
+    months = stats_monthly.last_months(now)
+    this_year = months[-1].first.year
+    return [(p.key, p.key) for p in reversed(months)] + [
+        (str(y), _("%(year)d 全年", year=y)) for y in range(this_year, this_year - 3, -1)
+    ]
+
+
+@bp.get("/streets/<int:street_id>/comparison")
+@login_required
+def comparison(street_id: int):
+    street, period, rows, args, now = _comparison(street_id)
+    columns = _comparison_columns()
+    chart_column = args["sort"].lstrip("-")
+    if chart_column == "name":
+        chart_column = "needs_in"
+    chart_title = dict(columns)[chart_column]
+    return render(
+        "alliance/comparison.html",
+        street=street,
+        period=period,
+        rows=rows,
+        columns=columns,
+        sort=args["sort"],
+        period_options=_period_options(now),
+        chart_title=chart_title,
+        chart=charts.ranking_chart(
+            [row["community"].name for row in rows],
+            [row[chart_column] for row in rows],
+            title=f"{period.key} {chart_title}",
+            links=[url_for("alliance.community", community_id=r["community"].id) for r in rows],
+        ),
+        figure_text=charts.figure_text,
+    )
+
+
+@bp.get("/streets/<int:street_id>/comparison.xlsx")
+@login_required
+def comparison_export(street_id: int):
+    street, period, rows, _args, _now = _comparison(street_id)
+    columns = _comparison_columns()
+    data = xlsx.write_table(
+        _("社区对比"),
+        [(_("社区"), 20), *((label, 14) for _name, label in columns)],
+        ([row["community"].name, *(_cell(row[name]) for name, _label in columns)] for row in rows),
+    )
+    return xlsx.attachment(
+        data, f"社区对比-{street.name}-{period.key}.xlsx", f"comparison-{period.key}.xlsx"
+    )
+
+
+def _cell(value):
+    """Figures stay numbers in the sheet (hours as a float: openpyxl writes Decimal too, but
+    a float is what a spreadsheet sums)."""
+    return float(value) if not isinstance(value, int) else value

@@ -1,5 +1,7 @@
 """Named reads of the demand list, scoped to what the actor may see."""
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from coop.alliance import permissions as alliance_permissions
@@ -9,6 +11,7 @@ from coop.errors import NotFound
 from coop.extensions import db
 from coop.needs import permissions
 from coop.needs.models import Need
+from coop.timeutil import local_midnight, next_month
 
 
 def needs_select(
@@ -34,6 +37,12 @@ def needs_select(
     )
     query = sa.select(Need).where(own if mine else scope)
     search = filters.pop("q", None)
+    for name, column in (("created_in", Need.created_at), ("resolved_in", Need.resolved_at)):
+        if key := filters.pop(name, None):
+            first = date(int(key[:4]), int(key[5:7]), 1)
+            query = query.where(
+                column >= local_midnight(first), column < local_midnight(next_month(first))
+            )
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(Need, name) == value)

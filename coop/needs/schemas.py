@@ -11,7 +11,7 @@ from coop.needs.models import Beneficiary, NeedSource, NeedStatus, Urgency
 from coop.needs.ratings import star_label
 from coop.people.schemas import PHONE
 from coop.privacy import mask_address, mask_phone
-from coop.schemas import Id, Int, LocalDateTime, Trimmed, length, version_field
+from coop.schemas import Id, Int, LocalDateTime, Trimmed, length, month, version_field
 
 # A JSON body may send "" for no phone; a form's blank box never reaches the validator.
 PHONE_OR_BLANK = ma.validate.Regexp(f"^$|{PHONE.regex.pattern}", error=PHONE.error)
@@ -148,6 +148,10 @@ class NeedFilters(ma.Schema):
     urgency = fields.Enum(Urgency, by_value=True)
     neighbourhood_id = Id()
     q = Trimmed(validate=length(max=64))
+    # The dashboard's figures link here: a month (YYYY-MM, community time) a need came in or
+    # was solved in.
+    created_in = fields.String(validate=month(error="月份格式应为 YYYY-MM。"))
+    resolved_in = fields.String(validate=month(error="月份格式应为 YYYY-MM。"))
 
 
 class NeedArgs(NeedFilters, PageArgs):

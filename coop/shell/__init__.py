@@ -55,6 +55,7 @@ def nav_items(actor) -> Nav:
         main.append(NavLink(url_for("setup.people"), _("人员与职务")))
         street = min(g.street_id for g in actor.grants_of(Role.STREET_ADMIN))
         main.append(NavLink(url_for("escalations.queue", street_id=street), _("街道吹哨")))
+        main.append(NavLink(url_for("alliance.comparison", street_id=street), _("社区对比")))
     elif communities:
         main.append(NavLink(url_for("alliance.community", community_id=communities[0]), _("社区")))
     managed = sorted(g.community_id for g in actor.grants_of(Role.SECRETARY))

@@ -63,7 +63,12 @@ def settle(page: Page) -> None:
 
 
 def links_in_main(page: Page) -> list[str]:
-    hrefs = page.eval_on_selector_all("main a[href]", "els => els.map(a => a.href)")
+    # An SVG link's href (the charts' bars) is an SVGAnimatedString: resolve its baseVal.
+    hrefs = page.eval_on_selector_all(
+        "main a[href]",
+        "els => els.map(a => typeof a.href === 'string' ? a.href"
+        " : new URL(a.href.baseVal, document.baseURI).href)",
+    )
     here = urlsplit(page.url)
     return [h for h in hrefs if urlsplit(h).netloc == here.netloc]
 
