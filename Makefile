@@ -41,6 +41,7 @@ $(VENV)/.stamp-bench: pyproject.toml | $(VENV)/bin/pip
 	@touch $@ $(VENV)/.stamp-app
 
 run: $(VENV)/.stamp-app
+	@scripts/pdf-system-packages.sh
 	@export COOP_ENV=development; \
 	$(LOG) "flask db upgrade" && $(VENV)/bin/flask --app coop db upgrade && \
 	if [ "$${COOP_DEMO:-1}" != 0 ]; then \

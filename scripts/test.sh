@@ -20,6 +20,7 @@ if ((${#pkgs[@]})); then
   apt-get update -qq
   apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
+scripts/pdf-system-packages.sh  # pango and a CJK font for WeasyPrint
 
 stop_services() {
   if [ -n "${COOP_KEEP_SERVICES:-}" ]; then
