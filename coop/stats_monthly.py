@@ -1,0 +1,239 @@
+"""The dashboards' series by period (a calendar month or year in community time, Asia/Shanghai).
+
+One query per series, whatever the number of periods or communities: each row is put in its
+period by a ``CASE`` over the periods' bounds (aware datetimes, or dates for a date column), so
+the same SQL groups by local month on SQLite and PostgreSQL and needs no time-zone function
+from either. Every series takes the communities it counts for, which lets the community page
+(one community, twelve months) and the street's comparison (her communities, one period) share
+the queries. The definitions match ``coop.stats`` (activities held) and the lists they link to.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from coop.activities.models import Activity, ActivityStatus
+from coop.claims.models import Claim, ClaimStatus
+from coop.extensions import db
+from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord
+from coop.ledger.models import Account, AccountType, Entry, Posting, PostingKind
+from coop.needs.models import Need
+from coop.timeutil import COMMUNITY_TZ, local_midnight, month_start, next_month
+
+# Points leave the community's pool for hours and honours (a reversal takes them back); they are
+# spent when a reservation is picked up at the supermarket.
+ISSUING_KINDS = (PostingKind.HOURS, PostingKind.REVERSAL, PostingKind.BADGE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month (``key`` 'YYYY-MM') or year ('YYYY'), from ``first`` to ``after``."""
+
+    key: str
+    first: date
+    after: date
+
+    @property
+    def starts(self) -> datetime:
+        return local_midnight(self.first)
+
+    @property
+    def ends(self) -> datetime:
+        return local_midnight(self.after)
+
+
+def month(first: date) -> Period:
+    first = month_start(first)
+    return Period(first.strftime("%Y-%m"), first, next_month(first))
+
+
+def year(number: int) -> Period:
+    return Period(str(number), date(number, 1, 1), date(number + 1, 1, 1))
+
+
+def parse_period(key: str) -> Period:
+    """'YYYY-MM' or 'YYYY' (already validated by the schema) as its period."""
+    if len(key) == 4:
+        return year(int(key))
+    return month(date(int(key[:4]), int(key[5:7]), 1))
+
+
+def last_months(now: datetime, count: int = 12) -> list[Period]:
+    """The ``count`` months up to and including ``now``'s month, oldest first."""
+    first = month_start(now.astimezone(COMMUNITY_TZ).date())
+    months = [first]
+    for _ in range(count - 1):
+        previous = months[-1].replace(day=1)
+        months.append(month_start(date.fromordinal(previous.toordinal() - 1)))
+    return [month(m) for m in reversed(months)]
+
+
+def _bucket(column, periods: list[Period], *, dates: bool = False):
+    """The index of the period ``column`` falls in (NULL outside them all), and that range."""
+    lower = periods[0].first if dates else periods[0].starts
+    upper = periods[-1].after if dates else periods[-1].ends
+    index = sa.case(
+        *[(column < (p.after if dates else p.ends), i) for i, p in enumerate(periods)],
+        else_=None,
+    )
+    return index, sa.and_(column >= lower, column < upper)
+
+
+def _rows(query) -> dict:
+    """{(community_id, period index[, key]): value} from (community, index[, key], value) rows."""
+    found = {}
+    for *key, value in db.session.execute(query):
+        found[tuple(key)] = value
+    return found
+
+
+def needs_in(community_ids: list[int], periods: list[Period]) -> dict:
+    """Needs that came in (``created_at``), by community, period and category."""
+    index, in_range = _bucket(Need.created_at, periods)
+    return _rows(
+        sa.select(Need.community_id, index, Need.category, sa.func.count())
+        .where(Need.community_id.in_(community_ids), in_range)
+        .group_by(Need.community_id, index, Need.category)
+    )
+
+
+def needs_solved(community_ids: list[int], periods: list[Period]) -> dict:
+    """Needs solved (``resolved_at``, the latest solution), by community, period and category."""
+    index, in_range = _bucket(Need.resolved_at, periods)
+    return _rows(
+        sa.select(Need.community_id, index, Need.category, sa.func.count())
+        .where(Need.community_id.in_(community_ids), in_range)
+        .group_by(Need.community_id, index, Need.category)
+    )
+
+
+def activities_held(community_ids: list[int], periods: list[Period], now: datetime) -> dict:
+    """Sessions held, as ``coop.stats.activities_held`` counts them, in the period they ended."""
+    index, in_range = _bucket(Activity.ends_at, periods)
+    return _rows(
+        sa.select(Activity.community_id, index, sa.func.count())
+        .where(
+            Activity.community_id.in_(community_ids),
+            Activity.status == ActivityStatus.SCHEDULED,
+            Activity.ends_at < now,
+            in_range,
+        )
+        .group_by(Activity.community_id, index)
+    )
+
+
+def verified_hours(community_ids: list[int], periods: list[Period]) -> dict:
+    """Verified hours still standing (not reversed) by the day they were served."""
+    index, in_range = _bucket(ServiceRecord.service_date, periods, dates=True)
+    found = _rows(
+        sa.select(ServiceRecord.community_id, index, sa.func.sum(ServiceRecord.hours))
+        .where(
+            ServiceRecord.community_id.in_(community_ids),
+            ServiceRecord.status == RecordStatus.VERIFIED,
+            ServiceRecord.origin != RecordOrigin.REVERSAL,
+            ServiceRecord.reversed_at.is_(None),
+            in_range,
+        )
+        .group_by(ServiceRecord.community_id, index)
+    )
+    return {key: Decimal(value or 0) for key, value in found.items()}
+
+
+def units_taking_part(community_ids: list[int], periods: list[Period], now: datetime) -> dict:
+    """Distinct units with an approved or fulfilled claim on a project one of whose sessions
+    was held in the period."""
+    index, in_range = _bucket(Activity.ends_at, periods)
+    return _rows(
+        sa.select(Activity.community_id, index, sa.func.count(sa.distinct(Claim.unit_id)))
+        .join(Claim, Claim.project_id == Activity.project_id)
+        .where(
+            Activity.community_id.in_(community_ids),
+            Activity.status == ActivityStatus.SCHEDULED,
+            Activity.ends_at < now,
+            Claim.unit_id.is_not(None),
+            Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.FULFILLED)),
+            in_range,
+        )
+        .group_by(Activity.community_id, index)
+    )
+
+
+def _pool_flow(community_ids, periods, account_type, kinds, sign) -> dict:
+    index, in_range = _bucket(Entry.created_at, periods)
+    query = (
+        sa.select(Account.community_id, index, sa.func.sum(Entry.amount))
+        .join(Account, Entry.account_id == Account.id)
+        .join(Posting, Entry.posting_id == Posting.id)
+        .where(Account.community_id.in_(community_ids), Account.type == account_type, in_range)
+        .group_by(Account.community_id, index)
+    )
+    if kinds:
+        query = query.where(Posting.kind.in_(kinds))
+    return {key: sign * int(value or 0) for key, value in _rows(query).items()}
+
+
+def points_issued(community_ids: list[int], periods: list[Period]) -> dict:
+    """Points that left the community's pool for hours and honours, net of reversals."""
+    return _pool_flow(community_ids, periods, AccountType.POOL, ISSUING_KINDS, -1)
+
+
+def points_spent(community_ids: list[int], periods: list[Period]) -> dict:
+    """Points the supermarket received: redemptions picked up."""
+    return _pool_flow(community_ids, periods, AccountType.SUPERMARKET, (PostingKind.PICKUP,), 1)
+
+
+def figures(community_ids: list[int], periods: list[Period], now: datetime) -> dict:
+    """Every series for these communities and periods: {name: {(community, index[, …]): v}}.
+    Seven queries in all."""
+    return {
+        "needs_in": needs_in(community_ids, periods),
+        "needs_solved": needs_solved(community_ids, periods),
+        "activities_held": activities_held(community_ids, periods, now),
+        "verified_hours": verified_hours(community_ids, periods),
+        "units_taking_part": units_taking_part(community_ids, periods, now),
+        "points_issued": points_issued(community_ids, periods),
+        "points_spent": points_spent(community_ids, periods),
+    }
+
+
+SERIES = (
+    "needs_in",
+    "needs_solved",
+    "activities_held",
+    "verified_hours",
+    "units_taking_part",
+    "points_issued",
+    "points_spent",
+)
+
+
+def by_community(series: dict, index: int) -> dict:
+    """{community_id: value} for one period, summed over any further key (the category)."""
+    summed = {}
+    for key, value in series.items():
+        if key[1] == index:
+            summed[key[0]] = summed.get(key[0], 0) + value
+    return summed
+
+
+def comparison(communities: list, period: Period, now: datetime) -> list[dict]:
+    """The street's communities side by side for one period: a row per community with every
+    series (seven queries in all, whatever the number of communities)."""
+    found = figures([c.id for c in communities], [period], now)
+    columns = {name: by_community(found[name], 0) for name in SERIES}
+    return [
+        {"community": c, **{name: columns[name].get(c.id, 0) for name in SERIES}}
+        for c in communities
+    ]
+
+
+def latest_period(now: datetime) -> Period:
+    """The month ``now`` is in (community time): the comparison's default."""
+    return month(now.astimezone(COMMUNITY_TZ).date())
+
+
+def is_future(period: Period, now: datetime) -> bool:
+    """Nothing can have happened yet in a period that starts after ``now``."""
+    return period.starts > now
