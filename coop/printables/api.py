@@ -3,7 +3,7 @@ from flask.views import MethodView
 from coop.apidoc import documents_errors, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.errors import NotFound
-from coop.printables import ledger, signin
+from coop.printables import ledger, notice, signin
 from coop.printables.models import DONE
 from coop.printables.schemas import LedgerIn, LedgerReportOut
 from coop.printables.views import pdf_response
@@ -68,3 +68,13 @@ class LedgerReportPdf(MethodView):
         if report.status != DONE:
             raise NotFound()
         return pdf_response(report.pdf, f"{report.community.name}{report.month}台账.pdf")
+
+
+@blp.route("/communities/<int:community_id>/projects/notice.pdf")
+class ProjectNotice(MethodView):
+    @blp.doc(**PDF_DOC)
+    @documents_errors(blp, 401, 403, 404)
+    def get(self, community_id):
+        """The project list's 公示 (the community's staff): its published, claimed, running and
+        finished projects as an A4 notice to post."""
+        return pdf_response(notice.project_notice(require_actor(), community_id), "公示.pdf")

@@ -8,7 +8,7 @@ from coop.alliance.permissions import can_manage_community, require
 from coop.auth.current import login_required, require_actor
 from coop.errors import Invalid, NotFound, retry_form
 from coop.htmx import render
-from coop.printables import ledger, signin
+from coop.printables import ledger, notice, signin
 from coop.printables.models import DONE
 from coop.printables.schemas import LedgerIn
 from coop.schemas import load_form
@@ -82,3 +82,11 @@ def ledger_pdf(report_id: int):
     if report.status != DONE:
         raise NotFound()
     return pdf_response(report.pdf, f"{report.community.name}{report.month}台账.pdf")
+
+
+@bp.get("/communities/<int:community_id>/projects/notice.pdf")
+@login_required
+def project_notice(community_id: int):
+    return pdf_response(
+        notice.project_notice(require_actor(), community_id), "服务项目清单公示.pdf"
+    )
