@@ -4,6 +4,7 @@ from coop.apidoc import documents_errors, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.errors import NotFound
 from coop.printables import ledger, notice, signin
+from coop.printables import term_report as term_reports
 from coop.printables.models import DONE
 from coop.printables.schemas import LedgerIn, LedgerReportOut
 from coop.printables.views import pdf_response
@@ -78,3 +79,12 @@ class ProjectNotice(MethodView):
         """The project list's 公示 (the community's staff): its published, claimed, running and
         finished projects as an A4 notice to post."""
         return pdf_response(notice.project_notice(require_actor(), community_id), "公示.pdf")
+
+
+@blp.route("/terms/<int:term_id>/report.pdf")
+class TermReport(MethodView):
+    @blp.doc(**PDF_DOC)
+    @documents_errors(blp, 401, 403, 404)
+    def get(self, term_id):
+        """The term's 六个一 report with its evidence and the activities' photos (staff)."""
+        return pdf_response(term_reports.term_report(require_actor(), term_id), "六个一.pdf")

@@ -136,12 +136,12 @@ def ledger_pdf(community, month: str, *, now: datetime) -> bytes:
         figures=figures,
         activities=activities,
         checked_in=signed,
-        photos=_photos_as_data(ids),
+        photos=photos_as_data(ids),
         printed_at=now.astimezone(COMMUNITY_TZ),
     )
 
 
-def _photos_as_data(activity_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+def photos_as_data(activity_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     """(data URI, caption) of each activity's photos; WeasyPrint fetches nothing else."""
     found: dict[int, list[tuple[str, str]]] = {}
     if not activity_ids:

@@ -9,6 +9,7 @@ from coop.auth.current import login_required, require_actor
 from coop.errors import Invalid, NotFound, retry_form
 from coop.htmx import render
 from coop.printables import ledger, notice, signin
+from coop.printables import term_report as term_reports
 from coop.printables.models import DONE
 from coop.printables.schemas import LedgerIn
 from coop.schemas import load_form
@@ -90,3 +91,9 @@ def project_notice(community_id: int):
     return pdf_response(
         notice.project_notice(require_actor(), community_id), "服务项目清单公示.pdf"
     )
+
+
+@bp.get("/terms/<int:term_id>/report.pdf")
+@login_required
+def term_report(term_id: int):
+    return pdf_response(term_reports.term_report(require_actor(), term_id), "六个一工作报告.pdf")
