@@ -113,6 +113,10 @@ def _register_blueprints(app: Flask) -> None:
     from coop.people import import_views as people_import_views
     from coop.people import invitation_views as people_invitation_views
     from coop.people import views as people_views
+    from coop.photos import api as photos_api
+    from coop.photos import views as photos_views
+    from coop.printables import api as printables_api
+    from coop.printables import views as printables_views
     from coop.projects import api as projects_api
     from coop.projects import views as projects_views
     from coop.public import api as public_api
@@ -146,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
         claims_views.bp,
         needs_excel_views.bp,
         activities_views.bp,
+        photos_views.bp,
+        printables_views.bp,
         hours_views.bp,
         ledger_views.bp,
         notices_views.bp,
@@ -177,6 +183,8 @@ def _register_blueprints(app: Flask) -> None:
         projects_api.blp,
         claims_api.blp,
         activities_api.blp,
+        photos_api.blp,
+        printables_api.blp,
         hours_api.blp,
         ledger_api.blp,
         rewards_api.blp,

@@ -76,6 +76,7 @@ COMMUNITY_PARENTS = {
     "escalation_entries": ("escalation_id", "escalations"),
     "need_ratings": ("need_id", "needs"),
     "need_handovers": ("need_id", "needs"),
+    "activity_photos": ("activity_id", "activities"),
 }
 
 

@@ -21,6 +21,8 @@ from coop.needs import models as needs_models  # noqa: F401
 from coop.notices import models as notices_models  # noqa: F401
 from coop.people import imports as people_imports  # noqa: F401  (PeopleImportJob)
 from coop.people import models as people_models  # noqa: F401
+from coop.photos import models as photos_models  # noqa: F401
+from coop.printables import models as printables_models  # noqa: F401
 from coop.projects import models as projects_models  # noqa: F401
 from coop.reminders import models as reminders_models  # noqa: F401
 from coop.resources import models as resources_models  # noqa: F401

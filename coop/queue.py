@@ -32,6 +32,7 @@ TASK_MODULES: tuple[str, ...] = (
     "coop.needs.imports",  # the import kinds register themselves
     "coop.people.imports",
     "coop.notices.tasks",
+    "coop.printables.ledger",  # the monthly 台账
     "jobs.tasks",  # the clock's jobs, run by a worker
 )
 

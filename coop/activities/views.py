@@ -40,6 +40,7 @@ from coop.hours.models import ServiceRecord, duration_text
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.people import queries as people_queries
+from coop.photos import service as photos_service
 from coop.projects import queries as project_queries
 from coop.projects.models import ProjectStatus
 from coop.schemas import ReasonIn, load_form
@@ -310,6 +311,8 @@ def _detail_context(actor, activity, now, *, q: str = "") -> dict:
         "can_rate": can_rate and now >= activity.starts_at,
         "rating_options": _rating_options(),
         "feedback": _feedback_of(activity.id) if can_rate else [],
+        "photos": photos_service.photos_of(activity.id),
+        "can_add_photos": photos_service.can_add_photos(actor, activity),
     }
     if can_run:
         context.update(_roster_context(actor, activity, q=q))

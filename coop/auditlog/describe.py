@@ -73,6 +73,7 @@ KINDS = {
     "need_handovers": _l("需求移交"),
     "service_commitments": _l("服务承诺"),
     "certificates": _l("志愿服务记录证明"),
+    "activity_photos": _l("活动照片"),
 }
 # Kinds no community's record shows (the street's, a person's sign-ins): not offered as filters.
 NOT_COMMUNITY_KINDS = frozenset(
@@ -239,6 +240,13 @@ LABELS = {
     "year": _l("年度"),
 }
 LABELS_BY_TABLE = {
+    ("activity_photos", "caption"): _l("照片说明"),
+    ("activity_photos", "content_type"): _l("图片格式"),
+    ("activity_photos", "width"): _l("宽度（像素）"),
+    ("activity_photos", "height"): _l("高度（像素）"),
+    ("activity_photos", "size"): _l("文件大小（字节）"),
+    ("activity_photos", "etag"): _l("图片指纹"),
+    ("activity_photos", "added_by_id"): _l("上传人"),
     ("role_grants", "title"): _l("职务"),
     ("grid_posts", "post"): _l("网格职务"),
     ("invitations", "used_at"): _l("使用时间"),
@@ -362,6 +370,7 @@ NAMED_AFTER = {
     "escalations": ("need_id", "needs"),
     "need_ratings": ("need_id", "needs"),
     "need_handovers": ("need_id", "needs"),
+    "activity_photos": ("activity_id", "activities"),
 }
 # Pages an object (or the parent it is named after) has: endpoint and its id argument.
 PAGES = {

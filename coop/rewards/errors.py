@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 
-from coop.errors import Conflict, Forbidden, Invalid
+from coop.errors import Conflict, Forbidden
 from coop.ledger.errors import InsufficientPoints
+from coop.pictures import BadPicture
 
 __all__ = [
     "BadPicture",
@@ -37,7 +38,3 @@ class RedemptionOverdue(Conflict):
 class OwnRedemption(Forbidden):
     code = "own_redemption"
     default_message = _l("不能为自己的兑换办理领取，请另一位工作人员办理。")
-
-
-class BadPicture(Invalid):
-    """An upload that is not a picture we can use; ``errors`` names the field."""

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from coop import xlsx
+from coop import pictures, xlsx
 from coop.alliance import queries as alliance_queries
 from coop.alliance.models import DEFAULT_PICKUP_DAYS
 from coop.alliance.permissions import require
@@ -27,7 +27,7 @@ from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.people import queries as people_queries
-from coop.rewards import excel, permissions, pictures, queries, stocking
+from coop.rewards import excel, permissions, queries, stocking
 from coop.rewards.models import DEFAULT_LOW_STOCK_AT, ItemStatus
 from coop.rewards.schemas import ItemIn, PickupDaysIn, RestockIn, RewardArgs, StaffIn, SummaryArgs
 from coop.schemas import load_form

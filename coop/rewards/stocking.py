@@ -5,6 +5,7 @@ name, supplier and cost they were made at."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from coop import pictures
 from coop.alliance import queries as alliance_queries
 from coop.alliance.models import Community, Membership
 from coop.alliance.permissions import require
@@ -12,7 +13,7 @@ from coop.auth.models import Role, RoleGrant, User
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, NotFound
 from coop.extensions import db
-from coop.rewards import permissions, pictures, queries
+from coop.rewards import permissions, queries
 from coop.rewards.models import DEFAULT_LOW_STOCK_AT, ITEM_FLOW, RewardItem, RewardPicture
 
 MAX_STOCK = 100_000

@@ -9,9 +9,10 @@ from coop.errors import Invalid, NotFound, retry_form
 from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
+from coop.photos import service as photos_service
 from coop.schemas import load_form
 from coop.terms import permissions, queries, service
-from coop.terms.models import PlanStatus
+from coop.terms.models import EvidenceType, PlanStatus
 from coop.terms.schemas import DeputyIn, EvidenceIn, ProposalIn
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
@@ -31,11 +32,19 @@ def _term_context(actor, term) -> dict:
     can_link = can_manage and plan is not None and plan.status is not PlanStatus.AWAITING_DEPUTY
     now = utcnow()
     award = service.term_award(term, community_id)
+    plan_view = queries.plan_view(term, plan) if plan else None
     return {
         "term": term,
         "community": community,
         "deputy": queries.deputy_of(term.id),
-        "plan": queries.plan_view(term, plan) if plan else None,
+        "plan": plan_view,
+        # Activities given as evidence bring their photos (coop.photos), one query for all.
+        "evidence_photos": photos_service.photos_by_activity(
+            e["evidence_id"]
+            for item in (plan_view["items"] if plan_view else [])
+            for e in item["evidence"]
+            if e["evidence_type"] is EvidenceType.ACTIVITY
+        ),
         "can_manage": can_manage,
         "can_choose": can_manage and plan is not None and not queries.linked_keys(plan),
         "can_link": can_link,

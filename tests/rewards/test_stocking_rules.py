@@ -6,9 +6,10 @@ import io
 import pytest
 from PIL import Image
 
+from coop import pictures
 from coop.auth.models import Role
 from coop.errors import Forbidden, Invalid, NotFound
-from coop.rewards import errors, pictures, stocking
+from coop.rewards import errors, stocking
 from coop.rewards.models import ItemStatus
 from coop.states import IllegalTransition
 from tests.factories import (

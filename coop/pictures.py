@@ -1,4 +1,5 @@
-"""Item pictures: an upload is checked for what it really is and its size, then re-encoded.
+"""Uploaded pictures (reward items, activity photos): an upload is checked for what it really is
+and its size, then re-encoded.
 
 Re-encoding with Pillow (never storing the upload's bytes) drops EXIF (locations, camera), turns
 the picture upright by its orientation tag, and leaves a small JPEG every phone can show.
@@ -11,13 +12,17 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from coop.rewards.errors import BadPicture
+from coop.errors import Invalid
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 5 MB file can still claim a huge canvas; refuse before decoding
 MAX_SIDE = 800
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 JPEG_QUALITY = 85
+
+
+class BadPicture(Invalid):
+    """An upload that is not a picture we can use; ``errors`` names the field."""
 
 
 @dataclass(frozen=True)
@@ -29,19 +34,28 @@ class Picture:
     etag: str
 
 
-def _refuse(message: str) -> BadPicture:
-    return BadPicture(errors={"picture": [message]})
+def prepare(
+    upload: bytes,
+    *,
+    field: str = "picture",
+    max_side: int = MAX_SIDE,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+) -> Picture:
+    """The upload as a JPEG of at most ``max_side`` × ``max_side``.
 
-
-def prepare(upload: bytes) -> Picture:
-    """The upload as a JPEG of at most 800 × 800.
-
-    :raise BadPicture: empty, over 5 MB, not a JPEG/PNG/WebP picture, or unreadable.
+    :raise BadPicture: empty, over ``max_bytes``, not a JPEG/PNG/WebP picture, or unreadable;
+        its ``errors`` name ``field``.
     """
+
+    def _refuse(message: str) -> BadPicture:
+        return BadPicture(errors={field: [message]})
+
     if not upload:
         raise _refuse(_("请选择一张图片。"))
-    if len(upload) > MAX_UPLOAD_BYTES:
-        raise _refuse(_("图片不能超过 5 MB，请换一张小一些的。"))
+    if len(upload) > max_bytes:
+        raise _refuse(
+            _("图片不能超过 %(mb)d MB，请换一张小一些的。", mb=max_bytes // (1024 * 1024))
+        )
     try:
         with Image.open(io.BytesIO(upload)) as image:
             if image.format not in ACCEPTED_FORMATS:
@@ -49,7 +63,7 @@ def prepare(upload: bytes) -> Picture:
             if image.width * image.height > MAX_PIXELS:
                 raise _refuse(_("图片尺寸过大，请换一张小一些的。"))
             image = ImageOps.exif_transpose(image)
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
+            image.thumbnail((max_side, max_side))
             image = _on_white(image)
             out = io.BytesIO()
             image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
