@@ -12,31 +12,14 @@ from tests.factories import (
     bearer,
     make_community,
     make_need,
-    make_resident,
-    make_secretary,
     make_street_admin,
     make_volunteer,
 )
 
 
 @pytest.fixture
-def community(ctx):
-    return make_community()
-
-
-@pytest.fixture
-def secretary(community):
-    return make_secretary(community)
-
-
-@pytest.fixture
-def admin(community):
-    return make_street_admin(community.street)
-
-
-@pytest.fixture
-def need(community):
-    return make_need(community, requester_id=make_resident(community).id)
+def need(community, resident):
+    return make_need(community, requester_id=resident.id)
 
 
 def _escalate(client, user, need, reason="社区无执法权，需城管处置"):

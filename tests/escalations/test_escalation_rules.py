@@ -18,31 +18,10 @@ from tests.escalations.helpers import NEXT_WEEK, NOW, TODAY, department, raise_n
 from tests.factories import (
     make_community,
     make_need,
-    make_resident,
     make_secretary,
     make_street_admin,
     make_volunteer,
 )
-
-
-@pytest.fixture
-def community(ctx):
-    return make_community()
-
-
-@pytest.fixture
-def secretary(community):
-    return make_secretary(community)
-
-
-@pytest.fixture
-def admin(community):
-    return make_street_admin(community.street)
-
-
-@pytest.fixture
-def resident(community):
-    return make_resident(community)
 
 
 @pytest.fixture
