@@ -211,5 +211,6 @@ def test_the_community_page_shows_the_activities_held_and_people_visited(client,
     community_id = secretary.grants[0].community_id
     login(client, secretary)
     html = client.get(f"/communities/{community_id}").get_data(as_text=True)
-    assert "已开展活动</dt><dd>8</dd>" in html
+    activities = f'<a href="/communities/{community_id}/activities">8</a>'  # the tile links on
+    assert f"已开展活动</dt><dd>{activities}</dd>" in html
     assert "走访关爱人数" in html
