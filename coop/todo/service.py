@@ -214,7 +214,7 @@ def orders_declined(actor: User, community_id: int, now: datetime) -> Item | Non
 
 
 def needs_overdue(actor: User, community_id: int, now: datetime) -> Item | None:
-    """Open needs past the time limit their urgency gives them (服务承诺)."""
+    """Open needs past the deadline their community's 服务承诺 gave them (stored on each need)."""
     rows, total = _first(
         sa.select(Need.id, Need.title)
         .where(Need.community_id == community_id, time_limits.overdue(now))
