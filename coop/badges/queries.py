@@ -92,56 +92,61 @@ def latest_awarded_month(community_id: int) -> str | None:
     )
 
 
-# The honour roll lists each volunteer under her highest tier only.
-ROLL = (
-    (catalog.THEME, ()),
-    (catalog.HOURS_GOLD, ()),
-    (catalog.HOURS_SILVER, (catalog.HOURS_GOLD,)),
-    (catalog.HOURS_BRONZE, (catalog.HOURS_GOLD, catalog.HOURS_SILVER)),
-    (catalog.UNIT_STAR, ()),
-)
-
-
-def _live_awards(community_id: int, period: str, code: str, higher: tuple[str, ...]):
-    query = (
-        sa.select(BadgeAward)
-        .join(Badge, Badge.id == BadgeAward.badge_id)
-        .where(
-            BadgeAward.community_id == community_id,
-            BadgeAward.period == period,
-            BadgeAward.revoked_at.is_(None),
-            Badge.code == code,
-        )
-    )
-    if higher:
-        above, above_badge = sa.orm.aliased(BadgeAward), sa.orm.aliased(Badge)
-        query = query.where(
-            ~sa.select(above.id)
-            .join(above_badge, above_badge.id == above.badge_id)
-            .where(
-                above.community_id == community_id,
-                above.period == period,
-                above.revoked_at.is_(None),
-                above.holder_type == BadgeAward.holder_type,
-                above.holder_id == BadgeAward.holder_id,
-                above_badge.code.in_(higher),
-            )
-            .exists()
-        )
-    return query
+# The honour roll lists each volunteer under her highest tier only (the first of these she holds).
+TIERS = (catalog.HOURS_GOLD, catalog.HOURS_SILVER, catalog.HOURS_BRONZE)
+ROLL = (catalog.THEME, *TIERS, catalog.UNIT_STAR)
 
 
 def honour_roll(community_id: int, period: str, *, limit: int) -> dict[str, dict]:
     """The month's live awards by badge code (tiers: each volunteer under her highest): the
-    first ``limit`` holders as (name, evidence), and how many there are in all."""
-    roll = {}
-    for code, higher in ROLL:
-        query = _live_awards(community_id, period, code, higher)
-        total = db.session.scalar(
-            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    first ``limit`` holders as (name, evidence), and how many there are in all. One query for
+    the awards however many there are (a city community has ~30,000 a month), one for the
+    badges' ids and one per kind of holder for the names."""
+    ids = dict(
+        db.session.execute(sa.select(Badge.code, Badge.id).where(Badge.code.in_(ROLL))).all()
+    )
+    codes = {badge_id: code for code, badge_id in ids.items()}
+    tier_ids = [ids[code] for code in TIERS if code in ids]
+
+    def live(*badge_ids):
+        return sa.select(BadgeAward.id, BadgeAward.holder_id, BadgeAward.badge_id).where(
+            BadgeAward.community_id == community_id,
+            BadgeAward.period == period,
+            BadgeAward.revoked_at.is_(None),
+            BadgeAward.badge_id.in_(badge_ids),
         )
-        awards = list(db.session.scalars(query.order_by(BadgeAward.id).limit(limit)))
-        names = holder_names(awards)
-        holders = [(names.get((a.holder_type, a.holder_id), ""), a.evidence or {}) for a in awards]
-        roll[code] = {"total": total, "holders": holders}
+
+    tiers = live(*tier_ids).subquery()
+    rank = sa.case(
+        {badge_id: place for place, badge_id in enumerate(tier_ids)}, value=tiers.c.badge_id
+    )
+    tiered = sa.select(
+        tiers,
+        sa.func.row_number().over(partition_by=tiers.c.holder_id, order_by=rank).label("tier"),
+    ).subquery()
+    shown = sa.union_all(
+        live(*(i for i in codes if i not in tier_ids)),
+        sa.select(tiered.c.id, tiered.c.holder_id, tiered.c.badge_id).where(tiered.c.tier == 1),
+    ).subquery()
+    placed = sa.select(
+        shown.c.id,
+        shown.c.badge_id,
+        sa.func.count().over(partition_by=shown.c.badge_id).label("total"),
+        sa.func.row_number()
+        .over(partition_by=shown.c.badge_id, order_by=shown.c.id)
+        .label("place"),
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(placed.c.badge_id, placed.c.total, BadgeAward)
+        .join(BadgeAward, BadgeAward.id == placed.c.id)
+        .where(placed.c.place <= limit)
+        .order_by(placed.c.badge_id, placed.c.place)
+    ).all()
+    names = holder_names(award for _, _, award in rows)
+    roll = {code: {"total": 0, "holders": []} for code in ROLL}
+    for badge_id, total, award in rows:
+        entry = roll[codes[badge_id]]
+        entry["total"] = total
+        name = names.get((award.holder_type, award.holder_id), "")
+        entry["holders"].append((name, award.evidence or {}))
     return roll

@@ -121,3 +121,26 @@ def test_saving_a_theme_without_htmx_redirects_back(client, community):
     page = f"/communities/{community.id}/themes"
     response = client.post(f"{page}/2", data={"csrf_token": csrf(client, page), "title": "元宵"})
     assert response.status_code == 302 and response.location.endswith("#month-2")
+
+
+def test_the_honour_roll_lists_each_volunteer_under_her_highest_tier_and_counts_all(community):
+    from coop.badges import queries, service
+    from tests.badges.conftest import award_of
+
+    gold, silver, bronze = (make_volunteer(community, display_name=n) for n in "金银铜")
+    many = [make_volunteer(community, display_name=f"满四{i}") for i in range(3)]
+    themed = october_activity(community, theme=True, hours=24)
+    for volunteer, hours in [(gold, 21), (silver, 11), (bronze, 5)] + [(v, 4) for v in many]:
+        add_hours(volunteer, themed, hours)
+    monthly_badges(PERIOD, now=NOW, community_ids=[community.id])
+    service.revoke(award_of(community, "hours_bronze", many[0].id), reason="测试撤销", now=NOW)
+
+    roll = queries.honour_roll(community.id, PERIOD, limit=2)
+
+    names = {code: [name for name, _ in entry["holders"]] for code, entry in roll.items()}
+    assert names["hours_gold"] == ["金"] and roll["hours_gold"]["total"] == 1
+    assert names["hours_silver"] == ["银"] and roll["hours_silver"]["total"] == 1
+    assert roll["hours_bronze"]["total"] == 3  # 铜 and two of 满四: the revoked one is gone
+    assert len(names["hours_bronze"]) == 2 and "金" not in names["hours_bronze"]
+    assert roll["theme"]["total"] == 6 and len(names["theme"]) == 2
+    assert roll["unit_star"] == {"total": 0, "holders": []}
