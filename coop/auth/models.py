@@ -68,6 +68,18 @@ class User(Versioned, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    __table_args__ = (
+        # The people list walks this in name order, stopping at its page.
+        sa.Index("ix_users_display_name_id", "display_name", "id"),
+        # Those who left, few in any community: the list's count subtracts them.
+        sa.Index(
+            "ix_users_inactive",
+            "id",
+            postgresql_where=sa.text("NOT is_active"),
+            sqlite_where=sa.text("NOT is_active"),
+        ),
+    )
+
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -104,7 +116,7 @@ class RoleGrant(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("streets.id"), index=True)
-    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     # 社区书记 or 社区工作者 on a secretary grant (None: granted before titles, read as 社区书记).
     title: Mapped[StaffTitle | None] = mapped_column(enum_type(StaffTitle, "title"))
@@ -124,6 +136,8 @@ class RoleGrant(db.Model):
             name="scope_matches_role",
         ),
         sa.CheckConstraint("title IS NULL OR role = 'secretary'", name="title_only_for_staff"),
+        # A community's people counted from the index alone (user_id rides along).
+        sa.Index("ix_role_grants_community_id_user_id", "community_id", "user_id"),
     )
 
     @property

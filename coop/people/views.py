@@ -82,7 +82,10 @@ def people(community_id: int):
     actor = require_actor()
     query, args = _listed(actor, community_id)
     community = alliance_queries.get_community(actor, community_id)
-    page = paginate(query, args["page"], args["per_page"])
+    count = None
+    if not args.get("q"):
+        count = queries.member_count(community.id, role=args.get("role"), active=args.get("active"))
+    page = paginate(query, args["page"], args["per_page"], count=count)
     can_manage = departure.can_manage_departures(actor, community)
     return render(
         "people/list.html",

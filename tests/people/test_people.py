@@ -15,6 +15,7 @@ from tests.factories import (
     csrf,
     login,
     make_community,
+    make_liaison,
     make_resident,
     make_secretary,
     make_street_admin,
@@ -252,3 +253,33 @@ def test_the_profile_page_shows_the_volunteers_record(client, ctx):
     login(client, volunteer)
     html = client.get("/me").get_data(as_text=True)
     assert "陈秀英" in html and "志愿者档案" in html and community.name in html
+
+
+@pytest.mark.parametrize("status", ["", "active", "inactive"])
+def test_the_people_page_counts_everyone_and_its_statements_do_not_grow_with_it(
+    client, ctx, count_queries, status
+):
+    community = make_community()
+    unit = make_unit(community)
+    make_liaison(unit)
+    login(client, make_secretary(community))
+    left = make_volunteer(community)
+    left.is_active = False
+    url = f"/communities/{community.id}/people?status={status}"
+
+    def listed() -> tuple[int, int]:
+        with count_queries() as counted:
+            html = client.get(url).get_data(as_text=True)
+        total = int(re.search(r"共 (\d+) ", html).group(1))
+        return counted.n, total
+
+    listed()  # the first request after signing in also renews her session
+    few, few_total = listed()
+    for i in range(12):
+        make_volunteer(community, display_name=f"志愿者{i}", party=i % 2 == 0)
+    make_volunteer(make_community(), display_name="别的社区")
+    many, many_total = listed()
+
+    expected = {"": (3, 15), "active": (2, 14), "inactive": (1, 1)}[status]
+    assert (few_total, many_total) == expected
+    assert many == few

@@ -1,0 +1,38 @@
+"""People list at city scale: users by name, those who left, a community's grants by user
+
+Revision ID: d1a7e3b5c9f2
+Revises: c8e2d4f6a1b3
+Create Date: 2026-12-07 07:30:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "d1a7e3b5c9f2"
+down_revision = "c8e2d4f6a1b3"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index("ix_users_display_name_id", "users", ["display_name", "id"])
+    op.create_index(
+        "ix_users_inactive",
+        "users",
+        ["id"],
+        postgresql_where=sa.text("NOT is_active"),
+        sqlite_where=sa.text("NOT is_active"),
+    )
+    op.create_index(
+        "ix_role_grants_community_id_user_id", "role_grants", ["community_id", "user_id"]
+    )
+    # The pair above begins with community_id, so it serves what this one did.
+    op.drop_index("ix_role_grants_community_id", table_name="role_grants")
+
+
+def downgrade():
+    op.create_index("ix_role_grants_community_id", "role_grants", ["community_id"])
+    op.drop_index("ix_role_grants_community_id_user_id", table_name="role_grants")
+    op.drop_index("ix_users_inactive", table_name="users")
+    op.drop_index("ix_users_display_name_id", table_name="users")
