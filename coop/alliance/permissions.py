@@ -6,12 +6,19 @@ from coop.alliance.models import Community, Membership, Unit
 from coop.auth.models import Role, User
 from coop.errors import Forbidden
 from coop.extensions import db
+from coop.memo import per_request
 
 
 def visible_community_ids(actor: User | None) -> set[int]:
-    """Communities the actor belongs to: her street's, her community, or those her unit serves."""
+    """Communities the actor belongs to: her street's, her community, or those her unit serves.
+    Worked out once per request (a page asks per list, per row, per permission); a new set
+    each call, so a caller may narrow it in place."""
     if actor is None:
         return set()
+    memo = per_request()
+    key = ("visible_community_ids", actor.id)
+    if memo is not None and key in memo:
+        return set(memo[key])
     ids: set[int] = set()
     for grant in actor.grants:
         if grant.role is Role.STREET_ADMIN:
@@ -28,6 +35,8 @@ def visible_community_ids(actor: User | None) -> set[int]:
             )
         else:
             ids.add(grant.community_id)
+    if memo is not None:
+        memo[key] = frozenset(ids)
     return ids
 
 

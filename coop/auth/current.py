@@ -8,15 +8,14 @@ from coop.auth import service
 from coop.auth.errors import InvalidToken
 from coop.auth.models import ApiToken, User
 from coop.errors import Unauthorized
+from coop.memo import per_request
 
 # The cookie (Flask's signed session) carries only the id of a server-side session row.
 SESSION_KEY = "sid"
 
 
 def _cache() -> dict:
-    """Per-request memo. Not flask.g: g lives as long as the app context, which tests (and
-    nested requests) may share across several requests."""
-    return request.environ.setdefault("coop.current", {})
+    return per_request()
 
 
 def _from_session() -> User | None:
@@ -94,7 +93,4 @@ def actor_community_ids() -> set[int]:
     """The current actor's communities, worked out once per request (schemas ask per item)."""
     from coop.alliance.permissions import visible_community_ids
 
-    cache = _cache()
-    if "community_ids" not in cache:
-        cache["community_ids"] = visible_community_ids(current_actor())
-    return cache["community_ids"]
+    return visible_community_ids(current_actor())
