@@ -152,6 +152,14 @@ class ServiceRecord(db.Model):
             "service_date",
             postgresql_include=["volunteer_id", "hours", "status", "activity_id"],
         ),
+        # The hours page's lists, newest first: a community's pending or verified records.
+        sa.Index(
+            "ix_service_records_community_id_status_created_at",
+            "community_id",
+            "status",
+            "created_at",
+            "id",
+        ),
     )
 
 

@@ -34,6 +34,12 @@ def records_select(actor: User | None, *, community_id: int | None = None, **fil
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(ServiceRecord, name) == value)
+    # What a row shows, one query each for any number of rows.
+    query = query.options(
+        sa.orm.selectinload(ServiceRecord.volunteer),
+        sa.orm.selectinload(ServiceRecord.activity),
+        sa.orm.selectinload(ServiceRecord.verified_by),
+    )
     return query.order_by(ServiceRecord.created_at.desc(), ServiceRecord.id.desc())
 
 

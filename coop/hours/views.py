@@ -12,6 +12,7 @@ from coop.auth.current import login_required, require_actor
 from coop.auth.models import Role
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
+from coop.extensions import db
 from coop.forms import submit_once
 from coop.hours import errors as hour_errors
 from coop.hours import export as hours_export
@@ -55,10 +56,12 @@ def _row(actor, record: ServiceRecord) -> dict:
 
 
 def _volunteer_options(actor, community, q: str) -> list[tuple[int, str]]:
+    """The first OPTIONS_LIMIT of her volunteers by name (a city community has 20,000: the
+    search box narrows them); no count, the list says how many it shows."""
     people = people_queries.people_select(actor, community.id, role=Role.VOLUNTEER, q=q)
     return [
         (p.id, f"{p.display_name} {mask_phone(p.phone)}".strip())
-        for p in paginate(people, 1, OPTIONS_LIMIT)["items"]
+        for p in db.session.scalars(people.limit(OPTIONS_LIMIT))
     ]
 
 
@@ -72,7 +75,7 @@ def _activity_options(actor, community, now) -> list[tuple[int, str]]:
             a.id,
             f"{format_datetime(a.starts_at, 'yyyy-MM-dd')} {a.title}（{duration_text(a.hours)}）",
         )
-        for a in paginate(held, 1, OPTIONS_LIMIT)["items"]
+        for a in db.session.scalars(held.limit(OPTIONS_LIMIT))
     ]
 
 
@@ -133,12 +136,15 @@ def volunteers(community_id: int):
     actor = require_actor()
     community = _managed(actor, community_id)
     q = request.args.get("q", "").strip()[:32]
+    if not is_htmx():
+        return render(
+            "hours/queue.html", form={}, errors={}, **_queue_context(actor, community, q=q)
+        )
     return render(
         "hours/queue.html",
         block="volunteer_options",
         form={},
-        errors={},
-        **_queue_context(actor, community, q=q),
+        volunteer_options=_volunteer_options(actor, community, q),
     )
 
 

@@ -1,4 +1,5 @@
-"""People list at city scale: users by name, those who left, a community's grants by user
+"""Lists at city scale: people by name, those who left, a community's grants by user; a
+community's service records by status, newest first
 
 Revision ID: d1a7e3b5c9f2
 Revises: c8e2d4f6a1b3
@@ -29,9 +30,17 @@ def upgrade():
     )
     # The pair above begins with community_id, so it serves what this one did.
     op.drop_index("ix_role_grants_community_id", table_name="role_grants")
+    op.create_index(
+        "ix_service_records_community_id_status_created_at",
+        "service_records",
+        ["community_id", "status", "created_at", "id"],
+    )
 
 
 def downgrade():
+    op.drop_index(
+        "ix_service_records_community_id_status_created_at", table_name="service_records"
+    )
     op.create_index("ix_role_grants_community_id", "role_grants", ["community_id"])
     op.drop_index("ix_role_grants_community_id_user_id", table_name="role_grants")
     op.drop_index("ix_users_inactive", table_name="users")
