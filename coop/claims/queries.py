@@ -145,12 +145,49 @@ def committed_resource_ids(resource_ids: list[int]) -> set[int]:
     )
 
 
+NOT_BEGUN = (ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED)
+
+
 def is_stale(claim: Claim, now: datetime) -> bool:
     """Approved, the project's start has passed, and the work has not begun."""
     return (
         claim.status is ClaimStatus.APPROVED
         and claim.project.starts_at < now
-        and claim.project.status in (ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED)
+        and claim.project.status in NOT_BEGUN
+    )
+
+
+def stale_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """is_stale in SQL, for a select of claims joined to their projects."""
+    return sa.and_(
+        Claim.status == ClaimStatus.APPROVED,
+        Project.starts_at < now,
+        Project.status.in_(NOT_BEGUN),
+    )
+
+
+def queue_counts(actor: User | None, community_id: int, now: datetime) -> dict[str, int]:
+    """The review page's three figures in one statement: pending, approved, and of those
+    approved the stale (逾期未开展)."""
+    row = db.session.execute(
+        claims_select(actor, community_id=community_id)
+        .order_by(None)
+        .with_only_columns(
+            sa.func.count().filter(Claim.status == ClaimStatus.PENDING),
+            sa.func.count().filter(Claim.status == ClaimStatus.APPROVED),
+            sa.func.count().filter(stale_clause(now)),
+        )
+    ).one()
+    return {"pending": row[0], "approved": row[1], "stale": row[2]}
+
+
+def approved_stale_first(actor: User | None, community_id: int, now: datetime) -> sa.Select:
+    """The approved claims, the stale ones first (they are what the secretary acts on)."""
+    stale_first = sa.case((stale_clause(now), 0), else_=1)
+    return (
+        claims_select(actor, community_id=community_id, status=ClaimStatus.APPROVED)
+        .order_by(None)
+        .order_by(stale_first, Claim.created_at.desc(), Claim.id.desc())
     )
 
 

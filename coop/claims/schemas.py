@@ -38,6 +38,17 @@ class ClaimArgs(PageArgs):
     mine = fields.Boolean(load_default=False)
 
 
+def _page_number() -> fields.Integer:
+    return fields.Integer(load_default=1, validate=PageArgs().fields["page"].validate)
+
+
+class QueueArgs(ma.Schema):
+    """The review page: each of its two lists has its own page."""
+
+    pending_page = _page_number()
+    approved_page = _page_number()
+
+
 class ClaimIn(ma.Schema):
     claimant = fields.Enum(ClaimantType, by_value=True, required=True)
     note = Trimmed(load_default="", validate=length(max=500))

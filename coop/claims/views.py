@@ -20,7 +20,7 @@ from coop.claims.models import (
     ClaimStatus,
     OrderStatus,
 )
-from coop.claims.schemas import ClaimIn
+from coop.claims.schemas import ClaimIn, QueueArgs
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
@@ -40,6 +40,7 @@ bp = Blueprint("claims", __name__)
 # The event every claim change announces; fragments that count claims listen for it.
 CLAIMS_CHANGED = "claims-changed"
 DECISIONS = ("approve", "reject", "release", "fulfil")
+QUEUE_PAGE = 30  # claims per section of the review page
 
 
 def _count(query: sa.Select) -> int:
@@ -280,30 +281,45 @@ def export_queue(community_id: int):
 @bp.get("/communities/<int:community_id>/claims")
 @login_required
 def queue(community_id: int):
+    """认领审核: the figures, then the pending and the approved claims a page at a time each
+    (the stale first). htmx asks for the figures only, when claims-changed says a decision
+    moved them."""
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
     require(permissions.can_decide_claims(actor, community))
+    args, errors = load_form(QueueArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
     now = utcnow()
-    sections = {}
-    for status in (ClaimStatus.PENDING, ClaimStatus.APPROVED):
-        query = queries.claims_select(actor, community_id=community.id, status=status)
-        sections[status.value] = paginate(query, 1, 500)["items"]
-    stale = [c for c in sections["approved"] if queries.is_stale(c, now)]
-    # htmx asks for the counts only, when claims-changed says a decision moved them.
+    counts = queries.queue_counts(actor, community.id, now)
+    if is_htmx():
+        return render("claims/queue.html", block="queue_counts", counts=counts)
+    pending = paginate(
+        queries.claims_select(actor, community_id=community.id, status=ClaimStatus.PENDING),
+        args["pending_page"],
+        QUEUE_PAGE,
+        count=counts["pending"],
+    )
+    approved = paginate(
+        queries.approved_stale_first(actor, community.id, now),
+        args["approved_page"],
+        QUEUE_PAGE,
+        count=counts["approved"],
+    )
     return render(
         "claims/queue.html",
-        block="queue_counts",
         community=community,
-        pending=sections["pending"],
-        approved=sorted(sections["approved"], key=lambda c: not queries.is_stale(c, now)),
-        stale_count=len(stale),
+        counts=counts,
+        pending=pending,
+        approved=approved,
+        args=args,
         now=now,
         is_stale=queries.is_stale,
         can_decide=True,
         claim_flow=CLAIM_FLOW,
         claim_actions={
             c.id: [a for a in CLAIM_FLOW.allowed(c) if a in DECISIONS]
-            for c in sections["pending"] + sections["approved"]
+            for c in pending["items"] + approved["items"]
         },
         holding=(ClaimStatus.APPROVED, ClaimStatus.FULFILLED),
     )

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -444,3 +445,38 @@ def test_claim_lists_queries_do_not_grow_with_claims(client, community, unit, co
         for path in paths:
             client.get(path)
     assert many.n == few.n
+
+
+def test_the_review_page_pages_each_list_and_puts_stale_claims_first(client, community, unit):
+    from coop.claims.views import QUEUE_PAGE
+
+    pending = [_claim(make_project(community), unit) for _ in range(QUEUE_PAGE + 1)]
+    fresh = _claim(make_project(community), unit, ClaimStatus.APPROVED)
+    now = utcnow()
+    late = make_project(
+        community, starts_at=now - timedelta(days=1), claim_deadline=now - timedelta(days=2)
+    )
+    stale = _claim(late, unit, ClaimStatus.APPROVED)
+    login(client, make_secretary(community))
+    url = f"/communities/{community.id}/claims"
+
+    html = client.get(url).get_data(as_text=True)
+    figures = re.findall(r"<dd>(\d+)</dd>", html)
+    assert figures[:3] == [str(QUEUE_PAGE + 1), "2", "1"]
+    assert html.count('<li id="claim-') == QUEUE_PAGE + 2
+    assert "pending_page=2&amp;approved_page=1#pending" in html and "第 1 / 2 页" in html
+    assert html.index(f'id="claim-{stale.id}"') < html.index(f'id="claim-{fresh.id}"')
+
+    second = client.get(f"{url}?pending_page=2").get_data(as_text=True)
+    assert f'id="claim-{pending[0].id}"' in second  # newest first: the first made is last
+    assert second.count('<li id="claim-') == 1 + 2
+
+    counts = client.get(url, headers=HTMX).get_data(as_text=True)
+    assert "<dd>" in counts and "claim-" not in counts  # the figures only
+
+
+@pytest.mark.parametrize("bad", ["pending_page=0", "approved_page=x", "pending_page=-3"])
+def test_a_bad_page_number_on_the_review_page_is_refused(client, community, bad):
+    login(client, make_secretary(community))
+    response = client.get(f"/communities/{community.id}/claims?{bad}")
+    assert response.status_code == 422
