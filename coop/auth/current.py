@@ -8,14 +8,15 @@ from coop.auth import service
 from coop.auth.errors import InvalidToken
 from coop.auth.models import ApiToken, User
 from coop.errors import Unauthorized
-from coop.memo import per_request
 
 # The cookie (Flask's signed session) carries only the id of a server-side session row.
 SESSION_KEY = "sid"
 
 
 def _cache() -> dict:
-    return per_request()
+    """Per-request memo. Not flask.g: g lives as long as the app context, which tests (and
+    nested requests) may share across several requests."""
+    return request.environ.setdefault("coop.current", {})
 
 
 def _from_session() -> User | None:

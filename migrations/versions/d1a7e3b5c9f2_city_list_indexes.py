@@ -1,5 +1,5 @@
 """Lists at city scale: people by name, those who left, a community's grants by user; a
-community's service records by status, newest first
+community's service records by status, newest first; its party-member volunteers
 
 Revision ID: d1a7e3b5c9f2
 Revises: c8e2d4f6a1b3
@@ -31,6 +31,12 @@ def upgrade():
     # The pair above begins with community_id, so it serves what this one did.
     op.drop_index("ix_role_grants_community_id", table_name="role_grants")
     op.create_index(
+        "ix_volunteer_profiles_home_community_id_is_party_member",
+        "volunteer_profiles",
+        ["home_community_id", "is_party_member"],
+    )
+    op.drop_index("ix_volunteer_profiles_home_community_id", table_name="volunteer_profiles")
+    op.create_index(
         "ix_service_records_community_id_status_created_at",
         "service_records",
         ["community_id", "status", "created_at", "id"],
@@ -38,6 +44,12 @@ def upgrade():
 
 
 def downgrade():
+    op.create_index(
+        "ix_volunteer_profiles_home_community_id", "volunteer_profiles", ["home_community_id"]
+    )
+    op.drop_index(
+        "ix_volunteer_profiles_home_community_id_is_party_member", table_name="volunteer_profiles"
+    )
     op.drop_index(
         "ix_service_records_community_id_status_created_at", table_name="service_records"
     )
