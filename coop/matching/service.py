@@ -72,15 +72,20 @@ def match_all(
 ) -> dict:
     """Match every community; ``each()`` wraps each community's run (the job passes
     unit_of_work, so a community's suggestions are committed together). Returns the counts."""
-    community_ids = list(db.session.scalars(sa.select(Community.id).order_by(Community.id)))
+    ids = community_ids()
     inactive = queries.inactive_user_ids()  # once for the night, not once per community
     totals: Counter = Counter()
-    for done, community_id in enumerate(community_ids, 1):
+    for done, community_id in enumerate(ids, 1):
         with each():
             totals.update(match_community(community_id, now=now, inactive=inactive))
         if progress is not None:
             progress(done)
-    return {"communities": len(community_ids), **totals}
+    return {"communities": len(ids), **totals}
+
+
+def community_ids() -> list[int]:
+    """Every community, in id order: what a nightly run goes over."""
+    return list(db.session.scalars(sa.select(Community.id).order_by(Community.id)))
 
 
 def rematch(actor: User, community_id: int, *, now: datetime) -> dict:
