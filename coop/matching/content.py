@@ -62,14 +62,14 @@ def synonyms() -> dict[str, str]:
 def tokens(text: str) -> tuple[str, ...]:
     """The words of a text that can match, each synonym group folded onto its first word, in
     order, repeated as often as they occur (BM25 counts them). Words of one character,
-    punctuation, digits and stop words are left out."""
+    punctuation, words with a digit (house numbers, codes) and stop words are left out."""
     if not text:
         return ()
     stop, same = stop_words(), synonyms()
     found = []
     for word in _load().cut_for_search(text.lower()):
         word = word.strip()
-        if len(word) < 2 or word in stop or not any(c.isalpha() for c in word):
+        if len(word) < 2 or word in stop or any(c.isdigit() for c in word):
             continue
         found.append(same.get(word, word))
     return tuple(found)
