@@ -51,12 +51,14 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from _harness import ROOT, make_app, migrated_app, server_url
+from city_texts import NEEDS, RESOURCES  # realistic texts, so content matching means something
 
 from coop.categories import Category
 from coop.demo import SKILLS  # the volunteers' skills are the demo's words
 
-BENCH_DB = "coop_bench_city"
-RUN_DB = "coop_bench_city_run_{}"  # per set of jobs (--only), so two runs do not collide
+# BENCH_CITY_DB names another build on a shared server (two engineers building side by side).
+BENCH_DB = os.environ.get("BENCH_CITY_DB", "coop_bench_city")
+RUN_DB = BENCH_DB + "_run_{}"  # per set of jobs (--only), so two runs do not collide
 MARK = "coop bench city"  # the database's comment: {"mark": MARK, "scale": …, …} once built
 
 COMMUNITIES, NEIGHBOURHOODS, UNITS = 50, 8, 40  # units per community
@@ -208,6 +210,10 @@ class Builder:
             "A": n["activities"],
             "skills": SKILLS + SKILLS,  # slices of up to 3 from any start stay in range
             "cats": CATEGORIES,
+            "need_titles": [t for t, _d in NEEDS],
+            "need_texts": [d for _t, d in NEEDS],
+            "resource_titles": [t for t, _d in RESOURCES],
+            "resource_texts": [d for _t, d in RESOURCES],
         }
         with self.connect() as connection:
             before = _schema(connection)
@@ -494,7 +500,9 @@ class Builder:
             " SELECT :cb + g % :C,"
             "  CASE WHEN (g / :C) % 10 = 9 THEN NULL"
             "   ELSE :nb + (g % :C) * :NB + (g / :C) % :NB END,"
-            "  '压测需求 ' || g, '', (CAST(:cats AS text[]))[1 + (g / :C / 8) % 5],"
+            "  (CAST(:need_titles AS text[]))[1 + ((g / :C / 8) % 5) * 10 + (g / :C / 40) % 10],"
+            "  (CAST(:need_texts AS text[]))[1 + ((g / :C / 8) % 5) * 10 + (g / :C / 40) % 10],"
+            "  (CAST(:cats AS text[]))[1 + (g / :C / 8) % 5],"
             "  (ARRAY['hall', 'daily', 'visit', 'grid', 'resident', 'proposal'])"
             "   [1 + (g / :C) % 6],"
             "  (ARRAY['old_party_member', 'disabled', 'elderly', 'needy', 'children',"
@@ -523,7 +531,10 @@ class Builder:
             " return_reason, created_by_id, created_at)"
             " SELECT :cb + g % :C, :ub + (g % :C) * :U + (g / :C) % :U,"
             "  (ARRAY['volunteers', 'venue', 'funds', 'goods', 'expertise'])[1 + (g / :C) % 5],"
-            "  '压测资源 ' || g, '',"
+            "  (CAST(:resource_titles AS text[]))"
+            "   [1 + ((g / :C) % 5) * 10 + ((g / :C / 5) % 5) * 2 + (g / :C / 25) % 2],"
+            "  (CAST(:resource_texts AS text[]))"
+            "   [1 + ((g / :C) % 5) * 10 + ((g / :C / 5) % 5) * 2 + (g / :C / 25) % 2],"
             "  CASE WHEN (g / :C) % 10 = 7 THEN NULL"
             "   ELSE (CAST(:cats AS text[]))[1 + (g / :C / 5) % 5] END,"
             "  1 + g % 20, '份',"

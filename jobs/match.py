@@ -1,15 +1,25 @@
 """Nightly: 智能匹配 suggests units, resources and volunteers for what still needs people."""
 
-from coop.matching import service
+from coop.matching import queries, service
 from coop.uow import unit_of_work
+from jobs import parallel
 from jobs.base import Cadence, Job
 
 
 def work(start, finish, progress) -> dict:
-    """One unit of work per community: a killed run keeps the communities it finished, and the
-    next run replaces every community's open project suggestions and need rankings again (same
-    facts, same rows)."""
-    return service.match_all(now=start, progress=progress, each=unit_of_work)
+    """One unit of work per community, a few communities at once (``jobs.parallel``: one
+    community's rows stream to the server while another is scored): a killed run keeps the
+    communities it finished, and the next run replaces every community's open project
+    suggestions and need rankings again (same facts, same rows)."""
+    with unit_of_work():
+        community_ids = service.community_ids()
+        inactive = queries.inactive_user_ids()  # once for the night, not once per community
+    totals = parallel.each(
+        community_ids,
+        lambda community_id: service.match_community(community_id, now=start, inactive=inactive),
+        progress,
+    )
+    return {"communities": len(community_ids), **totals}
 
 
 JOB = Job(

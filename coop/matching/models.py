@@ -81,7 +81,7 @@ membership_neighbourhoods = sa.Table(
 class Suggestion(db.Model):
     """One candidate for one target, with its score and the reasons people read. A matching run
     replaces a project's open suggestions; acted and dismissed ones are kept. A need has no open
-    rows (its suggestions are read from its group's MatchRanking), only the dismissed ones."""
+    rows (its suggestions are read from its own MatchRanking rows), only the dismissed ones."""
 
     __tablename__ = "match_suggestions"
     __audit__ = False  # recomputed every night; acting on one is audited where it acts
@@ -97,6 +97,8 @@ class Suggestion(db.Model):
     score: Mapped[float]
     rank: Mapped[int]
     reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # Chinese phrases, best first
+    # The words of the need that the candidate's text shares, rarest first (a need's only).
+    matched: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     status: Mapped[SuggestionStatus] = mapped_column(
         enum_type(SuggestionStatus, "status"), default=SuggestionStatus.OPEN
     )
@@ -111,10 +113,12 @@ class Suggestion(db.Model):
 
 
 class MatchRanking(db.Model):
-    """One candidate's place in the ranking that a community's listed needs of one category and
-    邻里单元 share (``neighbourhood_id`` none: the needs without one). A run replaces the
-    community's rankings, keeping a few more rows per candidate type than a need shows, so that
-    the candidates dismissed for a need can be skipped when its suggestions are read."""
+    """One candidate's place in one listed need's ranking (``need_id``; ``category`` and
+    ``neighbourhood_id`` are the need's when it was ranked). What the need says makes its list
+    its own, so a run stores a short ranking per need and replaces the community's rankings,
+    keeping a row more per candidate type than a need shows, so that a candidate dismissed for
+    the need can be skipped when its suggestions are read. (Rows without ``need_id`` are the
+    rankings the needs of one category and 邻里单元 shared before: no run writes them now.)"""
 
     __tablename__ = "match_rankings"
     __audit__ = False  # recomputed every night; dismissing is recorded as a Suggestion
@@ -125,24 +129,21 @@ class MatchRanking(db.Model):
     neighbourhood_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("neighbourhoods.id", ondelete="CASCADE")
     )
+    # No foreign key: a run writes a city's rows in bulk; readers join the listed needs.
+    need_id: Mapped[int | None]
     candidate_type: Mapped[CandidateType] = mapped_column(
         enum_type(CandidateType, "candidate_type")
     )
     candidate_id: Mapped[int]
     score: Mapped[float]
-    rank: Mapped[int]  # 1 is the best of its group and candidate type
+    rank: Mapped[int]  # 1 is the best of its need and candidate type
     reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # Chinese phrases, best first
+    # The words of the need that the candidate's text shares, rarest first.
+    matched: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        sa.Index(
-            "ix_match_rankings_group",
-            "community_id",
-            "category",
-            "neighbourhood_id",
-            "candidate_type",
-            "rank",
-        ),
+        sa.Index("ix_match_rankings_need", "community_id", "need_id"),
         # A dismissal names a row by id: a replaced row's id must never come back (SQLite
         # reuses the highest id otherwise; PostgreSQL's sequence never does).
         {"sqlite_autoincrement": True},

@@ -1,8 +1,8 @@
 """Named reads for matching: the community-wide facts a run scores (each one set-based query,
 whatever the number of targets), and the suggestions people look at: a project's stored rows, a
-need's read from its group's ranking."""
+need's read from its own stored ranking."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -79,14 +79,24 @@ def _target_needs():
     return sa.and_(Need.status == NeedStatus.LISTED, Need.project_id.is_(None))
 
 
-def need_groups(community_id: int) -> list[sa.Row]:
-    """(category, 邻里单元 or None, n) of the listed needs not yet compiled into a project: the
-    needs of one group share their ranking."""
-    return db.session.execute(
-        sa.select(Need.category, Need.neighbourhood_id, sa.func.count())
+def target_needs(community_id: int) -> sa.Result:
+    """(id, category, 邻里单元, title, description) of the listed needs not yet compiled into a
+    project: each gets its own ranking. Core rows, in id order."""
+    return db.session.connection().execute(
+        sa.select(Need.id, Need.category, Need.neighbourhood_id, Need.title, Need.description)
         .where(Need.community_id == community_id, _target_needs())
-        .group_by(Need.category, Need.neighbourhood_id)
-    ).all()
+        .order_by(Need.id)
+    )
+
+
+def unit_profiles(unit_ids: set[int]) -> dict[int, str]:
+    """unit id → its name and profile (description): what content matching reads of a unit."""
+    if not unit_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.name, Unit.description).where(Unit.id.in_(unit_ids))
+    )
+    return {uid: f"{name} {description or ''}" for uid, name, description in rows}
 
 
 def live_unit_ids(community_id: int, today: date) -> set[int]:
@@ -162,6 +172,8 @@ def listed_resources(community_id: int) -> list[sa.Row]:
             Resource.category,
             Resource.available_from,
             Resource.available_until,
+            Resource.title,
+            Resource.description,
         )
         .where(Resource.community_id == community_id, Resource.status == ResourceStatus.LISTED)
         .order_by(Resource.id)
@@ -290,7 +302,7 @@ def neighbourhood_names(community_id: int) -> dict[int, str]:
 
 @dataclass
 class NeedSuggestion:
-    """A need's open suggestion: a row of its group's ranking, numbered for the need once the
+    """A need's open suggestion: a row of its stored ranking, numbered for the need once the
     candidates dismissed for it are skipped. Not stored per need; ``ranking_id`` is what
     dismissing it names. Reads like a Suggestion."""
 
@@ -303,6 +315,7 @@ class NeedSuggestion:
     rank: int
     reasons: list
     computed_at: datetime
+    matched: list = field(default_factory=list)
     target_type: TargetType = TargetType.NEED
     status: SuggestionStatus = SuggestionStatus.OPEN
     id: None = None
@@ -318,7 +331,7 @@ def suggestions_for(
     status: SuggestionStatus | None = None,
 ) -> dict[tuple[TargetType, int], list]:
     """Each target's suggestions: open ones by rank, then those acted on or dismissed. A
-    project's are its stored rows; a need's open ones come from its group's ranking
+    project's are its stored rows; a need's open ones come from its own ranking
     (NeedSuggestion), its dismissed ones are stored."""
     found: dict[tuple[TargetType, int], list] = {t: [] for t in targets}
     by_type: dict[TargetType, list[int]] = {}
@@ -347,41 +360,28 @@ def suggestions_for(
 def _ranked_for_needs(
     need_ids: list[int], candidate_type: CandidateType | None, kept: set[tuple]
 ) -> dict[int, list[NeedSuggestion]]:
-    """The listed needs' open suggestions from their groups' rankings, less ``kept`` (need id,
+    """The listed needs' open suggestions from their own rankings, less ``kept`` (need id,
     candidate type, candidate id): the top TOP of each type, best first."""
     needs = db.session.execute(
-        sa.select(Need.id, Need.community_id, Need.category, Need.neighbourhood_id).where(
-            Need.id.in_(need_ids), _target_needs()
-        )
+        sa.select(Need.id, Need.community_id).where(Need.id.in_(need_ids), _target_needs())
     ).all()
     if not needs:
         return {}
-    groups = {(n.community_id, n.category, n.neighbourhood_id) for n in needs}
     query = sa.select(MatchRanking).where(
-        sa.or_(
-            *(
-                sa.and_(
-                    MatchRanking.community_id == community_id,
-                    MatchRanking.category == category,
-                    MatchRanking.neighbourhood_id == neighbourhood_id
-                    if neighbourhood_id is not None
-                    else MatchRanking.neighbourhood_id.is_(None),
-                )
-                for community_id, category, neighbourhood_id in sorted(groups, key=str)
-            )
-        )
+        MatchRanking.community_id.in_({n.community_id for n in needs}),
+        MatchRanking.need_id.in_([n.id for n in needs]),
     )
     if candidate_type is not None:
         query = query.where(MatchRanking.candidate_type == candidate_type)
-    rankings: dict[tuple, list[MatchRanking]] = {}
+    rankings: dict[int, list[MatchRanking]] = {}
     for row in db.session.scalars(query.order_by(MatchRanking.rank, MatchRanking.id)):
-        rankings.setdefault((row.community_id, row.category, row.neighbourhood_id), []).append(row)
+        rankings.setdefault(row.need_id, []).append(row)
     order = list(CandidateType)
     found = {}
     for need in needs:
         shown: list[NeedSuggestion] = []
         taken: dict[CandidateType, int] = dict.fromkeys(CandidateType, 0)
-        for row in rankings.get((need.community_id, need.category, need.neighbourhood_id), ()):
+        for row in rankings.get(need.id, ()):
             kind = row.candidate_type
             if taken[kind] == TOP or (need.id, kind, row.candidate_id) in kept:
                 continue
@@ -397,6 +397,7 @@ def _ranked_for_needs(
                     rank=taken[kind],
                     reasons=row.reasons,
                     computed_at=row.computed_at,
+                    matched=list(row.matched or ()),
                 )
             )
         shown.sort(key=lambda s: (s.rank, order.index(s.candidate_type)))
@@ -405,15 +406,12 @@ def _ranked_for_needs(
 
 
 def need_ranking(need: Need, ranking_id: int) -> MatchRanking | None:
-    """The ranking row, if it is still one of the need's group."""
+    """The ranking row, if it is still one of the need's."""
     return db.session.scalar(
         sa.select(MatchRanking).where(
             MatchRanking.id == ranking_id,
             MatchRanking.community_id == need.community_id,
-            MatchRanking.category == need.category,
-            MatchRanking.neighbourhood_id == need.neighbourhood_id
-            if need.neighbourhood_id is not None
-            else MatchRanking.neighbourhood_id.is_(None),
+            MatchRanking.need_id == need.id,
         )
     )
 

@@ -16,7 +16,7 @@ class SuggestionOut(ma.Schema):
         allow_none=True,
         dump_default=None,
         metadata={
-            "description": "a need's open suggestion: the row of the ranking its needs share, to"
+            "description": "a need's open suggestion: the row of its stored ranking, to"
             " dismiss it by (POST /needs/{need_id}/suggestions/{ranking_id}/dismiss); else null"
         },
     )
@@ -30,6 +30,15 @@ class SuggestionOut(ma.Schema):
     score = fields.Float()
     rank = fields.Integer(metadata={"description": "1 is the best open suggestion of its type"})
     reasons = fields.List(fields.String(), metadata={"description": "Chinese phrases, best first"})
+    matched_words = fields.List(
+        fields.String(),
+        attribute="matched",
+        dump_default=list,
+        metadata={
+            "description": "a need's suggestion: the words of the need that the candidate's"
+            " text shares, rarest first (shown as 楼道 · 照明 · 维修); else empty"
+        },
+    )
     status = fields.Enum(SuggestionStatus, by_value=True)
     status_label = fields.Function(lambda s: s.status.label)
     computed_at = LocalDateTime()
@@ -46,7 +55,7 @@ class MatchOut(ma.Schema):
     needs = fields.Integer(metadata={"description": "listed needs not yet in a project"})
     suggestions = fields.Integer(metadata={"description": "open project suggestions written"})
     rankings = fields.Integer(
-        metadata={"description": "ranking rows written for the needs' (category, 邻里单元)"}
+        metadata={"description": "ranking rows written for the listed needs, each its own"}
     )
 
 

@@ -85,6 +85,8 @@ class ResourceFacts:
     available_from: date | None
     available_until: date | None
     neighbourhoods: frozenset[int] = frozenset()  # none: the whole community
+    kind: str | None = None  # ResourceKind; what the kind-compatibility rule reads
+    words: tuple[str, ...] = ()  # its title's and description's words (content.tokens)
 
 
 @dataclass
@@ -94,6 +96,7 @@ class UnitFacts:
     open_claims: int = 0
     fulfilled: Counter = field(default_factory=Counter)  # category → fulfilled claims
     resources: list[ResourceFacts] = field(default_factory=list)
+    words: tuple[str, ...] = ()  # its profile's and listed resources' words
 
 
 @dataclass
@@ -105,6 +108,7 @@ class VolunteerFacts:
     party: bool = False
     open_claims: int = 0
     fulfilled: Counter = field(default_factory=Counter)
+    words: tuple[str, ...] = ()  # her skills' words
 
 
 @dataclass(frozen=True)
@@ -320,3 +324,104 @@ def pick(ranking, skip, top: int = TOP):
         if len(chosen) == top:
             break
     return chosen
+
+
+# --- A need's own ranking: hard limits rule out, content counts ---------------------------------
+#
+# For a need (not a project) the terms above still count, except that a 邻里单元 the candidate
+# does not serve rules it out instead of lowering its score; so do a resource not available now
+# and a resource of a kind the need cannot use (content.usable_kinds: a venue cannot repair a
+# light). What the need says adds up to CONTENT_POINTS: BM25 of its words against the
+# candidate's, relative to the best match among the community's candidates. A resource of
+# another category is suggested only when its text matches.
+
+CONTENT_POINTS = 10.0
+
+
+def _serves(serves: frozenset, wanted: frozenset) -> bool:
+    return not wanted or not serves or bool(serves & wanted)
+
+
+def need_resource(resource, unit_load: int, unit_serves, category, wanted, window, kinds, found):
+    """(score, reason tokens, matched words) or None when a hard limit rules it out: a kind
+    the need cannot use, not available in ``window``, or a 邻里单元 it does not serve.
+    ``found``: (relative BM25, matched words) when its text matches the need's, else None.
+    ``unit_serves``: its unit's 邻里单元, read when the resource names none of its own."""
+    if resource.kind not in kinds or not covers(resource, window):
+        return None
+    serves = resource.neighbourhoods or unit_serves
+    if not _serves(serves, wanted):
+        return None
+    relative, words = found or (0.0, ())
+    if resource.category is category:
+        score, reason = 4.0, ("category", category)
+    elif resource.category is None:
+        score, reason = 1.0, ("any_category",)
+    elif relative > 0:
+        score, reason = 0.0, None
+    else:
+        return None
+    reasons = []
+    points, token = _neighbourhood(serves, wanted, match=2, miss=0)
+    score += points + 3
+    if token:
+        reasons.append(token)
+    reasons.append(("available", resource.kind_label, window, False))
+    if reason:
+        reasons.append(reason)
+    score += CONTENT_POINTS * relative
+    score -= unit_load
+    if unit_load:
+        reasons.append(("unit_load", unit_load))
+    return round(score, 2), reasons, words
+
+
+def top_need_resources(ordered, score, limit: int):
+    """The best ``limit`` (score, id, tokens, words) of need_resource without content, reading
+    ``ordered`` ((static, resource), best static first) only while one could still make it:
+    what every need of one category, 邻里单元 and set of usable kinds shares, and the pool
+    that content re-ranks. ``score(resource)`` scores one."""
+    best: list[tuple] = []
+    for static, resource in ordered:
+        if len(best) == limit and static + RESOURCE_DYNAMIC_MAX < -best[-1][0]:
+            break
+        scored = score(resource)
+        if scored is None:
+            continue
+        bisect.insort(best, (-scored[0], resource.id, scored[1], scored[2]))
+        del best[limit:]
+    return [(-neg, rid, tokens, words) for neg, rid, tokens, words in best]
+
+
+def need_unit(unit: UnitFacts, category, wanted, window: Window, found):
+    """(score, reason tokens, matched words) or None: a unit serving only other 邻里单元, or
+    with neither a fit nor a text match."""
+    if not _serves(unit.serves, wanted):
+        return None
+    relative, words = found or (0.0, ())
+    scored = score_unit(unit, category, wanted, window)
+    if scored is None:
+        if relative <= 0:
+            return None
+        score = -2 * unit.open_claims + (1 if not unit.serves and wanted else 0)
+        reasons = [("whole",)] if not unit.serves and wanted else []
+        reasons.append(("load", unit.open_claims))
+    else:
+        score, reasons = scored
+    return round(score + CONTENT_POINTS * relative, 2), reasons, words
+
+
+def need_volunteer(volunteer: VolunteerFacts, category, found):
+    """(score, reason tokens, matched words) or None: neither a skill of the category nor a
+    text match."""
+    relative, words = found or (0.0, ())
+    scored = score_volunteer(volunteer, category)
+    if scored is None:
+        if relative <= 0:
+            return None
+        score = (1 if volunteer.party else 0) - 2 * volunteer.open_claims
+        reasons = [("party",)] if volunteer.party else []
+        reasons.append(("load", volunteer.open_claims))
+    else:
+        score, reasons = scored
+    return round(score + CONTENT_POINTS * relative, 2), reasons, words

@@ -2,13 +2,13 @@
 need people, and acting on a suggestion.
 
 A run reads each community's facts with a fixed handful of set-based queries (whatever the
-number of projects, needs and candidates), scores in memory (coop.matching.scoring) and writes
-in bulk. A project gets its own suggestions: the run replaces the community's open ones; those
-acted on or dismissed stay, and their candidate is never suggested for that project again. The
-needs of one category and 邻里单元 would all get the same suggestions, so the run stores one
-ranking per such group (MatchRanking) instead, a little longer than a need shows; a need's
-suggestions are read from it, less the candidates dismissed for that need (a dismissed
-Suggestion row). Reading never writes.
+number of projects, needs and candidates), scores in memory (coop.matching.scoring, and
+coop.matching.content for what a need says) and writes in bulk. A project gets its own
+suggestions: the run replaces the community's open ones; those acted on or dismissed stay, and
+their candidate is never suggested for that project again. Each listed need gets its own short
+ranking (MatchRanking rows with its need_id): hard limits rule candidates out, its words re-rank
+what its category and 邻里单元 would give; a need's suggestions are read from it, less the
+candidates dismissed for that need (a dismissed Suggestion row). Reading never writes.
 """
 
 import contextlib
@@ -25,12 +25,11 @@ from coop.alliance import queries as alliance_queries
 from coop.alliance.models import Community
 from coop.alliance.permissions import require
 from coop.auth.models import Role, RoleGrant, User
-from coop.categories import Category
 from coop.claims import service as claims_service
 from coop.claims.models import ClaimStatus, ResourceOrder
 from coop.errors import Invalid, NotFound
 from coop.extensions import db
-from coop.matching import errors, permissions, queries, scoring
+from coop.matching import content, errors, permissions, queries, scoring
 from coop.matching.models import (
     SUGGESTION_FLOW,
     CandidateType,
@@ -51,9 +50,12 @@ from coop.timeutil import COMMUNITY_TZ
 
 NOTHING: Counter = Counter()  # shared by the many volunteers with no fulfilled claims here
 
-# How far down a ranking to look for candidates not yet acted on or dismissed for a target; a
-# need group's stored ranking keeps TOP + SLACK rows per candidate type for the same reason.
+# How far down a ranking to look for candidates not yet acted on or dismissed for a project.
 SLACK = 25
+# A need's stored ranking keeps this many rows per candidate type: what the board shows. A city
+# has some 180,000 listed needs, and every row more per need is half a million rows a night, so
+# a candidate dismissed for a need leaves its card one short until the next run (or 立即重新匹配).
+NEED_KEEP = 3  # what the board shows of each type
 
 P, N = TargetType.PROJECT, TargetType.NEED
 UNIT, RESOURCE, VOLUNTEER = CandidateType.UNIT, CandidateType.RESOURCE, CandidateType.VOLUNTEER
@@ -70,15 +72,20 @@ def match_all(
 ) -> dict:
     """Match every community; ``each()`` wraps each community's run (the job passes
     unit_of_work, so a community's suggestions are committed together). Returns the counts."""
-    community_ids = list(db.session.scalars(sa.select(Community.id).order_by(Community.id)))
+    ids = community_ids()
     inactive = queries.inactive_user_ids()  # once for the night, not once per community
     totals: Counter = Counter()
-    for done, community_id in enumerate(community_ids, 1):
+    for done, community_id in enumerate(ids, 1):
         with each():
             totals.update(match_community(community_id, now=now, inactive=inactive))
         if progress is not None:
             progress(done)
-    return {"communities": len(community_ids), **totals}
+    return {"communities": len(ids), **totals}
+
+
+def community_ids() -> list[int]:
+    """Every community, in id order: what a nightly run goes over."""
+    return list(db.session.scalars(sa.select(Community.id).order_by(Community.id)))
 
 
 def rematch(actor: User, community_id: int, *, now: datetime) -> dict:
@@ -90,8 +97,8 @@ def rematch(actor: User, community_id: int, *, now: datetime) -> dict:
 
 def match_community(community_id: int, *, now: datetime, inactive: set[int] | None = None) -> dict:
     """Replace the community's open project suggestions with a fresh top 5 per candidate type
-    for every published project with a free slot, and its need rankings with a fresh one per
-    (category, 邻里单元) of its listed needs not yet in a project. Same facts, same rows.
+    for every published project with a free slot, and its need rankings with a fresh one for
+    each of its listed needs not yet in a project. Same facts, same rows.
     ``inactive``: the deactivated users, if the caller has read them. :raise NotFound: no such
     community."""
     community = queries.lock_community(community_id)  # one run (or action) at a time
@@ -133,17 +140,29 @@ SUGGESTION_COLUMNS = (
     "status",
     "computed_at",
 )
+# The need's columns first, then the candidate's: on PostgreSQL a need's rows are COPY text
+# lines, its prefix joined to each of its ranking's (shared, preformatted) tails.
 RANKING_COLUMNS = (
     "community_id",
+    "need_id",
     "category",
     "neighbourhood_id",
+    "computed_at",
     "candidate_type",
     "candidate_id",
     "score",
     "rank",
     "reasons",
-    "computed_at",
+    "matched",
 )
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _insert(table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -153,11 +172,14 @@ def _insert(table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> Non
         return
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        at = columns.index("reasons")
+        texts = {columns.index(c) for c in ("reasons", "matched") if c in columns}
         db.session.execute(
             sa.insert(table),
             [
-                dict(zip(columns, (*row[:at], json.loads(row[at]), *row[at + 1 :]), strict=True))
+                {
+                    column: json.loads(value) if at in texts else value
+                    for at, (column, value) in enumerate(zip(columns, row, strict=True))
+                }
                 for row in rows
             ],
         )
@@ -165,6 +187,10 @@ def _insert(table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> Non
     driver = connection.connection.driver_connection
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        if isinstance(rows[0], str):  # COPY text lines, made by the run
+            for at in range(0, len(rows), 5000):
+                copy.write("".join(rows[at : at + 5000]))
+            return
         for row in rows:
             copy.write_row(row)
 
@@ -200,6 +226,7 @@ class _Run:
         around = queries.resource_neighbourhood_ids(cid)
         self.resources_by_category: dict = defaultdict(list)
         self.resources_of_unit: dict[int, set[int]] = defaultdict(set)
+        self.resource_facts: dict[int, ResourceFacts] = {}
         for r in queries.listed_resources(cid):
             facts = ResourceFacts(
                 r.id,
@@ -209,7 +236,10 @@ class _Run:
                 r.available_from,
                 r.available_until,
                 frozenset(around.get(r.id, ())),
+                r.kind,
+                content.tokens(f"{r.title} {r.description}"),
             )
+            self.resource_facts[r.id] = facts
             self.resources_of_unit[r.unit_id].add(r.id)
             unit = units.get(r.unit_id)
             if unit is not None:
@@ -217,6 +247,8 @@ class _Run:
                 if unit.open_claims < limit:  # a unit at its limit cannot accept an order
                     self.resources_by_category[r.category].append(facts)
         self.units = [u for u in units.values() if u.open_claims < limit]
+        self.unit_serves = {uid: u.serves for uid, u in units.items()}
+        self._unit_texts = units  # their words are read only if a need asks (_indexes)
 
         # Volunteers without claims here score alike when their skills and party membership
         # are the same: each such group is one VolunteerFacts with the few ids a ranking can
@@ -227,20 +259,30 @@ class _Run:
         for user_id, skills, party in queries.volunteer_groups(cid, TOP + SLACK + len(inactive)):
             if user_id not in inactive:
                 groups[(skills, party)].append(user_id)
+        # A volunteer whose skills fit no category can still match a need by what they say.
+        self.volunteers_by_words: list[tuple[VolunteerFacts, list[int]]] = []
         for (skills, party), ids in groups.items():
-            if fits := self._fits(skills):
-                self.volunteers.append((VolunteerFacts(fits, party), ids))
+            facts = VolunteerFacts(self._fits(skills), party, words=self._skill_words(skills))
+            self.volunteers_by_words.append((facts, ids))
+            if facts.fits:
+                self.volunteers.append((facts, ids))
         for user_id, skills, party in queries.volunteers_with_claims(cid):
-            if user_id not in inactive and (fits := self._fits(skills)):
+            if user_id not in inactive:
                 facts = VolunteerFacts(
-                    fits,
+                    self._fits(skills),
                     party,
                     load["volunteer"].get(user_id, 0),
                     done["volunteer"].get(user_id, NOTHING),
+                    self._skill_words(skills),
                 )
-                self.volunteers.append((facts, [user_id]))
+                self.volunteers_by_words.append((facts, [user_id]))
+                if facts.fits:
+                    self.volunteers.append((facts, [user_id]))
         self._rankings: dict = {}
         self._resource_order: dict = {}
+        self._said_cache: dict = {}
+        self._tails: dict = {}  # id of a shared need ranking → its COPY text tails
+        self.copy_text = db.session.connection().dialect.name == "postgresql"
 
         self.kept: dict[tuple, set[int]] = defaultdict(set)
         for project_id, candidate_type, candidate_id in queries.kept_suggestions(cid):
@@ -252,6 +294,10 @@ class _Run:
         self.ordered: dict[int, set[int]] = defaultdict(set)
         for project_id, resource_id in queries.waiting_orders(cid):
             self.ordered[project_id].add(resource_id)
+
+    @staticmethod
+    def _skill_words(skills: str) -> tuple[str, ...]:
+        return content.tokens(" ".join(json.loads(skills) or ()))
 
     def _fits(self, skills: str) -> dict:
         """category → the skills (a JSON list) that fit it; the same lists recur a lot."""
@@ -287,7 +333,8 @@ class _Run:
             ),
         )
 
-    def resource_ranking(self, category, wanted, window):
+    def _ordered(self, category):
+        """The resources a ranking of the category reads, best static part first."""
         if category not in self._resource_order:
             self._resource_order[category] = sorted(
                 (
@@ -296,7 +343,10 @@ class _Run:
                 ),
                 key=lambda pair: (-pair[0], pair[1].id),
             )
-        ordered = self._resource_order[category]
+        return self._resource_order[category]
+
+    def resource_ranking(self, category, wanted, window):
+        ordered = self._ordered(category)
         return self._cached(
             (RESOURCE, category, wanted, window),
             lambda: scoring.top_resources(
@@ -317,7 +367,7 @@ class _Run:
         )
 
     def rows(self) -> tuple[list[tuple], list[tuple], dict]:
-        """The projects' suggestion rows, the need groups' ranking rows, and the counts."""
+        """The projects' suggestion rows, the needs' ranking rows, and the counts."""
         cid = self.community.id
         suggestions: list[tuple] = []
         projects = queries.target_projects(cid)
@@ -325,10 +375,10 @@ class _Run:
         for p in projects:
             self._project(suggestions, p, frozenset(where.get(p.id, ())))
         rankings: list[tuple] = []
-        groups = queries.need_groups(cid)
-        for category, neighbourhood_id, _n in groups:
-            self._group(rankings, category, neighbourhood_id)
-        needs = sum(n for _category, _neighbourhood, n in groups)
+        needs = 0
+        for need in queries.target_needs(cid):
+            self._need(rankings, need)
+            needs += 1
         return suggestions, rankings, {"projects": len(projects), "needs": needs}
 
     def _emit(self, rows, project_id, candidate_type, ranking, skip):
@@ -367,30 +417,168 @@ class _Run:
             skip = self.claimed[(p.id, "volunteer")] | kept[(p.id, VOLUNTEER)]
             self._emit(rows, p.id, VOLUNTEER, self.volunteer_ranking(p.category), skip)
 
-    def _group(self, rows, category: Category, neighbourhood_id: int | None):
-        """The ranking the needs of one category and 邻里单元 share, TOP + SLACK per type."""
+    # -- a need's own ranking: hard limits, then what it says (scoring.need_*)
+
+    def _indexes(self):
+        """The community's BM25 indexes (resources, units, volunteer groups), built once, when
+        the first need asks."""
+        if not hasattr(self, "_index"):
+            resources = [r for rs in self.resources_by_category.values() for r in rs]
+            titles: dict[int, list[str]] = defaultdict(list)
+            for r in resources:
+                titles[r.unit_id].extend(r.words)
+            profiles = queries.unit_profiles({u.id for u in self.units})
+            for unit in self.units:
+                unit.words = content.tokens(profiles.get(unit.id, "")) + tuple(titles[unit.id])
+            self._index = (
+                content.Index.build((r.id, r.words) for r in resources),
+                content.Index.build((u.id, u.words) for u in self.units),
+                content.Index.build(
+                    (i, f.words) for i, (f, _ids) in enumerate(self.volunteers_by_words)
+                ),
+            )
+            self._need_memo: dict = {}
+            self._need_pools: dict = {}
+        return self._index
+
+    def _pool(self, key, build):
+        if key not in self._need_pools:
+            self._need_pools[key] = build()
+        return self._need_pools[key]
+
+    def _need_resources(self, category, wanted, window, kinds, hits):
+        unit_load, serves = self.unit_load, self.unit_serves
+
+        def score(resource, found=None):
+            return scoring.need_resource(
+                resource,
+                unit_load[resource.unit_id],
+                serves.get(resource.unit_id, frozenset()),
+                category,
+                wanted,
+                window,
+                kinds,
+                found,
+            )
+
+        pool = self._pool(
+            (RESOURCE, category, wanted, kinds),
+            lambda: scoring.top_need_resources(self._ordered(category), score, NEED_KEEP),
+        )
+        found = {rid: (sc, tokens, words) for sc, rid, tokens, words in pool}
+        for rid, hit in hits.items():
+            scored = score(self.resource_facts[rid], hit)
+            if scored is not None:
+                found[rid] = scored
+            else:
+                found.pop(rid, None)
+        return found
+
+    def _need_units(self, category, wanted, window, hits):
+        units = {u.id: u for u in self.units}
+
+        def base():
+            scored = (
+                (u.id, scoring.need_unit(u, category, wanted, window, None)) for u in self.units
+            )
+            rows = [(s[0], uid, s[1], s[2]) for uid, s in scored if s is not None]
+            rows.sort(key=lambda row: (-row[0], row[1]))
+            return rows[:NEED_KEEP]
+
+        pool = self._pool((UNIT, category, wanted), base)
+        found = {uid: (sc, tokens, words) for sc, uid, tokens, words in pool}
+        for uid, hit in hits.items():
+            scored = scoring.need_unit(units[uid], category, wanted, window, hit)
+            if scored is not None:
+                found[uid] = scored
+        return found
+
+    def _need_volunteers(self, category, hits):
+        def base():
+            rows = []
+            for facts, ids in self.volunteers:
+                s = scoring.need_volunteer(facts, category, None)
+                if s is not None:
+                    rows.extend((s[0], vid, s[1], s[2]) for vid in ids[:NEED_KEEP])
+            rows.sort(key=lambda row: (-row[0], row[1]))
+            return rows[:NEED_KEEP]
+
+        pool = self._pool((VOLUNTEER, category), base)
+        found = {vid: (sc, tokens, words) for sc, vid, tokens, words in pool}
+        for position, hit in hits.items():
+            facts, ids = self.volunteers_by_words[position]
+            scored = scoring.need_volunteer(facts, category, hit)
+            if scored is not None:
+                for vid in ids[:NEED_KEEP]:
+                    found[vid] = scored
+        return found
+
+    def _need_rows(self, category, neighbourhood_id, words):
+        """(candidate type, id, score, rank, reasons JSON, matched JSON) of a need's ranking;
+        needs saying the same words in the same category and 邻里单元 share one."""
+        key = (category, neighbourhood_id, frozenset(words))
+        if key in self._need_memo:
+            return self._need_memo[key]
+        resource_index, unit_index, volunteer_index = self._index
         window = Window(self.today, self.today, is_now=True)
         wanted = frozenset({neighbourhood_id} - {None})
-        rankings = (
-            (UNIT, self.unit_ranking(category, wanted, window)),
-            (RESOURCE, self.resource_ranking(category, wanted, window)),
-            (VOLUNTEER, self.volunteer_ranking(category)),
+        kinds = content.usable_kinds(words)
+        found = (
+            (
+                RESOURCE,
+                self._need_resources(category, wanted, window, kinds, resource_index.scores(words)),
+            ),
+            (UNIT, self._need_units(category, wanted, window, unit_index.scores(words))),
+            (VOLUNTEER, self._need_volunteers(category, volunteer_index.scores(words))),
         )
-        for candidate_type, ranking in rankings:
-            for rank, (score, candidate_id, reasons) in enumerate(ranking, 1):
+        rows = []
+        for candidate_type, scored in found:
+            best = sorted(scored.items(), key=lambda item: (-item[1][0], item[0]))[:NEED_KEEP]
+            for rank, (candidate_id, (score, tokens, matched)) in enumerate(best, 1):
                 rows.append(
                     (
-                        self.community.id,
-                        category.value,
-                        neighbourhood_id,
                         candidate_type.value,
                         candidate_id,
-                        score,
+                        float(score),
                         rank,
-                        reasons,
-                        self.now,
+                        self._phrases(tuple(tokens)),
+                        self._words(matched),
                     )
                 )
+        self._need_memo[key] = rows
+        return rows
+
+    def _phrases(self, tokens: tuple) -> str:
+        said = self._said_cache.get(tokens)
+        if said is None:
+            phrases = [scoring.phrase(t, self.ctx) for t in tokens]
+            said = self._said_cache[tokens] = json.dumps(phrases, ensure_ascii=False)
+        return said
+
+    def _words(self, matched: tuple) -> str:
+        said = self._said_cache.get(("words", matched))
+        if said is None:
+            said = json.dumps(content.shown_words(matched), ensure_ascii=False)
+            self._said_cache[("words", matched)] = said
+        return said
+
+    def _need(self, rows, need):
+        """A listed need's own ranking, NEED_KEEP per candidate type: COPY text lines on
+        PostgreSQL (the tails are made once per shared ranking), row tuples elsewhere."""
+        self._indexes()
+        words = content.tokens(f"{need.title} {need.description}")
+        ranking = self._need_rows(need.category, need.neighbourhood_id, words)
+        head = (self.community.id, need.id, need.category.value, need.neighbourhood_id, self.now)
+        if not self.copy_text:
+            rows.extend(head + tail for tail in ranking)
+            return
+        tails = self._tails.get(id(ranking))
+        if tails is None:
+            tails = self._tails[id(ranking)] = [
+                "\t".join(_copy_text(v) for v in tail) + "\n" for tail in ranking
+            ]
+        prefix = "\t".join(_copy_text(v) for v in head) + "\t"
+        rows.extend(prefix + tail for tail in tails)
 
 
 # --- Reading suggestions ---------------------------------------------------------------------
@@ -521,9 +709,9 @@ def dismiss(actor: User, suggestion_id: int, *, now: datetime) -> Suggestion:
 
 
 def dismiss_for_need(actor: User, need_id: int, ranking_id: int, *, now: datetime) -> Suggestion:
-    """忽略 one of a need's suggestions (a row of its group's ranking): the candidate is stored
-    as dismissed for that need, with the ranking's score and reasons, and is not suggested for
-    it again; the group's other needs still get it.
+    """忽略 one of a need's suggestions (a row of its ranking): the candidate is stored as
+    dismissed for that need, with the ranking's score, reasons and matched words, and is not
+    suggested for it again; other needs still get it.
 
     :raise NotFound, Forbidden: the need. :raise SuggestionReplaced: the row is no longer in the
     need's ranking (a rerun replaced it, or the need moved on). :raise IllegalTransition:
@@ -546,6 +734,7 @@ def dismiss_for_need(actor: User, need_id: int, ranking_id: int, *, now: datetim
             score=ranking.score,
             rank=ranking.rank,
             reasons=list(ranking.reasons),
+            matched=list(ranking.matched or ()),
             status=SuggestionStatus.OPEN,
             computed_at=ranking.computed_at,
         )

@@ -129,7 +129,7 @@ def act(suggestion_id: int, action: str):
 @bp.post("/needs/<int:need_id>/suggestions/<int:ranking_id>/dismiss")
 @login_required
 def dismiss_for_need(need_id: int, ranking_id: int):
-    """忽略 one of a need's suggestions (a row of its group's ranking), as act does."""
+    """忽略 one of a need's suggestions (a row of its ranking), as act does."""
     actor = require_actor()
     with unit_of_work(actor):
         suggestion = service.dismiss_for_need(actor, need_id, ranking_id, now=utcnow())

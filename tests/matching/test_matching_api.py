@@ -216,3 +216,24 @@ def test_setting_served_neighbourhoods(client, community, secretary, unit):
         headers=bearer(secretary),
     )
     assert response.status_code == 200 and response.get_json() == {"neighbourhood_ids": [east.id]}
+
+
+def test_a_needs_suggestion_carries_the_words_that_matched(client, community, secretary, unit):
+    light = make_resource(
+        unit, community, category=Category.CONVENIENCE, title="电工维修", description="维修楼道灯"
+    )
+    need = make_need(
+        community, category=Category.CONVENIENCE, title="楼道灯维修", description="楼道灯不亮"
+    )
+    service.match_community(community.id, now=NOW)
+    response = client.get(
+        f"/api/v1/needs/{need.id}/suggestions?candidate_type=resource", headers=bearer(secretary)
+    )
+    (row,) = response.get_json()
+    assert row["candidate_id"] == light.id
+    assert row["matched_words"][:2] == ["楼道灯", "维修"] or {"楼道灯", "维修"} <= set(
+        row["matched_words"]
+    )
+    assert "现可提供志愿服务" in row["reasons"]  # today's reasons stay beside the words
+    projects = client.get(f"/api/v1/needs/{need.id}/suggestions", headers=bearer(secretary))
+    assert all("matched_words" in r for r in projects.get_json())

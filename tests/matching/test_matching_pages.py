@@ -210,3 +210,16 @@ def test_the_nav_has_the_matching_page_for_secretaries(client, community):
     login(client, make_secretary(community))
     html = client.get(f"/communities/{community.id}").get_data(as_text=True)
     assert f'href="/communities/{community.id}/matching"' in html
+
+
+def test_the_board_shows_the_words_a_needs_suggestion_matched(client, community, unit):
+    make_resource(unit, community, category=Category.CARE, title="便民理发", description="上门理发")
+    target = make_need(community, title="卧床老人上门理发")
+    service.match_community(community.id, now=NOW)
+    login(client, make_secretary(community))
+    html = client.get(f"/communities/{community.id}/matching").get_data(as_text=True)
+    section = html[html.index(f'id="n-{target.id}"') :]
+    assert "便民理发" in section and "匹配词" in section
+    shown = [p.split("</p>")[0] for p in section.split('class="matched-words">')[1:]]
+    assert shown and all("匹配词" in words and "理发" in words for words in shown)
+    assert any("上门 · 理发" in words or "理发 · 上门" in words for words in shown), shown
