@@ -6,14 +6,19 @@ from coop.alliance import queries as alliance_queries
 from coop.apidoc import PageArgs, documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.dbtypes import utcnow
-from coop.honours import index, permissions, queries, service
+from coop.honours import index, permissions, queries, service, teams
 from coop.honours.schemas import (
     HonourArgs,
-    NominationOut,
-    IndexArgs,
-    NominationIn,
-    PioneerIndexOut,
     HonourReasonIn,
+    IndexArgs,
+    MemberIn,
+    MemberOut,
+    NominationIn,
+    NominationOut,
+    PioneerIndexOut,
+    TeamArgs,
+    TeamIn,
+    TeamOut,
     WeightsIn,
     WeightsOut,
 )
@@ -139,3 +144,63 @@ class PioneerWeights(MethodView):
         actor = require_actor()
         with unit_of_work(actor):
             return service.set_weights(actor, community_id, fields, now=utcnow())
+
+
+def _team_out(team):
+    team.hours = index.team_hours(team.id)
+    return team
+
+
+@blp.route("/teams")
+class Teams(MethodView):
+    @blp.arguments(TeamArgs, location="query")
+    @blp.response(200, TeamOut(many=True))
+    @documents_errors(blp, 401, 404, 422)
+    def get(self, args):
+        """The community's volunteer teams with members (former ones with left_on) and hours."""
+        community = alliance_queries.get_community(require_actor(), args["community_id"])
+        return [_team_out(t) for t in queries.teams_of(community.id)]
+
+    @blp.arguments(TeamIn)
+    @blp.response(201, TeamOut)
+    @documents_errors(blp, 401, 403, 404, 409, 422)
+    def post(self, fields):
+        """The community's staff create a team (409 team_name_taken)."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            team = teams.create_team(actor, fields.pop("community_id"), **fields)
+        return _team_out(team)
+
+
+@blp.route("/teams/<int:team_id>")
+class TeamDetail(MethodView):
+    @blp.response(200, TeamOut)
+    @documents_errors(blp, 401, 404)
+    def get(self, team_id):
+        return _team_out(queries.get_team(require_actor(), team_id))
+
+
+@blp.route("/teams/<int:team_id>/members")
+class TeamMembers(MethodView):
+    @blp.arguments(MemberIn)
+    @blp.response(201, MemberOut)
+    @documents_errors(blp, 401, 403, 404, 409, 422)
+    def post(self, fields, team_id):
+        """Staff or the leader add a volunteer of the community; a volunteer joins herself
+        (her own user_id). 409 already_member; 422 not_a_volunteer_here."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            return teams.add_member(
+                actor, team_id, fields["user_id"], today=local_today(), leader=fields["leader"]
+            )
+
+
+@blp.route("/teams/<int:team_id>/members/<int:user_id>/leave")
+class TeamLeave(MethodView):
+    @blp.response(200, MemberOut)
+    @documents_errors(blp, 401, 403, 404, 409)
+    def post(self, team_id, user_id):
+        """She leaves, or staff or the leader take her off; the row stays with left_on."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            return teams.leave(actor, team_id, user_id, today=local_today())

@@ -87,3 +87,39 @@ class PioneerIndexOut(ma.Schema):
     year = fields.Integer()
     weights = fields.Nested(WeightsOut)
     units = fields.List(fields.Nested(UnitIndexOut))
+
+
+class TeamIn(ma.Schema):
+    community_id = Id(required=True)
+    name = Trimmed(required=True, validate=length(min=1, max=64))
+    description = Trimmed(load_default="", validate=length(max=2000))
+    skills = Trimmed(load_default="", validate=length(max=500))
+    unit_id = Id(load_default=None, allow_none=True)
+
+
+class TeamArgs(ma.Schema):
+    community_id = Id(required=True)
+
+
+class MemberIn(ma.Schema):
+    user_id = Id(required=True)
+    leader = fields.Boolean(load_default=False)
+
+
+class MemberOut(ma.Schema):
+    user_id = fields.Integer()
+    name = fields.Function(lambda m: m.user.display_name)
+    is_leader = fields.Boolean()
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+
+
+class TeamOut(ma.Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    unit_id = fields.Integer(allow_none=True)
+    name = fields.String()
+    description = fields.String()
+    skills = fields.String()
+    hours = fields.Decimal(as_string=True, metadata={"description": "members' hours as members"})
+    members = fields.List(fields.Nested(MemberOut))

@@ -10,8 +10,10 @@ from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
+from coop.extensions import db
 from coop.honours import index, permissions, queries, service
-from coop.honours.schemas import NominationIn, HonourReasonIn, WeightsIn
+from coop.honours import teams as teams_service
+from coop.honours.schemas import HonourReasonIn, NominationIn, TeamIn, WeightsIn
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.schemas import load_form
@@ -243,12 +245,64 @@ def teams(community_id: int):
     community = alliance_queries.get_community(actor, community_id)
     year = local_today().year
     return render(
-        "honours/teams.html",
-        community=community,
-        year=year,
-        records=index.team_records(community.id, year),
-        teams={t.id: t for t in queries.teams_of(community.id)},
+        "honours/teams.html", form={}, errors={}, **_teams_context(actor, community, year)
     )
+
+
+def _teams_context(actor, community, year: int) -> dict:
+    return {
+        "community": community,
+        "year": year,
+        "records": index.team_records(community.id, year),
+        "teams": {t.id: t for t in queries.teams_of(community.id)},
+        "can_create": permissions.can_nominate(actor, community),
+        "unit_options": [
+            (u.id, u.name)
+            for u in db.session.scalars(
+                alliance_queries.units_select(actor, community_id=community.id)
+            )
+        ]
+        if permissions.can_nominate(actor, community)
+        else [],
+    }
+
+
+@bp.post("/communities/<int:community_id>/teams")
+@login_required
+def create_team(community_id: int):
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    retry_form("honours/teams.html", **_teams_context(actor, community, local_today().year))
+    form = request.form.to_dict()
+    form["community_id"] = str(community.id)
+    data, errors = load_form(TeamIn(), form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        team = teams_service.create_team(actor, data.pop("community_id"), **data)
+        team_id = team.id
+    flash(_("志愿服务队已创建。"), "success")
+    return redirect(url_for("honours.team", team_id=team_id))
+
+
+@bp.post("/teams/<int:team_id>/join")
+@login_required
+def join_team(team_id: int):
+    actor = require_actor()
+    with unit_of_work(actor):
+        teams_service.add_member(actor, team_id, actor.id, today=local_today())
+    flash(_("已加入服务队。"), "success")
+    return redirect(url_for("honours.team", team_id=team_id))
+
+
+@bp.post("/teams/<int:team_id>/members/<int:user_id>/leave")
+@login_required
+def leave_team(team_id: int, user_id: int):
+    actor = require_actor()
+    with unit_of_work(actor):
+        teams_service.leave(actor, team_id, user_id, today=local_today())
+    flash(_("已退出服务队，在队期间的服务时长仍计入该队。"), "success")
+    return redirect(url_for("honours.team", team_id=team_id))
 
 
 @bp.get("/teams/<int:team_id>")
@@ -259,9 +313,13 @@ def team(team_id: int):
     actor = require_actor()
     team = queries.get_team(actor, team_id)
     current = [m for m in team.members if m.left_on is None]
+    member_ids = {m.user_id for m in current}
     return render(
         "honours/team.html",
         team=team,
+        can_manage=teams_service.can_manage_team(actor, team),
+        can_join=actor.id not in member_ids and teams_service.is_volunteer(actor.id, team),
+        me=actor.id,
         leaders=[m for m in current if m.is_leader],
         current=current,
         past=[m for m in team.members if m.left_on is not None],
