@@ -74,13 +74,13 @@ class UnitIndexOut(ma.Schema):
     unit_id = fields.Integer()
     name = fields.String()
     claims = fields.Integer()
-    hours = fields.Decimal(as_string=True)
+    hours = fields.Float()
     activities = fields.Integer()
     ratings = fields.Integer()
-    average_stars = fields.Decimal(as_string=True, allow_none=True)
+    average_stars = fields.Float(allow_none=True)
     resources = fields.Integer()
-    scores = fields.Dict(keys=fields.String(), values=fields.Decimal(as_string=True))
-    index = fields.Decimal(as_string=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    index = fields.Float()
 
 
 class PioneerIndexOut(ma.Schema):
@@ -121,5 +121,5 @@ class TeamOut(ma.Schema):
     name = fields.String()
     description = fields.String()
     skills = fields.String()
-    hours = fields.Decimal(as_string=True, metadata={"description": "members' hours as members"})
+    hours = fields.Float(metadata={"description": "members' hours as members"})
     members = fields.List(fields.Nested(MemberOut))
