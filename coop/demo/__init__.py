@@ -266,7 +266,11 @@ class _Loader:
     def team(self, community, name, description, members):
         team = Team(community_id=community.id, name=name, description=description)
         for index, user in enumerate(members):
-            team.members.append(TeamMember(user=user, is_leader=index == 0))
+            team.members.append(
+                TeamMember(
+                    user=user, is_leader=index == 0, joined_on=date(self.today.year - 2, 1, 1)
+                )
+            )
         db.session.add(team)
 
     def grids(self, community, people, *, short=frozenset()):

@@ -194,6 +194,9 @@ def upgrade():
             )
         )
         batch_op.add_column(sa.Column("left_on", sa.Date(), nullable=True))
+    # Members from before the dates were kept count from the start: all their hours stay the team's.
+    op.execute("UPDATE team_members SET joined_on = '2000-01-01'")
+    with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.create_check_constraint(
             "ck_team_members_left_after_joining", "left_on IS NULL OR left_on >= joined_on"
         )
