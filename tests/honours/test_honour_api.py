@@ -116,7 +116,7 @@ def test_the_pioneer_index_lists_every_unit_with_weights(
     body = response.json
     assert body["weights"]["claims"] == 30
     assert [u["name"] for u in body["units"]] == ["康达物业测试", "兴旺小学测试"]
-    assert body["units"][0]["index"] == "30.0"
+    assert body["units"][0]["index"] == 30.0
 
 
 def test_weights_that_do_not_sum_to_100_are_422(client, secretary, community):
