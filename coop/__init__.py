@@ -95,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.claims import views as claims_views
     from coop.escalations import api as escalations_api
     from coop.escalations import views as escalations_views
+    from coop.honours import api as honours_api
+    from coop.honours import views as honours_views
     from coop.hours import api as hours_api
     from coop.hours import views as hours_views
     from coop.ledger import api as ledger_api
@@ -160,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         rewards_manage_views.bp,
         badges_views.bp,
         terms_views.bp,
+        honours_views.bp,
         matching_views.bp,
         setup_views.bp,
         auditlog_views.bp,
@@ -190,6 +193,7 @@ def _register_blueprints(app: Flask) -> None:
         rewards_api.blp,
         badges_api.blp,
         terms_api.blp,
+        honours_api.blp,
         matching_api.blp,
         notices_api.blp,
         setup_api.blp,

@@ -262,18 +262,140 @@ class AllianceOffice(db.Model):
     )
 
 
+class HonourKind(enum.StrEnum):
+    PIONEER = "pioneer"  # 同心共建先锋: a unit
+    TEAM = "team"  # 最美志愿服务队: a volunteer team
+
+    @property
+    def label(self) -> str:
+        return str(HONOUR_KIND_LABELS[self])
+
+
+HONOUR_KIND_LABELS = {
+    HonourKind.PIONEER: _l("同心共建先锋"),
+    HonourKind.TEAM: _l("最美志愿服务队"),
+}
+
+
+class HonourStatus(enum.StrEnum):
+    NOMINATED = "nominated"  # the community put it forward; the street decides
+    RETURNED = "returned"  # the street sent it back with a reason; the community may resubmit
+    APPROVED = "approved"
+    REVOKED = "revoked"  # never deleted: the reason stays
+
+    @property
+    def label(self) -> str:
+        return str(HONOUR_STATUS_LABELS[self])
+
+
+HONOUR_STATUS_LABELS = {
+    HonourStatus.NOMINATED: _l("待街道审批"),
+    HonourStatus.RETURNED: _l("已退回"),
+    HonourStatus.APPROVED: _l("已授予"),
+    HonourStatus.REVOKED: _l("已撤销"),
+}
+
+
 class Honour(db.Model):
-    """An annual honour (同心共建先锋): nominated by the community, approved by the street."""
+    """An annual honour: the community nominates (with the holder's record, snapshot at
+    nomination), the street approves or sends it back, and may later revoke it with a reason.
+    One honour of a kind per holder and year (a revoked one no longer counts)."""
 
     __tablename__ = "honours"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    kind: Mapped[HonourKind] = mapped_column(enum_type(HonourKind, "kind"))
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(64))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     year: Mapped[int]
-    approved: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[HonourStatus] = mapped_column(
+        enum_type(HonourStatus, "status"), default=HonourStatus.NOMINATED
+    )
+    citation: Mapped[str] = mapped_column(sa.Text, default="")
+    # The holder's record for the year as computed when nominated (or resubmitted).
+    record: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    nominated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    nominated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    community: Mapped[Community] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("unit_id", "community_id", "title", "year"),)
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(kind = 'pioneer' AND unit_id IS NOT NULL AND team_id IS NULL)"
+            " OR (kind = 'team' AND team_id IS NOT NULL AND unit_id IS NULL)",
+            name="one_holder_of_its_kind",
+        ),
+        sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_sensible"),
+        sa.Index(
+            "uq_honours_unit_year",
+            "kind",
+            "unit_id",
+            "year",
+            unique=True,
+            postgresql_where=sa.text("unit_id IS NOT NULL AND status <> 'revoked'"),
+            sqlite_where=sa.text("unit_id IS NOT NULL AND status <> 'revoked'"),
+        ),
+        sa.Index(
+            "uq_honours_team_year",
+            "kind",
+            "team_id",
+            "year",
+            unique=True,
+            postgresql_where=sa.text("team_id IS NOT NULL AND status <> 'revoked'"),
+            sqlite_where=sa.text("team_id IS NOT NULL AND status <> 'revoked'"),
+        ),
+    )
+
+    @property
+    def title(self) -> str:
+        return self.kind.label
+
+    @property
+    def approved(self) -> bool:
+        return self.status is HonourStatus.APPROVED
+
+
+DEFAULT_PIONEER_WEIGHTS = {
+    "claims": 30,
+    "hours": 25,
+    "activities": 20,
+    "ratings": 15,
+    "resources": 10,
+}
+
+
+class PioneerWeights(db.Model):
+    """The community's weights for the 先锋指数 (a setting the secretary edits; they sum to 100)."""
+
+    __tablename__ = "pioneer_weights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), unique=True)
+    claims: Mapped[int] = mapped_column(default=30)
+    hours: Mapped[int] = mapped_column(default=25)
+    activities: Mapped[int] = mapped_column(default=20)
+    ratings: Mapped[int] = mapped_column(default=15)
+    resources: Mapped[int] = mapped_column(default=10)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "claims >= 0 AND hours >= 0 AND activities >= 0 AND ratings >= 0 AND resources >= 0",
+            name="weights_not_negative",
+        ),
+        sa.CheckConstraint(
+            "claims + hours + activities + ratings + resources = 100", name="weights_sum_100"
+        ),
+    )
+
+    def as_dict(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in DEFAULT_PIONEER_WEIGHTS}

@@ -12,6 +12,8 @@ from coop.alliance.models import (
     Alliance,
     Community,
     Honour,
+    HonourKind,
+    HonourStatus,
     Membership,
     Unit,
     UnitKind,
@@ -140,9 +142,21 @@ def community_stats(community: Community, today: date) -> dict:
         VolunteerProfile.home_community_id == community.id
     )
     alliance = community.alliance
+    # The latest year awarded, not today's: a new year does not empty the figure.
+    honour_year = db.session.scalar(
+        sa.select(sa.func.max(Honour.year)).where(
+            Honour.community_id == community.id,
+            Honour.kind == HonourKind.PIONEER,
+            Honour.status == HonourStatus.APPROVED,
+            Honour.year <= today.year,
+        )
+    )
     honoured = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Honour.unit_id))).where(
-            Honour.community_id == community.id, Honour.approved, Honour.year == today.year
+            Honour.community_id == community.id,
+            Honour.kind == HonourKind.PIONEER,
+            Honour.status == HonourStatus.APPROVED,
+            Honour.year == honour_year,
         )
     )
     return {
@@ -157,6 +171,7 @@ def community_stats(community: Community, today: date) -> dict:
         ),
         "mechanisms": len(alliance.mechanisms) if alliance else 0,
         "honoured_units": honoured,
+        "honoured_year": honour_year,
     }
 
 

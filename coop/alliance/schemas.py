@@ -76,7 +76,10 @@ class StatsOut(ma.Schema):
     volunteers = fields.Integer()
     party_member_volunteers = fields.Integer()
     mechanisms = fields.Integer()
-    honoured_units = fields.Integer()
+    honoured_units = fields.Integer(
+        metadata={"description": "同心共建先锋 units of the latest year awarded"}
+    )
+    honoured_year = fields.Integer(allow_none=True)
     needs_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     projects_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
     projects_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())

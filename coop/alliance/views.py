@@ -20,6 +20,7 @@ from coop.dbtypes import utcnow
 from coop.errors import Invalid, NotFound, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
+from coop.honours import queries as honours_queries
 from coop.htmx import render
 from coop.needs import permissions as needs_permissions
 from coop.needs import rates
@@ -271,6 +272,7 @@ def unit(unit_id: int):
         served=served,
         is_own_unit=unit.id in permissions.liaison_unit_ids(actor),
         can_edit=permissions.can_edit_unit(actor, unit),
+        honours=honours_queries.approved_of(unit_id=unit.id),
     )
 
 

@@ -5,7 +5,7 @@ and changes nothing.
 """
 
 import random
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -14,7 +14,7 @@ from coop.alliance.models import (
     Agreement,
     Alliance,
     AllianceOffice,
-    Honour,
+    HonourKind,
     Membership,
     OfficeRole,
     Street,
@@ -35,13 +35,14 @@ from coop.demo import (
 )
 from coop.demo import ratings as demo_ratings
 from coop.extensions import db
+from coop.honours import service as honours
 from coop.matching import service as matching
 from coop.people.models import ResidentProfile, Team, TeamMember, VolunteerProfile
 from coop.setup import first_run
 from coop.setup import service as setup
 from coop.setup import staff as setup_staff
 from coop.setup.models import GridPost, grid_members_needed
-from coop.timeutil import local_today
+from coop.timeutil import COMMUNITY_TZ, local_today
 
 DEMO_PASSWORD = "coop-demo"
 STREET = "青山路街道"
@@ -265,7 +266,11 @@ class _Loader:
     def team(self, community, name, description, members):
         team = Team(community_id=community.id, name=name, description=description)
         for index, user in enumerate(members):
-            team.members.append(TeamMember(user=user, is_leader=index == 0))
+            team.members.append(
+                TeamMember(
+                    user=user, is_leader=index == 0, joined_on=date(self.today.year - 2, 1, 1)
+                )
+            )
         db.session.add(team)
 
     def grids(self, community, people, *, short=frozenset()):
@@ -342,18 +347,7 @@ def load(today: date | None = None) -> bool:
     loader.agreements(hemei, hm_units)
     loader.offices(xw_alliance, xw_units, "王建华（社区党委书记）")
     loader.offices(hm_alliance, hm_units, "李红梅（社区党委书记）")
-    for unit in xw_units[:3]:
-        db.session.add(
-            Honour(
-                unit=unit,
-                community_id=xingwang.id,
-                title="同心共建先锋",
-                year=today.year,
-                approved=True,
-            )
-        )
-
-    loader.staff(xingwang, "secretary", "王建华", StaffTitle.SECRETARY)
+    secretary = loader.staff(xingwang, "secretary", "王建华", StaffTitle.SECRETARY)
     loader.staff(hemei, "secretary2", "李红梅", StaffTitle.SECRETARY)
     liaison_unit = next(u for u in xw_units if u.name == "康达物业公司")
     loader.user("unit", "周物业", RoleGrant(role=Role.UNIT_LIAISON, unit=liaison_unit))
@@ -380,4 +374,22 @@ def load(today: date | None = None) -> bool:
     demo_ratings.load(xingwang, hemei)
     # Last night's 智能匹配, so the secretary's board has suggestions before the clock first runs.
     matching.match_all(now=utcnow())
+    _pioneers(loader.admin, secretary, xingwang, xw_units[:3], today)
     return True
+
+
+def _pioneers(admin: User, secretary: User, community, units, today: date) -> None:
+    """Last year's three 同心共建先锋: nominated by the secretary with their records, approved by
+    the street, in the first days of this year (a year's honours are given once it has ended)."""
+    when = datetime(today.year, 1, 8, 10, tzinfo=COMMUNITY_TZ)
+    for unit in units:
+        honour = honours.nominate(
+            secretary,
+            community.id,
+            kind=HonourKind.PIONEER,
+            holder_id=unit.id,
+            year=today.year - 1,
+            citation="双报到在职党员服务时长领先，认领项目按期完成。",
+            now=when,
+        )
+        honours.approve(admin, honour.id, now=when)

@@ -61,8 +61,12 @@ class Team(db.Model):
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(64))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The unit the team comes from (在职党员 of one unit), or none: the community's own team.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    skills: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     members: Mapped[list["TeamMember"]] = relationship(back_populates="team")
+    unit: Mapped[Unit | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
 
@@ -75,9 +79,18 @@ class TeamMember(db.Model):
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     is_leader: Mapped[bool] = mapped_column(default=False)
+    # Leaving sets left_on and keeps the row: her hours while a member stay the team's.
+    joined_on: Mapped[date] = mapped_column(
+        default=date.today, server_default=sa.text("CURRENT_DATE")
+    )
+    left_on: Mapped[date | None]
 
     team: Mapped[Team] = relationship(back_populates="members")
     user: Mapped[User] = relationship(backref="team_memberships")
+
+    __table_args__ = (
+        sa.CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joining"),
+    )
 
 
 class Departure(db.Model):

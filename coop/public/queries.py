@@ -21,7 +21,15 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from coop.activities.models import Activity, ActivityStatus
-from coop.alliance.models import Community, Honour, Neighbourhood, Street, Unit
+from coop.alliance.models import (
+    Community,
+    Honour,
+    HonourKind,
+    HonourStatus,
+    Neighbourhood,
+    Street,
+    Unit,
+)
 from coop.badges.models import Badge, BadgeAward, HolderType
 from coop.categories import Category
 from coop.claims.models import Claim, ClaimantType, ClaimStatus
@@ -29,6 +37,7 @@ from coop.errors import NotFound
 from coop.extensions import db
 from coop.hours.models import RecordStatus, ServiceRecord
 from coop.needs.models import Need, NeedRating, NeedStatus, Urgency
+from coop.people.models import Team
 from coop.projects.models import Project, ProjectStatus
 from coop.timeutil import COMMUNITY_TZ, local_midnight, month_start, next_month
 
@@ -382,8 +391,18 @@ def month_figures(community_id: int, now: datetime) -> MonthFigures:
 
 def honours(community_id: int, now: datetime) -> list[BoardHonour]:
     """Partner units' honours: their badges of the latest month awarded (the clock awards a
-    month once it has ended) and this year's approved annual honours (同心共建先锋)."""
+    month once it has ended) and the approved annual honours (同心共建先锋 of units,
+    最美志愿服务队 of teams) of the latest year awarded, so a new year does not empty the board."""
     year = now.astimezone(COMMUNITY_TZ).year
+    latest_year = (
+        sa.select(sa.func.max(Honour.year))
+        .where(
+            Honour.community_id == community_id,
+            Honour.status == HonourStatus.APPROVED,
+            Honour.year <= year,
+        )
+        .scalar_subquery()
+    )
     latest = (
         sa.select(sa.func.max(BadgeAward.period))
         .where(
@@ -406,15 +425,21 @@ def honours(community_id: int, now: datetime) -> list[BoardHonour]:
             BadgeAward.period == latest,
         )
     )
+    kind_title = sa.case(*((Honour.kind == kind, str(kind.label)) for kind in HonourKind), else_="")
     annual = (
         sa.select(
-            Unit.name,
-            Honour.title,
+            sa.func.coalesce(Unit.name, Team.name).label("name"),
+            kind_title.label("title"),
             sa.cast(Honour.year, sa.String).label("period"),
             sa.literal(1).label("k"),
         )
-        .join(Unit, Unit.id == Honour.unit_id)
-        .where(Honour.community_id == community_id, Honour.approved.is_(True), Honour.year == year)
+        .outerjoin(Unit, Unit.id == Honour.unit_id)
+        .outerjoin(Team, Team.id == Honour.team_id)
+        .where(
+            Honour.community_id == community_id,
+            Honour.status == HonourStatus.APPROVED,
+            Honour.year == latest_year,
+        )
     )
     both = sa.union_all(annual, monthly).subquery()
     rows = db.session.execute(

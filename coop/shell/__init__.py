@@ -56,6 +56,7 @@ def nav_items(actor) -> Nav:
         street = min(g.street_id for g in actor.grants_of(Role.STREET_ADMIN))
         main.append(NavLink(url_for("escalations.queue", street_id=street), _("街道吹哨")))
         main.append(NavLink(url_for("alliance.comparison", street_id=street), _("社区对比")))
+        more.append(NavLink(url_for("honours.street_queue", street_id=street), _("评选审批")))
     elif communities:
         main.append(NavLink(url_for("alliance.community", community_id=communities[0]), _("社区")))
     managed = sorted(g.community_id for g in actor.grants_of(Role.SECRETARY))
@@ -70,6 +71,9 @@ def nav_items(actor) -> Nav:
         more.append(NavLink(url_for("resources.index", community_id=c), _("资源清单")))
         more.append(NavLink(url_for("alliance.units", community_id=c), _("联盟单位")))
         more.append(NavLink(url_for("terms.current", community_id=c), _("六个一")))
+        more.append(NavLink(url_for("honours.nominations", community_id=c), _("评选表彰")))
+        more.append(NavLink(url_for("honours.pioneer_index", community_id=c), _("先锋指数")))
+        more.append(NavLink(url_for("honours.teams", community_id=c), _("志愿服务队")))
         more.append(NavLink(url_for("badges.settings", community_id=c), _("月月红主题")))
         more.append(NavLink(url_for("people.people", community_id=c), _("人员名单")))
         more.append(NavLink(url_for("people_import.import_form", community_id=c), _("导入人员")))

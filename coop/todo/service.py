@@ -15,7 +15,17 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from coop.activities.models import Activity, ActivityStatus, Signup, SignupStatus
-from coop.alliance.models import Alliance, Community, Neighbourhood, Street, Term, Unit
+from coop.alliance.models import (
+    Alliance,
+    Community,
+    Honour,
+    HonourKind,
+    HonourStatus,
+    Neighbourhood,
+    Street,
+    Term,
+    Unit,
+)
 from coop.auth.models import Role, RoleGrant, User
 from coop.claims.models import Claim, ClaimStatus, OrderStatus, ResourceOrder
 from coop.escalations.models import Escalation, EscalationStatus
@@ -24,6 +34,7 @@ from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duratio
 from coop.matching.models import CandidateType, Suggestion, SuggestionStatus, TargetType
 from coop.needs import time_limits
 from coop.needs.models import Need, NeedRating, NeedStatus
+from coop.people.models import Team
 from coop.projects.models import Project, ProjectStatus
 from coop.resources.models import Resource
 from coop.rewards.models import ItemStatus, Redemption, RedemptionStatus, RewardItem
@@ -321,6 +332,24 @@ def term_items_open(actor: User, community_id: int, now: datetime) -> Item | Non
     )
 
 
+def nominations_returned(actor: User, community_id: int, now: datetime) -> Item | None:
+    """Her community's nominations the street sent back, to amend and nominate again."""
+    rows, total = _first(
+        _honour_rows(
+            Honour.community_id == community_id, Honour.status == HonourStatus.RETURNED
+        ).order_by(Honour.decided_at.desc(), Honour.id)
+    )
+    return _item(
+        Role.SECRETARY,
+        "nominations_returned",
+        rows,
+        total,
+        _("%(n)d 项评选提名被街道退回", n=total),
+        f"/communities/{community_id}/nominations?status=returned",
+        lambda r: Entry(f"{r.holder} · {r.year} {HonourKind(r.kind).label}", f"/honours/{r.id}"),
+    )
+
+
 SECRETARY_KINDS = (
     needs_to_review,
     claims_to_approve,
@@ -330,6 +359,7 @@ SECRETARY_KINDS = (
     needs_reopened,
     items_low_on_stock,
     term_items_open,
+    nominations_returned,
 )
 
 
@@ -697,11 +727,49 @@ def escalations_overdue(actor: User, street_id: int, now: datetime) -> Item | No
     )
 
 
+def _honour_rows(*conditions) -> sa.Select:
+    return (
+        sa.select(
+            Honour.id,
+            Honour.kind,
+            Honour.year,
+            sa.func.coalesce(Unit.name, Team.name).label("holder"),
+            Community.name.label("community"),
+        )
+        .join(Community, Community.id == Honour.community_id)
+        .outerjoin(Unit, Unit.id == Honour.unit_id)
+        .outerjoin(Team, Team.id == Honour.team_id)
+        .where(*conditions)
+    )
+
+
+def nominations_to_approve(actor: User, street_id: int, now: datetime) -> Item | None:
+    """Honours her street's communities nominated, waiting for the street's decision."""
+    rows, total = _first(
+        _honour_rows(
+            Community.street_id == street_id, Honour.status == HonourStatus.NOMINATED
+        ).order_by(Honour.nominated_at, Honour.id)
+    )
+    return _item(
+        Role.STREET_ADMIN,
+        "nominations_to_approve",
+        rows,
+        total,
+        _("%(n)d 项评选提名待审批", n=total),
+        f"/streets/{street_id}/nominations",
+        lambda r: Entry(
+            f"{r.community} · {r.holder} · {r.year} {HonourKind(r.kind).label}",
+            f"/honours/{r.id}",
+        ),
+    )
+
+
 STREET_KINDS = (
     communities_without_secretary,
     grids_short_of_staff,
     escalations_to_assign,
     escalations_overdue,
+    nominations_to_approve,
 )
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from coop.activities.models import ActivityStatus
-from coop.alliance.models import Honour
+from coop.alliance.models import Honour, HonourKind, HonourStatus
 from coop.badges.models import Badge, BadgeAward, HolderType
 from coop.claims.models import Claim, ClaimantType, ClaimStatus
 from coop.extensions import db
@@ -117,7 +117,9 @@ def badge():
     return found
 
 
-def test_honours_are_the_latest_months_unit_badges_and_this_years_approved_honours(ctx, badge):
+def test_honours_are_the_latest_months_unit_badges_and_the_latest_years_approved_honours(
+    ctx, badge
+):
     community = make_community()
     star, earlier, revoked, pending, last_year = (
         make_unit(community, name=name)
@@ -141,19 +143,23 @@ def test_honours_are_the_latest_months_unit_badges_and_this_years_approved_honou
     award(earlier.id, "2026-10")
     award(revoked.id, "2026-11", revoked_at=NOW - timedelta(days=1), revoke_reason="核减")
     award(volunteer.id, "2026-11", holder=HolderType.VOLUNTEER)
+
+    def honour(unit, year, status):
+        return Honour(
+            kind=HonourKind.PIONEER,
+            unit=unit,
+            community_id=community.id,
+            year=year,
+            status=status,
+            record={},
+        )
+
     db.session.add_all(
         [
-            Honour(
-                unit=star, community_id=community.id, title="同心共建先锋", year=2026, approved=True
-            ),
-            Honour(unit=pending, community_id=community.id, title="同心共建先锋", year=2026),
-            Honour(
-                unit=last_year,
-                community_id=community.id,
-                title="同心共建先锋",
-                year=2025,
-                approved=True,
-            ),
+            honour(star, 2026, HonourStatus.APPROVED),
+            honour(pending, 2026, HonourStatus.NOMINATED),
+            honour(revoked, 2026, HonourStatus.REVOKED),
+            honour(last_year, 2025, HonourStatus.APPROVED),
         ]
     )
     db.session.flush()
@@ -161,3 +167,7 @@ def test_honours_are_the_latest_months_unit_badges_and_this_years_approved_honou
         queries.BoardHonour("星单位", "同心共建先锋", "2026"),
         queries.BoardHonour("星单位", "月度共建之星", "2026-11"),
     ]
+    # On 1 January the board still shows the latest year awarded, not an empty one.
+    assert queries.honours(community.id, datetime(2027, 1, 1, 4, 0, tzinfo=UTC))[0] == (
+        queries.BoardHonour("星单位", "同心共建先锋", "2026")
+    )

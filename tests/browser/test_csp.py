@@ -31,6 +31,8 @@ DETAILS = (
     r"/resources/\d+$",
     r"/communities/\d+/themes$",
     r"/communities/\d+/honours$",
+    r"/honours/\d+$",
+    r"/teams/\d+$",
     r"/communities/\d+/claims$",
     r"/communities/\d+/supermarket/items$",
     r"/supermarket/items/\d+/edit$",
