@@ -6,7 +6,7 @@ stay approved (the street's decision predates the record, so its decider is unkn
 wait for the street. A second row for the same unit and year is kept as revoked.
 
 Revision ID: f3a7b9c1d2e4
-Revises: c8e2d4f6a1b3
+Revises: f3a7d2b9c5e1
 Create Date: 2026-12-07 07:00:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 import coop.dbtypes
 
 revision = "f3a7b9c1d2e4"
-down_revision = "c8e2d4f6a1b3"
+down_revision = "f3a7d2b9c5e1"
 branch_labels = None
 depends_on = None
 
