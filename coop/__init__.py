@@ -132,6 +132,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.setup import first_run
     from coop.setup import views as setup_views
     from coop.shell import views as shell_views
+    from coop.meetings import api as meetings_api
+    from coop.meetings import views as meetings_views
     from coop.terms import api as terms_api
     from coop.terms import views as terms_views
     from coop.todo import api as todo_api
@@ -160,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         rewards_manage_views.bp,
         badges_views.bp,
         terms_views.bp,
+        meetings_views.bp,
         matching_views.bp,
         setup_views.bp,
         auditlog_views.bp,
@@ -190,6 +193,7 @@ def _register_blueprints(app: Flask) -> None:
         rewards_api.blp,
         badges_api.blp,
         terms_api.blp,
+        meetings_api.blp,
         matching_api.blp,
         notices_api.blp,
         setup_api.blp,

@@ -70,6 +70,7 @@ def nav_items(actor) -> Nav:
         more.append(NavLink(url_for("resources.index", community_id=c), _("资源清单")))
         more.append(NavLink(url_for("alliance.units", community_id=c), _("联盟单位")))
         more.append(NavLink(url_for("terms.current", community_id=c), _("六个一")))
+        more.append(NavLink(url_for("meetings.index", community_id=c), _("联盟会议")))
         more.append(NavLink(url_for("badges.settings", community_id=c), _("月月红主题")))
         more.append(NavLink(url_for("people.people", community_id=c), _("人员名单")))
         more.append(NavLink(url_for("people_import.import_form", community_id=c), _("导入人员")))
@@ -91,6 +92,10 @@ def nav_items(actor) -> Nav:
             )
         for unit_id in liaison_units:
             more.append(NavLink(url_for("matching.fitting", unit_id=unit_id), _("适合的项目")))
+        if communities and not managed:
+            more.append(
+                NavLink(url_for("meetings.index", community_id=communities[0]), _("联盟会议"))
+            )
     serves = sorted(g.community_id for g in actor.grants_of(Role.VOLUNTEER))
     if serves:
         if not managed:
