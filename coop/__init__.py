@@ -101,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.ledger import views as ledger_views
     from coop.matching import api as matching_api
     from coop.matching import views as matching_views
+    from coop.meetings import api as meetings_api
+    from coop.meetings import views as meetings_views
     from coop.needs import api as needs_api
     from coop.needs import excel_views as needs_excel_views
     from coop.needs import views as needs_views
@@ -132,8 +134,6 @@ def _register_blueprints(app: Flask) -> None:
     from coop.setup import first_run
     from coop.setup import views as setup_views
     from coop.shell import views as shell_views
-    from coop.meetings import api as meetings_api
-    from coop.meetings import views as meetings_views
     from coop.terms import api as terms_api
     from coop.terms import views as terms_views
     from coop.todo import api as todo_api

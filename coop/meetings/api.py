@@ -9,15 +9,15 @@ from coop.dbtypes import utcnow
 from coop.errors import NotFound
 from coop.meetings import queries, service
 from coop.meetings.schemas import (
-    ElectionAgreementIn,
     AttendanceIn,
     AttendanceOut,
-    MeetingCancelIn,
     CertifyIn,
     CheckinIn,
+    ElectionAgreementIn,
     ElectionIn,
     ElectionOut,
     MeetingArgs,
+    MeetingCancelIn,
     MeetingDetailOut,
     MeetingIn,
     MeetingOut,

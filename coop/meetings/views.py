@@ -15,13 +15,13 @@ from coop.htmx import render
 from coop.meetings import permissions, queries, service
 from coop.meetings.models import ElectionMethod, MeetingKind, MeetingStatus
 from coop.meetings.schemas import (
-    ElectionAgreementIn,
     AttendanceIn,
-    MeetingCancelIn,
     CertifyIn,
     CheckinIn,
+    ElectionAgreementIn,
     ElectionIn,
     MeetingArgs,
+    MeetingCancelIn,
     MeetingIn,
     MinutesIn,
     ResolutionIn,
