@@ -99,7 +99,7 @@ def community_stats(community: Community, today: date, now: datetime | None = No
         ),
         "activities_held": activities_held(community.id, now),
         "people_visited": people_visited(community.id),
-        "assemblies_held": meetings_queries.assemblies_held(community.id, now),
+        "assemblies_held": meetings_queries.assemblies_held(community.id, today),
         "assemblies_expected": meetings_queries.ASSEMBLIES_A_YEAR,
         # 三率 of the current month (coop.needs.rates defines each).
         "response_rate": this_month["response_rate"],

@@ -1,12 +1,12 @@
 """Named reads of meetings, attendance, 决议 and 推选, scoped to what the actor sees."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from coop.alliance.models import AllianceOffice, OfficeRole, Term, Unit
+from coop.alliance.models import Alliance, AllianceOffice, OfficeRole, Term, Unit
 from coop.auth.models import User
 from coop.errors import NotFound
 from coop.extensions import db
@@ -88,9 +88,18 @@ def term_meetings(term_id: int) -> list[Meeting]:
 ASSEMBLIES_A_YEAR = 2  # the 联盟大会 meets every half year
 
 
-def assemblies_held(community_id: int, now: datetime) -> int:
-    """联盟大会 held in the twelve months up to ``now``: the dashboard's "twice a year", counted
-    from meeting records over a rolling year so it does not drop to 0 on 1 January."""
+def assemblies_held(community_id: int, today: date) -> int:
+    """联盟大会 held in the alliance's current term and the one before it: the dashboard's
+    "twice a year", counted from meeting records by term (a year is two half-year terms), so it
+    does not drop to 0 on 1 January."""
+    last_two = (
+        sa.select(Term.id)
+        .join(Alliance, Alliance.id == Term.alliance_id)
+        .where(Alliance.community_id == community_id, Term.starts_on <= today)
+        .order_by(Term.starts_on.desc())
+        .limit(2)
+        .scalar_subquery()
+    )
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Meeting)
@@ -98,8 +107,7 @@ def assemblies_held(community_id: int, now: datetime) -> int:
             Meeting.community_id == community_id,
             Meeting.kind == MeetingKind.ASSEMBLY,
             Meeting.status == MeetingStatus.HELD,
-            Meeting.starts_at > now - timedelta(days=365),
-            Meeting.starts_at <= now,
+            Meeting.term_id.in_(last_two),
         )
     )
 

@@ -219,12 +219,15 @@ def test_cancelling_tells_the_liaisons_and_closes_the_meeting(meeting, secretary
         service.check_in(liaison, meeting.id, code=meeting.checkin_code, now=meeting.starts_at)
 
 
-def test_assemblies_held_count_over_the_last_twelve_months(secretary, community, units):
-    held = schedule(
-        secretary, community, kind=MeetingKind.ASSEMBLY, starts_in=-timedelta(minutes=10)
-    )
-    schedule(secretary, community, kind=MeetingKind.JOINT, starts_in=-timedelta(minutes=20))
-    assert queries.assemblies_held(community.id, NOW) == 0  # scheduled, not held yet
-    service.mark_attendance(secretary, held.id, unit_id=units[0].id, present=True, now=NOW)
-    assert queries.assemblies_held(community.id, NOW) == 1
-    assert queries.assemblies_held(community.id, NOW + timedelta(days=366)) == 0
+def test_assemblies_held_count_the_current_and_the_previous_term(secretary, community, units, term):
+    from coop.terms import queries as terms_queries
+
+    today = terms_queries.local_day(NOW)
+    assembly = queries.term_assembly(term.id)
+    joint = schedule(secretary, community, kind=MeetingKind.JOINT, starts_in=-timedelta(minutes=20))
+    service.mark_attendance(secretary, joint.id, unit_id=units[0].id, present=True, now=NOW)
+    assert queries.assemblies_held(community.id, today) == 0  # a 联席会议 is not the assembly
+    assembly.status = MeetingStatus.HELD
+    db.session.flush()
+    assert queries.assemblies_held(community.id, today) == 1
+    assert queries.assemblies_held(community.id, term.starts_on - timedelta(days=1)) == 0
