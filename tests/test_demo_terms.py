@@ -25,7 +25,8 @@ def test_the_current_term_is_open_with_its_deputy_and_assembly(xingwang):
     plan = queries.require_plan(term.id)
     assert plan.status is PlanStatus.OPEN
     assert queries.deputy_of(term.id).unit is not None
-    assert plan.assembly_on.weekday() == 5 and 15 <= plan.assembly_on.day <= 21
+    # held on the day the clock booked, or earlier when the term is younger than that
+    assert term.starts_on <= plan.assembly_on <= local_today()
 
 
 def test_the_plan_shows_progress_not_all_six_done(xingwang):
