@@ -122,6 +122,7 @@ def test_the_secretary_holds_an_assembly_and_records_the_deputy_choice(
     resolution.get_by_role("button", name="转为项目").click()
     expect(page).to_have_url(re.compile(r"/projects/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("新建车棚加装充电计时装置")
+    expect(page.get_by_text("来自会议决议")).to_contain_text(title)  # the link back
     page.goto(f"/meetings/{meeting_id}")
     expect(page.locator("li.card", has_text="新建车棚加装充电计时装置")).to_contain_text(
         "已转为项目"
@@ -147,6 +148,10 @@ def test_the_secretary_holds_an_assembly_and_records_the_deputy_choice(
     page.get_by_role("button", name="确认结果").click()
     expect(page.get_by_role("status").filter(has_text="推选结果已确认")).to_be_visible()
     expect(page.locator(".card dl")).to_contain_text(f"{candidate_name} · 钱志远")
+    expect(page.locator("#rotation").locator("xpath=following::table[1]")).to_contain_text(
+        "尚未担任"
+    )
     axe(page)
+    shot(page, "meeting-election")
     page.goto(f"/terms/{next_term}")
     expect(page.locator(".term-summary")).to_contain_text(f"钱志远（{candidate_name}")
