@@ -89,9 +89,10 @@ ASSEMBLIES_A_YEAR = 2  # the 联盟大会 meets every half year
 
 
 def assemblies_held(community_id: int, today: date) -> int:
-    """联盟大会 held in the alliance's current term and the one before it: the dashboard's
-    "twice a year", counted from meeting records by term (a year is two half-year terms), so it
-    does not drop to 0 on 1 January."""
+    """Of the alliance's current term and the one before it, how many held their 联盟大会: the
+    dashboard's "twice a year", counted from meeting records by term (a year is two half-year
+    terms, and an extra assembly in a term does not count twice), so it does not drop to 0 on
+    1 January."""
     last_two = (
         sa.select(Term.id)
         .join(Alliance, Alliance.id == Term.alliance_id)
@@ -101,9 +102,7 @@ def assemblies_held(community_id: int, today: date) -> int:
         .scalar_subquery()
     )
     return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Meeting)
-        .where(
+        sa.select(sa.func.count(sa.distinct(Meeting.term_id))).where(
             Meeting.community_id == community_id,
             Meeting.kind == MeetingKind.ASSEMBLY,
             Meeting.status == MeetingStatus.HELD,

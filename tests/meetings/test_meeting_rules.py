@@ -230,4 +230,9 @@ def test_assemblies_held_count_the_current_and_the_previous_term(secretary, comm
     assembly.status = MeetingStatus.HELD
     db.session.flush()
     assert queries.assemblies_held(community.id, today) == 1
+    extra = schedule(
+        secretary, community, kind=MeetingKind.ASSEMBLY, starts_in=-timedelta(minutes=5)
+    )
+    service.mark_attendance(secretary, extra.id, unit_id=units[0].id, present=True, now=NOW)
+    assert queries.assemblies_held(community.id, today) == 1  # the term held its assembly once
     assert queries.assemblies_held(community.id, term.starts_on - timedelta(days=1)) == 0

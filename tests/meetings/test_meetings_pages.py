@@ -101,3 +101,16 @@ def test_the_election_page_shows_the_rotation_and_the_nomination_form(
     assert "轮值情况" in html and "尚未担任" in html
     assert 'name="candidate_unit_ids"' in html
     assert units[2].name in html.split("协议未生效")[1]  # not offered as a candidate
+
+
+def test_the_dashboard_counts_assemblies_from_meeting_records(client, secretary, community, term):
+    login(client, secretary)
+    html = client.get(f"/communities/{community.id}").get_data(as_text=True)
+    assert "联盟大会（近两届）" in html
+    assert f'/communities/{community.id}/meetings?kind=assembly">0</a>' in html
+
+
+def test_the_liaison_finds_the_meetings_in_her_menu(client, liaison, community):
+    login(client, liaison)
+    html = client.get("/").get_data(as_text=True)
+    assert f'href="/communities/{community.id}/meetings"' in html
