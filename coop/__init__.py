@@ -103,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.ledger import views as ledger_views
     from coop.matching import api as matching_api
     from coop.matching import views as matching_views
+    from coop.meetings import api as meetings_api
+    from coop.meetings import views as meetings_views
     from coop.needs import api as needs_api
     from coop.needs import excel_views as needs_excel_views
     from coop.needs import views as needs_views
@@ -163,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
         badges_views.bp,
         terms_views.bp,
         honours_views.bp,
+        meetings_views.bp,
         matching_views.bp,
         setup_views.bp,
         auditlog_views.bp,
@@ -194,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
         badges_api.blp,
         terms_api.blp,
         honours_api.blp,
+        meetings_api.blp,
         matching_api.blp,
         notices_api.blp,
         setup_api.blp,

@@ -16,6 +16,7 @@ from coop.hours import models as hours_models  # noqa: F401
 from coop.jobruns import models as jobruns_models  # noqa: F401
 from coop.ledger import models as ledger_models  # noqa: F401
 from coop.matching import models as matching_models  # noqa: F401
+from coop.meetings import models as meetings_models  # noqa: F401
 from coop.needs import imports as needs_imports  # noqa: F401  (ImportJob)
 from coop.needs import models as needs_models  # noqa: F401
 from coop.notices import models as notices_models  # noqa: F401

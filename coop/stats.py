@@ -12,6 +12,7 @@ from coop.categories import Category
 from coop.claims.models import Claim, ClaimStatus
 from coop.dbtypes import utcnow
 from coop.extensions import db
+from coop.meetings import queries as meetings_queries
 from coop.needs import rates
 from coop.needs.models import Beneficiary, Need, NeedSource, NeedStatus
 from coop.projects.models import Project, ProjectStatus
@@ -98,6 +99,8 @@ def community_stats(community: Community, today: date, now: datetime | None = No
         ),
         "activities_held": activities_held(community.id, now),
         "people_visited": people_visited(community.id),
+        "assemblies_held": meetings_queries.assemblies_held(community.id, today),
+        "assemblies_expected": meetings_queries.ASSEMBLIES_A_YEAR,
         # 三率 of the current month (coop.needs.rates defines each).
         "response_rate": this_month["response_rate"],
         "resolution_rate": this_month["resolution_rate"],

@@ -87,6 +87,12 @@ class StatsOut(ma.Schema):
     claims_fulfilled = fields.Integer()
     activities_held = fields.Integer()
     people_visited = fields.Integer()
+    assemblies_held = fields.Integer(
+        metadata={
+            "description": "联盟大会 held in the current and the previous half-year term (meeting records)"
+        }
+    )
+    assemblies_expected = fields.Integer(metadata={"description": "联盟大会 a year: 2"})
     # 三率 of the current month, as fractions 0–1 (null: nothing to count yet); see
     # coop.needs.rates for what each counts.
     response_rate = fields.Float(allow_none=True)

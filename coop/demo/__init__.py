@@ -33,6 +33,7 @@ from coop.demo import (
     rewards,
     terms,
 )
+from coop.demo import meetings as demo_meetings
 from coop.demo import ratings as demo_ratings
 from coop.extensions import db
 from coop.honours import service as honours
@@ -228,17 +229,10 @@ class _Loader:
                     unit=unit,
                 )
             )
-        for term, unit in zip(_half_year_terms(alliance, self.today), units, strict=False):
+        # The terms only; their 推选 and deputies are recorded by demo.meetings (ended terms)
+        # and demo.terms (the current one, certified through the service).
+        for term in _half_year_terms(alliance, self.today):
             db.session.add(term)
-            db.session.add(
-                AllianceOffice(
-                    alliance_id=alliance.id,
-                    role=OfficeRole.DEPUTY,
-                    holder_name=_names(self.rng, 1)[0],
-                    unit=unit,
-                    term=term,
-                )
-            )
 
     def volunteers(self, community, prefix, party, others, work_units, first=None):
         people = []
@@ -347,6 +341,10 @@ def load(today: date | None = None) -> bool:
     loader.agreements(hemei, hm_units)
     loader.offices(xw_alliance, xw_units, "王建华（社区党委书记）")
     loader.offices(hm_alliance, hm_units, "李红梅（社区党委书记）")
+    db.session.flush()
+    demo_meetings.load_history(today, xingwang, xw_units)
+    demo_meetings.load_history(today, hemei, hm_units)
+
     secretary = loader.staff(xingwang, "secretary", "王建华", StaffTitle.SECRETARY)
     loader.staff(hemei, "secretary2", "李红梅", StaffTitle.SECRETARY)
     liaison_unit = next(u for u in xw_units if u.name == "康达物业公司")

@@ -1,5 +1,5 @@
 """The current half-year term's 六个一 (DESIGN.md §3 "Recognition", §5): opened as the clock opens
-it, with the deputy the demo's alliance already chose, and part-way done.
+it, its 联盟大会 held and the deputy chosen there certified (coop.demo.meetings), part-way done.
 
 兴旺社区's plan: three of the four activities are done with sessions the demo held this half year
 (助力创城 as the volunteer activity, 红色观影与党史知识竞答 as the themed party day, 邻里文化节 as
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from coop.alliance.models import Community, Unit
 from coop.auth.models import User
 from coop.dbtypes import utcnow
+from coop.demo import meetings as demo_meetings
 from coop.extensions import db
 from coop.terms import queries, service
 from coop.terms.models import ItemKind
@@ -71,6 +72,9 @@ def load(today: date, xingwang: Community, hemei: Community) -> None:
     db.session.flush()
 
     secretary = _user("secretary")
+    # The assembly is held and its 推选 certified before any evidence: the deputy leads the plan.
+    demo_meetings.load_current(today, xingwang, secretary, now=now, joint=True)
+    demo_meetings.load_current(today, hemei, _user("secretary2"), now=now)
     term = queries.term_at(xingwang.alliance.id, today)
     plan = queries.require_plan(term.id)
     items = {item.kind: item for item in plan.items}

@@ -18,6 +18,7 @@ from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
 from coop.htmx import render
+from coop.meetings import service as meetings_service
 from coop.needs import permissions as need_permissions
 from coop.needs import queries as need_queries
 from coop.needs.models import NeedStatus
@@ -224,6 +225,8 @@ def _detail_context(actor, project) -> dict:
             (r.id, f"{r.title} · {r.unit.name}") for r in paginate(listed, 1, 200)["items"]
         ]
     return {
+        # The 决议 of the alliance meeting this project carries out, if it came from one.
+        "resolution": meetings_service.resolution_of_project(project.id),
         "project": project,
         "now": now,
         "claims": claims,

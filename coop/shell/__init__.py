@@ -74,6 +74,7 @@ def nav_items(actor) -> Nav:
         more.append(NavLink(url_for("honours.nominations", community_id=c), _("评选表彰")))
         more.append(NavLink(url_for("honours.pioneer_index", community_id=c), _("先锋指数")))
         more.append(NavLink(url_for("honours.teams", community_id=c), _("志愿服务队")))
+        more.append(NavLink(url_for("meetings.index", community_id=c), _("联盟会议")))
         more.append(NavLink(url_for("badges.settings", community_id=c), _("月月红主题")))
         more.append(NavLink(url_for("people.people", community_id=c), _("人员名单")))
         more.append(NavLink(url_for("people_import.import_form", community_id=c), _("导入人员")))
@@ -95,6 +96,10 @@ def nav_items(actor) -> Nav:
             )
         for unit_id in liaison_units:
             more.append(NavLink(url_for("matching.fitting", unit_id=unit_id), _("适合的项目")))
+        if communities and not managed:
+            more.append(
+                NavLink(url_for("meetings.index", community_id=communities[0]), _("联盟会议"))
+            )
     serves = sorted(g.community_id for g in actor.grants_of(Role.VOLUNTEER))
     if serves:
         if not managed:

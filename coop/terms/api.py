@@ -10,8 +10,6 @@ from coop.pagination import paginate
 from coop.terms import queries, service
 from coop.terms.schemas import (
     AllianceTermOut,
-    DeputyIn,
-    DeputyOut,
     EvidenceIn,
     PlanItemOut,
     PlanOut,
@@ -50,21 +48,6 @@ class TermPlanDetail(MethodView):
         404 no_plan when the clock has not opened the term's plan."""
         term = queries.get_term(require_actor(), term_id)
         return queries.plan_view(term, queries.require_plan(term.id))
-
-
-@blp.route("/terms/<int:term_id>/deputy")
-class TermDeputy(MethodView):
-    @blp.arguments(DeputyIn)
-    @blp.response(201, DeputyOut)
-    @documents_errors(blp, 401, 403, 404, 409, 422)
-    def post(self, fields, term_id):
-        """Record whom the alliance chose (推选) as the term's 轮值副书记; the plan opens. The
-        system never picks. Again replaces the choice until evidence is linked (409
-        deputy_locked); 422 not_a_member for a unit that does not serve the community."""
-        actor = require_actor()
-        with unit_of_work(actor):
-            office = service.choose_deputy(actor, term_id, **fields)
-        return office
 
 
 @blp.route("/plan-items/<int:item_id>/evidence")

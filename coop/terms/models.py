@@ -1,6 +1,6 @@
 """The half-year term's 六个一 plan: six items, each done when its evidence reaches its target.
 
-The clock opens each term (``open_terms``): the term, the date of its 联盟大会 and the plan, which
+The clock opens each term (``open_terms``): the term, its 联盟大会 (a coop.meetings record) and the plan, which
 waits (``awaiting_deputy``) until the secretary records whom the alliance chose (推选) as the
 rotating deputy secretary — the clock never picks. The deputy's unit leads the term and earns the
 term badge when all six items are done.
@@ -80,7 +80,6 @@ class TermPlan(db.Model):
     status: Mapped[PlanStatus] = mapped_column(
         enum_type(PlanStatus, "status"), default=PlanStatus.AWAITING_DEPUTY
     )
-    assembly_on: Mapped[date]  # the half-yearly 联盟大会, booked when the term opens
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -88,6 +87,14 @@ class TermPlan(db.Model):
     items: Mapped[list["TermPlanItem"]] = relationship(
         back_populates="plan", order_by="TermPlanItem.position"
     )
+
+    @property
+    def assembly_on(self) -> date | None:
+        """The day of the term's 联盟大会: its first assembly not cancelled (coop.meetings)."""
+        from coop.meetings.queries import term_assembly
+
+        meeting = term_assembly(self.term_id)
+        return meeting.local_day if meeting is not None else None
 
 
 class TermPlanItem(db.Model):

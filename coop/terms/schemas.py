@@ -60,16 +60,9 @@ class PlanOut(ma.Schema):
     term = fields.Nested(AllianceTermOut)
     status = fields.Enum(PlanStatus, by_value=True)
     status_label = fields.String()
-    assembly_on = fields.Date(metadata={"description": "联盟大会"})
+    assembly_on = fields.Date(allow_none=True, metadata={"description": "联盟大会"})
     done_at = LocalDateTime(allow_none=True)
     items = fields.List(fields.Nested(PlanItemOut))
-
-
-class DeputyIn(ma.Schema):
-    """Whom the alliance chose (推选): a member unit and the person who holds the office."""
-
-    unit_id = Id(required=True)
-    holder_name = Trimmed(required=True, validate=length(min=2, max=64))
 
 
 class EvidenceIn(ma.Schema):

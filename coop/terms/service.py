@@ -9,9 +9,10 @@ Rules written down here:
   community's secretaries get one notice asking them to record whom the assembly chose. Opening
   again finds the plan and does nothing, so no second notice. A term whose deputy is already
   recorded opens its plan ``open`` and sends no notice.
-- **The deputy** is chosen (推选) by the alliance; the secretary records the choice and the clock
-  never picks. Recording again replaces the choice (a typo, a unit that withdrew) until the first
-  evidence is linked; after that the lead unit is fixed, because the term badge follows it.
+- **The deputy** is chosen (推选) by the alliance at its assembly (coop.meetings records the
+  candidates and the votes or the 协商一致); certifying that choice calls ``choose_deputy``, and
+  the clock never picks. Setting it again would replace the choice until the first evidence is
+  linked; after that the lead unit is fixed, because the term badge follows it.
 - **Evidence** is linked by the secretary once the deputy is recorded (the plan is ``open`` or
   ``done``): an activity of the community held in the term and not cancelled, a need of the
   community resolved in the term, or a proposal filed under the term. One piece counts once per
@@ -115,7 +116,6 @@ def open_term_for(alliance_id: int, period: str, *, now: datetime) -> dict:
     plan = TermPlan(
         term_id=term.id,
         status=PlanStatus.OPEN if chosen else PlanStatus.AWAITING_DEPUTY,
-        assembly_on=assembly_date(starts_on),
         opened_at=now,
     )
     for position, (kind, (_type, target)) in enumerate(ITEM_EVIDENCE.items()):
@@ -123,6 +123,9 @@ def open_term_for(alliance_id: int, period: str, *, now: datetime) -> dict:
     db.session.add(plan)
     db.session.flush()  # the unique term_id stops a second plan if another opener raced us
     counts["plans"] += 1
+    from coop.meetings.service import book_assembly  # meetings builds on terms
+
+    book_assembly(term, alliance.community_id, day=assembly_date(starts_on))
     if not chosen:
         for user_id in queries.secretary_ids(alliance.community_id):
             notify(
@@ -152,8 +155,9 @@ def _managed_term(actor: User, term_id: int, *, for_update: bool = False) -> tup
 
 
 def choose_deputy(actor: User, term_id: int, *, unit_id: int, holder_name: str) -> AllianceOffice:
-    """Record whom the alliance chose as the term's 轮值副书记 (secretary only); the plan opens.
-    Recording again replaces the choice until evidence is linked.
+    """Set the term's 轮值副书记 to the unit the alliance chose (secretary only); the plan opens.
+    Called by ``coop.meetings.service.certify_election``, never from a form where she types a
+    unit. Setting it again replaces the choice until evidence is linked.
 
     :raise NotFound, Forbidden: not her community's term / not its secretary.
     :raise NotAMember: the unit does not serve the community (422).

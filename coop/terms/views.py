@@ -8,12 +8,14 @@ from coop.dbtypes import utcnow
 from coop.errors import Invalid, NotFound, retry_form
 from coop.forms import submit_once
 from coop.htmx import is_htmx, render
+from coop.meetings import queries as meetings_queries
+from coop.meetings import service as meetings_service
 from coop.pagination import paginate
 from coop.photos import service as photos_service
 from coop.schemas import load_form
 from coop.terms import permissions, queries, service
 from coop.terms.models import EvidenceType, PlanStatus
-from coop.terms.schemas import DeputyIn, EvidenceIn, ProposalIn
+from coop.terms.schemas import EvidenceIn, ProposalIn
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
@@ -46,14 +48,17 @@ def _term_context(actor, term) -> dict:
             if e["evidence_type"] is EvidenceType.ACTIVITY
         ),
         "can_manage": can_manage,
-        "can_choose": can_manage and plan is not None and not queries.linked_keys(plan),
+        "assembly": meetings_queries.term_assembly(term.id),
+        "election": meetings_queries.election_of(term.id),
         "can_link": can_link,
         "candidates": {item.id: queries.candidates(item, community_id, now) for item in plan.items}
         if can_link
         else {},
-        "unit_options": [(u.id, u.name) for u in queries.member_units(community_id)]
-        if can_manage
-        else [],
+        "resolutions": {
+            item.id: meetings_service.resolutions_of_item(item.id) for item in plan.items
+        }
+        if plan
+        else {},
         "award": award if award is not None and award.revoked_at is None else None,
         "terms": queries.terms_of(term.alliance_id),
         "today": local_today(),
@@ -82,26 +87,6 @@ def term(term_id: int):
     actor = require_actor()
     term = queries.get_term(actor, term_id)
     return render("terms/term.html", block="plan", form={}, errors={}, **_term_context(actor, term))
-
-
-@bp.post("/terms/<int:term_id>/deputy")
-@login_required
-def choose_deputy(term_id: int):
-    actor = require_actor()
-    term = queries.get_term(actor, term_id)
-    retry_form("terms/term.html", **_term_context(actor, term))
-    data, errors = load_form(DeputyIn(), request.form)
-    if errors:
-        raise Invalid(errors=errors)
-    with unit_of_work(actor):
-        office = service.choose_deputy(actor, term.id, **data)
-        message = _(
-            "已录入联盟推选的轮值副书记：%(name)s（%(unit)s）。",
-            name=office.holder_name,
-            unit=office.unit.name,
-        )
-    flash(message, "success")
-    return redirect(url_for("terms.term", term_id=term_id))
 
 
 def _plan_changed(term_id: int, message: str):

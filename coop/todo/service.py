@@ -32,6 +32,7 @@ from coop.escalations.models import Escalation, EscalationStatus
 from coop.extensions import db
 from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duration_text
 from coop.matching.models import CandidateType, Suggestion, SuggestionStatus, TargetType
+from coop.meetings.models import Attendance, Meeting, MeetingStatus
 from coop.needs import time_limits
 from coop.needs.models import Need, NeedRating, NeedStatus
 from coop.people.models import Team
@@ -48,6 +49,7 @@ STAFFING_WINDOW = timedelta(days=7)  # a claim's activities short of people, sta
 CHECKIN_OPENS = timedelta(minutes=30)  # 去签到 from this long before the start
 PICKUP_WARNING = timedelta(days=3)  # a reserved item's deadline this close: go and fetch it
 TERM_END_WARNING = timedelta(days=30)  # 六个一 items still open this close to the term's end
+MEETING_NOTICE = timedelta(days=14)  # a meeting her unit is invited to, this close
 OPEN_PROJECT = (ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED, ProjectStatus.IN_PROGRESS)
 
 
@@ -350,6 +352,32 @@ def nominations_returned(actor: User, community_id: int, now: datetime) -> Item 
     )
 
 
+def minutes_to_write(actor: User, community_id: int, now: datetime) -> Item | None:
+    """Meetings that have started, were not cancelled and still have no minutes."""
+    rows, total = _first(
+        sa.select(Meeting.id, Meeting.title, Meeting.starts_at)
+        .where(
+            Meeting.community_id == community_id,
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.starts_at <= now,
+            Meeting.minutes_at.is_(None),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return _item(
+        Role.SECRETARY,
+        "minutes_to_write",
+        rows,
+        total,
+        _("%(n)d 次会议待写纪要", n=total),
+        f"/communities/{community_id}/meetings",
+        lambda r: Entry(
+            _("%(title)s（%(when)s）", title=r.title, when=_local(r.starts_at)),
+            f"/meetings/{r.id}#minutes",
+        ),
+    )
+
+
 SECRETARY_KINDS = (
     needs_to_review,
     claims_to_approve,
@@ -360,10 +388,43 @@ SECRETARY_KINDS = (
     items_low_on_stock,
     term_items_open,
     nominations_returned,
+    minutes_to_write,
 )
 
 
 # --- 单位联络员 -----------------------------------------------------------------------------
+
+
+def meetings_invited(actor: User, unit_id: int, now: datetime) -> Item | None:
+    """Meetings ahead within the fortnight that her unit is invited to."""
+    rows, total = _first(
+        sa.select(Meeting.id, Meeting.title, Meeting.starts_at, Meeting.place)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(
+            Attendance.unit_id == unit_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.starts_at > now,
+            Meeting.starts_at <= now + MEETING_NOTICE,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return _item(
+        Role.UNIT_LIAISON,
+        "meetings_invited",
+        rows,
+        total,
+        _("%(n)d 次会议邀请本单位参加", n=total),
+        f"/meetings/{rows[0].id}" if rows else "/",
+        lambda r: Entry(
+            _(
+                "%(title)s（%(when)s，%(place)s）",
+                title=r.title,
+                when=_local(r.starts_at),
+                place=r.place,
+            ),
+            f"/meetings/{r.id}",
+        ),
+    )
 
 
 def orders_to_answer(actor: User, unit_id: int, now: datetime) -> Item | None:
@@ -488,7 +549,13 @@ def activities_to_staff(actor: User, unit_id: int, now: datetime) -> Item | None
     )
 
 
-LIAISON_KINDS = (orders_to_answer, invitations_to_answer, claims_decided, activities_to_staff)
+LIAISON_KINDS = (
+    meetings_invited,
+    orders_to_answer,
+    invitations_to_answer,
+    claims_decided,
+    activities_to_staff,
+)
 
 
 # --- 志愿者 ---------------------------------------------------------------------------------

@@ -17,11 +17,14 @@ def test_the_community_link_leads_to_the_current_term(client, plan, community, s
     ).get_data(as_text=True)
 
 
-def test_the_page_shows_the_assembly_and_the_deputy_form_while_it_waits(client, plan, secretary):
+def test_the_page_shows_the_assembly_and_the_way_to_the_choice_while_it_waits(
+    client, plan, secretary
+):
     login(client, secretary)
     html = client.get(f"/terms/{plan.term_id}").get_data(as_text=True)
     assert "联盟大会" in html and plan.assembly_on.isoformat() in html
-    assert "系统只负责记录推选结果" in html and 'name="holder_name"' in html
+    assert f"/terms/{plan.term_id}/election" in html and "待联盟大会推选" in html
+    assert 'name="holder_name"' not in html  # no typing a unit in: the choice is recorded
     assert html.count('class="card plan-item') == 6
 
 
@@ -36,21 +39,6 @@ def test_another_community_gets_404(client, plan, community, path):
     login(client, make_secretary(make_community()))
     url = path.format(term=plan.term_id, community=community.id)
     assert client.get(url).status_code == 404
-
-
-def test_recording_the_deputy_from_the_page(client, plan, secretary, unit):
-    login(client, secretary)
-    response = client.post(
-        f"/terms/{plan.term_id}/deputy",
-        data={
-            "unit_id": unit.id,
-            "holder_name": "张海燕",
-            "csrf_token": csrf(client, f"/terms/{plan.term_id}"),
-        },
-    )
-    assert response.status_code == 302
-    html = client.get(f"/terms/{plan.term_id}").get_data(as_text=True)
-    assert "张海燕" in html and "本届暂无可计入的佐证" in html
 
 
 def test_htmx_linking_answers_the_plan_fragment(client, open_plan, community, secretary):
