@@ -72,10 +72,13 @@ def issue(volunteer_id: int):
     actor = require_actor()
     with unit_of_work(actor):
         certificate = service.issue(actor, volunteer_id, now=utcnow())
-    flash(
-        _("已出具证明 %(number)s，PDF正在生成，好了就可以下载。", number=certificate.number),
-        "success",
-    )
+    if pdfs.job_of(certificate).status == PDF_DONE:  # a queue run in-process made it already
+        flash(_("已出具证明 %(number)s。", number=certificate.number), "success")
+    else:
+        flash(
+            _("已出具证明 %(number)s，PDF正在生成，好了就可以下载。", number=certificate.number),
+            "success",
+        )
     if volunteer_id == actor.id:
         return redirect(url_for("certificates.mine"))
     return redirect(url_for("certificates.for_volunteer", volunteer_id=volunteer_id))
