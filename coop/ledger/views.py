@@ -49,6 +49,31 @@ def points():
     return render("ledger/points.html", **_points_context(require_actor()))
 
 
+MY_EXPORT_HEADERS = (("时间", 17), ("社区", 16), ("类别", 12), ("积分", 10), ("说明", 40))
+
+
+@bp.get("/my/points/export.xlsx")
+@login_required
+def export_mine():
+    """我的积分's statement, every entry the page pages through, newest first."""
+    actor = require_actor()
+    mine = ledger.accounts_for_owner(AccountType.VOLUNTEER, actor.id)
+    names = {c.id: c.name for c in alliance_queries.communities_for(actor)}
+    rows = (
+        [
+            xlsx.local_time(e.created_at),
+            names.get(e.account.community_id, ""),
+            e.posting.kind.label,
+            e.amount,
+            e.posting.memo,
+        ]
+        for e in xlsx.streamed(ledger.entries_select([a.id for a in mine]))
+    )
+    return xlsx.list_export(
+        "我的积分", MY_EXPORT_HEADERS, rows, place=actor.display_name, slug="my-points"
+    )
+
+
 @bp.get("/my/points/summary")
 @login_required
 def summary():

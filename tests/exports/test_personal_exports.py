@@ -124,3 +124,52 @@ def test_my_activities_export_lists_her_signups_with_her_hours(client, community
     assert set(by_title) == {"社区清扫", "读书会"}
     assert by_title["社区清扫"][-2:] == (1.5, "已核实")
     assert by_title["读书会"][-2:] == (None, None)
+
+
+def test_my_points_redemptions_and_needs_export_only_hers(client, community):
+    from coop.categories import Category
+    from coop.dbtypes import utcnow
+    from coop.needs.models import Beneficiary, Need, NeedSource
+    from coop.rewards import service as rewards
+    from tests.factories import give_points, make_reward_item
+
+    her, other = make_volunteer(community, display_name="吴玉兰"), make_volunteer(community)
+    give_points(her, community, 80)
+    give_points(other, community, 5)
+    rewards.reserve(her, make_reward_item(community, name="洗衣液", cost=30).id, now=utcnow())
+    for who, title in ((her, "楼道灯坏了"), (other, "别人的需求")):
+        db.session.add(
+            Need(
+                community_id=community.id,
+                title=title,
+                category=Category.CARE,
+                source=NeedSource.HALL,
+                beneficiary_group=Beneficiary.ELDERLY,
+                requester_id=who.id,
+                requester_name=who.display_name,
+            )
+        )
+    db.session.flush()
+    login(client, her)
+    assert "/my/points/export.xlsx" in client.get("/my/points").get_data(as_text=True)
+    header, rows = values(client.get("/my/points/export.xlsx"))
+    assert header == ("时间", "社区", "类别", "积分", "说明")
+    assert sorted(row[3] for row in rows) == [-30, 80]  # the reservation moved 30 to her hold
+    assert "/supermarket/redemptions/export.xlsx" in client.get(
+        "/supermarket/redemptions"
+    ).get_data(as_text=True)
+    header, rows = values(client.get("/supermarket/redemptions/export.xlsx"))
+    assert [(r[0], r[2]) for r in rows] == [("洗衣液", 30)]
+    assert "/my/needs/export.xlsx" in client.get("/my/needs").get_data(as_text=True)
+    response = client.get("/my/needs/export.xlsx")
+    text = str(list(sheet_rows(response)))
+    assert "楼道灯坏了" in text and "别人的需求" not in text
+
+
+def sheet_rows(response):
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
