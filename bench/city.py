@@ -244,6 +244,19 @@ class Builder:
             with self.step(f"{n['reversals']} reversals"):
                 self.reversals(connection)
                 connection.commit()
+            with self.step("verified hours per community and month (hours_monthly)"):
+                # The app keeps it on each flush; records loaded in bulk bypass the ORM, so it
+                # is summed here as the migration's backfill sums it (coop.hours.summary).
+                self.run(connection, "DELETE FROM hours_monthly")
+                self.run(
+                    connection,
+                    "INSERT INTO hours_monthly (community_id, month, hours, records)"
+                    " SELECT community_id, CAST(date_trunc('month', service_date) AS DATE),"
+                    " SUM(hours), COUNT(*) FROM service_records WHERE status = 'verified'"
+                    " AND origin <> 'reversal' AND reversed_at IS NULL"
+                    " GROUP BY 1, 2",
+                )
+                connection.commit()
             with self.step(f"recreating {len(restore)} indexes and constraints"):
                 for statement in restore:
                     connection.execute(sa.text(statement))

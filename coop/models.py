@@ -13,6 +13,7 @@ from coop.certificates import models as certificates_models  # noqa: F401
 from coop.claims import models as claims_models  # noqa: F401
 from coop.escalations import models as escalations_models  # noqa: F401
 from coop.hours import models as hours_models  # noqa: F401
+from coop.hours import summary as hours_summary  # noqa: F401  (MonthlyHours, kept on flush)
 from coop.jobruns import models as jobruns_models  # noqa: F401
 from coop.ledger import models as ledger_models  # noqa: F401
 from coop.matching import models as matching_models  # noqa: F401

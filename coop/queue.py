@@ -33,6 +33,7 @@ TASK_MODULES: tuple[str, ...] = (
     "coop.people.imports",
     "coop.notices.tasks",
     "coop.printables.ledger",  # the monthly 台账
+    "coop.certificates.pdfs",  # a certificate's PDF, made once when issued
     "jobs.tasks",  # the clock's jobs, run by a worker
 )
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from coop.activities.models import Activity, ActivityStatus
 from coop.claims.models import Claim, ClaimStatus
 from coop.extensions import db
-from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord
+from coop.hours.summary import MonthlyHours
 from coop.ledger.models import Account, AccountType, Entry, Posting, PostingKind
 from coop.needs.models import Need
 from coop.timeutil import COMMUNITY_TZ, local_midnight, month_start, next_month
@@ -125,20 +125,16 @@ def activities_held(community_ids: list[int], periods: list[Period], now: dateti
 
 
 def verified_hours(community_ids: list[int], periods: list[Period]) -> dict:
-    """Verified hours still standing (not reversed) by the day they were served."""
-    index, in_range = _bucket(ServiceRecord.service_date, periods, dates=True)
+    """Verified hours still standing (not reversed) by the month they were served: read from
+    ``coop.hours.summary`` (kept in the same transaction as each record, so the same figure
+    as summing the records, without reading millions of them)."""
+    index, in_range = _bucket(MonthlyHours.month, periods, dates=True)
     found = _rows(
-        sa.select(ServiceRecord.community_id, index, sa.func.sum(ServiceRecord.hours))
-        .where(
-            ServiceRecord.community_id.in_(community_ids),
-            ServiceRecord.status == RecordStatus.VERIFIED,
-            ServiceRecord.origin != RecordOrigin.REVERSAL,
-            ServiceRecord.reversed_at.is_(None),
-            in_range,
-        )
-        .group_by(ServiceRecord.community_id, index)
+        sa.select(MonthlyHours.community_id, index, sa.func.sum(MonthlyHours.hours))
+        .where(MonthlyHours.community_id.in_(community_ids), in_range)
+        .group_by(MonthlyHours.community_id, index)
     )
-    return {key: Decimal(value or 0) for key, value in found.items()}
+    return {key: Decimal(value or 0) for key, value in found.items() if value}
 
 
 def units_taking_part(community_ids: list[int], periods: list[Period], now: datetime) -> dict:

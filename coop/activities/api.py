@@ -76,12 +76,14 @@ class Activities(MethodView):
     @documents_errors(blp, 401, 422)
     def get(self, args):
         """Activities of the caller's communities, newest first; ``upcoming=true`` for those not
-        yet over and not cancelled, soonest first."""
+        yet over and not cancelled, soonest first; ``month=YYYY-MM`` for those ending in that
+        month (the dashboard's monthly figure). A malformed month is a 422."""
         query = queries.activities_select(
             require_actor(),
             community_id=args.get("community_id"),
             project_id=args.get("project_id"),
             upcoming_from=utcnow() if args["upcoming"] else None,
+            month=args.get("month") or None,
         ).options(selectinload(Activity.project))
         page = paginate(query, args["page"], args["per_page"])
         preload_my_signups(page["items"])

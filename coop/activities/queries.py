@@ -1,6 +1,6 @@
 """Named reads of activities and sign-ups, scoped to the actor's communities."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -9,6 +9,7 @@ from coop.alliance.permissions import visible_community_ids
 from coop.auth.models import User
 from coop.errors import NotFound
 from coop.extensions import db
+from coop.timeutil import local_midnight, next_month
 
 
 def activities_select(
@@ -17,13 +18,22 @@ def activities_select(
     community_id: int | None = None,
     project_id: int | None = None,
     upcoming_from: datetime | None = None,
+    month: str | None = None,
 ) -> sa.Select:
+    """``month`` (YYYY-MM): only those ending in it, community time (``coop.stats_monthly``
+    counts a session held in the month it ended)."""
     visible = visible_community_ids(actor)
     if community_id is not None:
         visible &= {community_id}
     query = sa.select(Activity).where(Activity.community_id.in_(visible))
     if project_id is not None:
         query = query.where(Activity.project_id == project_id)
+    if month:
+        first = date(int(month[:4]), int(month[5:7]), 1)
+        query = query.where(
+            Activity.ends_at >= local_midnight(first),
+            Activity.ends_at < local_midnight(next_month(first)),
+        )
     if upcoming_from is not None:
         query = query.where(
             Activity.ends_at > upcoming_from, Activity.status == ActivityStatus.SCHEDULED

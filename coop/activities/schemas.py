@@ -111,7 +111,17 @@ class ActivityOut(ma.Schema):
     version = fields.Integer()
 
 
-class ActivityArgs(PageArgs):
+class MonthArgs(PageArgs):
+    """The list page's filter: activities that end in a month (community time), as the
+    dashboard's 开展活动 figure counts them."""
+
+    month = fields.String(
+        validate=month(error="月份格式应为 YYYY-MM，例如 2026-11。", blank=True),
+        metadata={"description": "YYYY-MM: only activities ending in that month"},
+    )
+
+
+class ActivityArgs(MonthArgs):
     community_id = Id()
     project_id = Id()
     upcoming = fields.Boolean(

@@ -22,6 +22,7 @@ from coop.activities.schemas import (
     ActivityIn,
     CodeIn,
     FeedbackIn,
+    MonthArgs,
     SignupIn,
     VolunteerIn,
     checkin_qr,
@@ -36,7 +37,7 @@ from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
 from coop.hours import queries as hours_queries
-from coop.hours.models import ServiceRecord, duration_text
+from coop.hours.models import RecordOrigin, ServiceRecord, duration_text
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.people import queries as people_queries
@@ -133,15 +134,16 @@ def _upcoming_count(actor) -> int:
 def index(community_id: int):
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
-    args, errors = load_form(PageArgs(), request.args)
-    if errors:
-        raise Invalid(errors=errors)
+    args = _list_args()
+    month = args.get("month") or None
     now = utcnow()
     upcoming = paginate(
-        queries.activities_select(actor, community_id=community.id, upcoming_from=now), 1, 200
+        queries.activities_select(actor, community_id=community.id, upcoming_from=now, month=month),
+        1,
+        200,
     )["items"]
     # Over, or called off: newest first, below the ones she can still join.
-    past = queries.activities_select(actor, community_id=community.id).where(
+    past = queries.activities_select(actor, community_id=community.id, month=month).where(
         sa.or_(Activity.ends_at <= now, Activity.status == ActivityStatus.CANCELLED)
     )
     is_volunteer = permissions.is_volunteer_of(actor, community.id)
@@ -157,7 +159,16 @@ def index(community_id: int):
         can_organise=permissions.can_organise(actor, community),
         upcoming_count=_upcoming_count(actor) if is_volunteer else 0,
         next_url="",
+        month=month or "",
     )
+
+
+def _list_args() -> dict:
+    """The page's and its export's filters; a malformed month is a 422 with the reason."""
+    args, errors = load_form(MonthArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    return args
 
 
 EXPORT_HEADERS = (
@@ -176,10 +187,12 @@ EXPORT_HEADERS = (
 @bp.get("/communities/<int:community_id>/activities/export.xlsx")
 @login_required
 def export(community_id: int):
-    """The page's two lists (still to come, and over or called off) in one sheet, newest first."""
+    """The page's two lists (still to come, and over or called off) in one sheet, newest first,
+    under the page's month filter."""
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
-    query = queries.activities_select(actor, community_id=community.id).options(
+    month = _list_args().get("month") or None
+    query = queries.activities_select(actor, community_id=community.id, month=month).options(
         selectinload(Activity.project)
     )
     rows = (
@@ -626,6 +639,61 @@ def _mine_context(actor) -> dict:
 @login_required
 def mine():
     return render("activities/mine.html", **_mine_context(require_actor()))
+
+
+MY_EXPORT_HEADERS = (
+    ("活动名称", 28),
+    ("社区", 16),
+    ("开始时间", 17),
+    ("结束时间", 17),
+    ("地点", 24),
+    ("报名状态", 10),
+    ("签到时间", 17),
+    ("签退时间", 17),
+    ("服务时长（小时）", 12),
+    ("时长状态", 10),
+)
+
+
+@bp.get("/my/activities/export.xlsx")
+@login_required
+def export_mine():
+    """我的活动: every sign-up the page lists (still ahead and past), with her hours for each."""
+    actor = require_actor()
+    signups = list(
+        db.session.scalars(
+            queries.my_signups_select(actor.id).options(
+                contains_eager(Signup.activity).selectinload(Activity.community)
+            )
+        )
+    )
+    records = _my_records(actor, [s.activity_id for s in signups])
+
+    def hours(signup):
+        live = [
+            r
+            for r in records.get(signup.activity_id, [])
+            if r.origin is not RecordOrigin.REVERSAL and r.reversed_at is None
+        ]
+        return (live[-1].hours, live[-1].status.label) if live else (None, "")
+
+    rows = (
+        [
+            s.activity.title,
+            s.activity.community.name,
+            xlsx.local_time(s.activity.starts_at),
+            xlsx.local_time(s.activity.ends_at),
+            s.activity.place,
+            s.status.label,
+            xlsx.local_time(s.checked_in_at),
+            xlsx.local_time(s.checked_out_at),
+            *hours(s),
+        ]
+        for s in signups
+    )
+    return xlsx.list_export(
+        "我的活动", MY_EXPORT_HEADERS, rows, place=actor.display_name, slug="my-activities"
+    )
 
 
 @bp.get("/my/activities/badge")

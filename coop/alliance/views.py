@@ -92,6 +92,12 @@ def _trends(community, now, *, links: bool) -> list[dict]:
     def list_links(endpoint, count=1):
         return [[url_for(endpoint, community_id=community.id)] * len(periods)] * count
 
+    def month_links(endpoint, anchor=""):
+        """Each month's figure opens its list filtered to that month."""
+        return [
+            [url_for(endpoint, community_id=community.id, month=p.key) + anchor for p in periods]
+        ]
+
     trends = []
     for name, title, filter_name in (
         ("needs_in", _("每月新登记需求（按类别）"), "created_in"),
@@ -104,7 +110,7 @@ def _trends(community, now, *, links: bool) -> list[dict]:
             _("每月开展活动场次"),
             periods,
             [(_("活动场次"), values("activities_held"))],
-            list_links("activities.index") if links else None,
+            month_links("activities.index") if links else None,
         )
     )
     trends.append(
@@ -112,7 +118,7 @@ def _trends(community, now, *, links: bool) -> list[dict]:
             _("每月核实服务时长（小时）"),
             periods,
             [(_("已核实时长"), values("verified_hours"))],
-            list_links("hours.queue") if links else None,
+            month_links("hours.queue", "#verified") if links else None,
         )
     )
     trends.append(
@@ -128,6 +134,7 @@ def _trends(community, now, *, links: bool) -> list[dict]:
             _("每月积分发放与兑换"),
             periods,
             [(_("发放积分"), values("points_issued")), (_("兑换积分"), values("points_spent"))],
+            month_links("ledger.community_points") * 2 if links else None,
             grouped=True,
         )
     )

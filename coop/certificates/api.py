@@ -1,10 +1,13 @@
-from flask import Response
+from flask import Response, jsonify
 from flask.views import MethodView
+from flask_babel import gettext as _
 
 from coop.apidoc import documents_errors, signed_in_blueprint
 from coop.auth.current import require_actor
-from coop.certificates import documents, queries, service
-from coop.certificates.schemas import CertificateOut, IssueIn
+from coop.certificates import documents, pdfs, queries, service
+from coop.certificates.errors import PdfFailed, PdfMissing
+from coop.certificates.models import PDF_DONE, PDF_FAILED
+from coop.certificates.schemas import CertificateOut, IssueIn, PdfJobOut
 from coop.dbtypes import utcnow
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
@@ -12,9 +15,27 @@ from coop.uow import unit_of_work
 blp = signed_in_blueprint("certificates_api", __name__, "志愿服务记录证明 · certificates")
 
 
+RETRY_AFTER = 2  # seconds: what the page's polling waits too
+
+
 def pdf_response(certificate) -> Response:
-    body = documents.certificate_pdf(certificate)
-    response = Response(body, mimetype="application/pdf")
+    """The stored PDF; 202 while the queue is making it; 409 when it failed or was never made."""
+    document = pdfs.document_of(certificate.id)
+    if document is None:
+        raise PdfMissing()
+    if document.status == PDF_FAILED:
+        raise PdfFailed()
+    if document.status != PDF_DONE:
+        response = jsonify(
+            code="pdf_not_ready",
+            message=_("证明PDF正在生成，请几秒后再下载。"),
+            status=document.status,
+        )
+        response.status_code = 202
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    response = Response(pdfs.stored_pdf(document), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{documents.filename(certificate)}"'
     )
@@ -49,10 +70,37 @@ class Detail(MethodView):
 @blp.route("/certificates/<int:certificate_id>.pdf")
 class Pdf(MethodView):
     @blp.response(200, content_type="application/pdf")
+    @blp.alt_response(202, description="Still being made: ``pdf_not_ready``, with Retry-After")
+    @documents_errors(blp, 401, 404, 409)
+    def get(self, certificate_id):
+        """The certificate as an A4 PDF, made once by the task queue when it was issued (from
+        what it stated then) and stored. 202 ``pdf_not_ready`` with ``Retry-After`` while it is
+        being made; 409 ``pdf_failed`` when the queue gave up (``POST …/pdf`` makes it again),
+        ``pdf_missing`` for a certificate issued before PDFs were kept. A revoked certificate's
+        PDF still downloads; the check page says it is revoked."""
+        return pdf_response(queries.get_certificate(require_actor(), certificate_id))
+
+
+@blp.route("/certificates/<int:certificate_id>/pdf")
+class PdfJob(MethodView):
+    @blp.response(200, PdfJobOut)
     @documents_errors(blp, 401, 404)
     def get(self, certificate_id):
-        """The certificate as an A4 PDF, drawn from what it stated when issued."""
-        return pdf_response(queries.get_certificate(require_actor(), certificate_id))
+        """The PDF's job: ``status`` queued, running, done (``pdf_url`` set) or failed;
+        ``missing`` for a certificate issued before PDFs were kept."""
+        certificate = queries.get_certificate(require_actor(), certificate_id)
+        return pdfs.job_of(certificate)
+
+    @blp.response(202, PdfJobOut)
+    @documents_errors(blp, 401, 404, 409)
+    def post(self, certificate_id):
+        """Make the PDF again after it failed (or make it for an old certificate): 202 with the
+        job. 409 ``pdf_already_made`` when it is there to download; a job already under way is
+        returned as it is."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            pdfs.remake(actor, certificate_id)
+        return pdfs.job_of(queries.get_certificate(actor, certificate_id))
 
 
 @blp.route("/certificates/<int:certificate_id>/revoke")

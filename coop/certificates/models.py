@@ -47,3 +47,35 @@ class Certificate(db.Model):
             "(revoked_at IS NULL) = (revoke_reason = '')", name="revoked_with_reason"
         ),
     )
+
+
+PDF_QUEUED, PDF_RUNNING, PDF_DONE, PDF_FAILED = "queued", "running", "done", "failed"
+
+
+class CertificatePdf(db.Model):
+    """The certificate's PDF, made once by the task queue when it is issued and kept: what a
+    certificate states never changes, so neither does its document. The row is the job too
+    (status, attempts, why it failed), as the monthly 台账's is; auditing it would log each
+    state change of a job, and its bytes are her records again."""
+
+    __tablename__ = "certificate_pdfs"
+    __audit__ = False
+
+    certificate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default=PDF_QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)  # renders tried since last (re)queued
+    message: Mapped[str] = mapped_column(sa.Text, default="")  # why the last attempt failed
+    # Where the QR points (the site the certificate was issued on): the worker has no request.
+    base_url: Mapped[str] = mapped_column(sa.String(255), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    certificate: Mapped[Certificate] = relationship()
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (PDF_QUEUED, PDF_RUNNING)

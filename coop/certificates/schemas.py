@@ -19,6 +19,9 @@ class CertificateOut(ma.Schema):
     snapshot_hash = ma.fields.Str()
     revoked_at = ma.fields.AwareDateTime(allow_none=True)
     revoke_reason = ma.fields.Str()
+    pdf_status = ma.fields.Method(
+        "_pdf_status", metadata={"description": "queued, running, done, failed or missing"}
+    )
     check_url = ma.fields.Method("_check_url")
     pdf_url = ma.fields.Method("_pdf_url")
 
@@ -27,7 +30,23 @@ class CertificateOut(ma.Schema):
 
         return check_url(certificate)
 
+    def _pdf_status(self, certificate):
+        from coop.certificates.pdfs import job_of
+
+        return job_of(certificate).status
+
     def _pdf_url(self, certificate):
         from flask import url_for
 
         return url_for("certificates.pdf", certificate_id=certificate.id)
+
+
+class PdfJobOut(ma.Schema):
+    certificate_id = ma.fields.Int()
+    status = ma.fields.Str(metadata={"description": "queued, running, done, failed or missing"})
+    size = ma.fields.Int(metadata={"description": "bytes of the PDF once done"})
+    requested_at = ma.fields.AwareDateTime(allow_none=True)
+    finished_at = ma.fields.AwareDateTime(allow_none=True)
+    pdf_url = ma.fields.Str(
+        allow_none=True, metadata={"description": "the PDF's address once done, else null"}
+    )

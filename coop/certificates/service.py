@@ -3,7 +3,7 @@
 A certificate states the volunteer's verified hours served in one community, which issues it:
 the volunteer's home community when she asks for her own, the staff member's community when
 staff issue it. What it states is frozen in ``snapshot`` when it is issued; the PDF is drawn
-from the snapshot, so the same certificate prints the same however her records move later.
+from the snapshot once, by the task queue (``coop.certificates.pdfs``), and kept.
 """
 
 import hashlib
@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from coop.alliance.models import Community
 from coop.alliance.permissions import managed_community_ids
 from coop.auth.models import Role, RoleGrant, User
+from coop.certificates import pdfs
 from coop.certificates.models import Certificate
 from coop.errors import Conflict, Invalid, NotFound
 from coop.extensions import db
@@ -120,6 +121,8 @@ def issue(actor: User, volunteer_id: int, *, now: datetime) -> Certificate:
 
     :raise NotFound: no such volunteer, or one the actor may not issue for.
     :raise Conflict: ``no_verified_hours``; nothing is written.
+
+    Its PDF is queued; it is made after the unit of work commits.
     """
     profile = db.session.get(VolunteerProfile, volunteer_id)
     if profile is None:
@@ -144,6 +147,7 @@ def issue(actor: User, volunteer_id: int, *, now: datetime) -> Certificate:
     db.session.flush()
     certificate.number = certificate_number(now.astimezone(COMMUNITY_TZ).year, certificate.id)
     db.session.flush()
+    pdfs.request_pdf(certificate)  # the queue draws it once, after the commit
     return certificate
 
 

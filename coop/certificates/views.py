@@ -1,16 +1,17 @@
 """Pages: 我的 → 服务证明, the staff's page for one volunteer, and the public check."""
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coop.auth.current import login_required, require_actor
-from coop.certificates import public, queries, service
+from coop.certificates import pdfs, public, queries, service
 from coop.certificates.api import pdf_response
+from coop.certificates.models import PDF_DONE
 from coop.dbtypes import utcnow
 from coop.errors import NotFound
 from coop.extensions import db
 from coop.hours.queries import volunteer_totals
-from coop.htmx import render
+from coop.htmx import is_htmx, render
 from coop.people.models import VolunteerProfile
 from coop.schemas import ReasonIn, load_form
 from coop.uow import unit_of_work
@@ -19,6 +20,8 @@ bp = Blueprint("certificates", __name__)
 
 
 def _page(actor, profile: VolunteerProfile, *, own: bool):
+    certificates = queries.certificates_of(actor, profile.user_id)
+    documents = pdfs.documents_of([c.id for c in certificates])
     return render(
         "certificates/list.html",
         volunteer=profile.user,
@@ -26,8 +29,15 @@ def _page(actor, profile: VolunteerProfile, *, own: bool):
         own=own,
         totals=volunteer_totals(profile.user_id),
         here=volunteer_totals(profile.user_id, community_id=profile.home_community_id),
-        certificates=queries.certificates_of(actor, profile.user_id),
+        certificates=certificates,
+        jobs={c.id: pdfs.job_of(c, documents.get(c.id)) for c in certificates},
     )
+
+
+def _back(actor, certificate):
+    if certificate.volunteer_id == actor.id:
+        return redirect(url_for("certificates.mine"))
+    return redirect(url_for("certificates.for_volunteer", volunteer_id=certificate.volunteer_id))
 
 
 def _profile_for_staff(actor, volunteer_id: int) -> VolunteerProfile:
@@ -62,7 +72,13 @@ def issue(volunteer_id: int):
     actor = require_actor()
     with unit_of_work(actor):
         certificate = service.issue(actor, volunteer_id, now=utcnow())
-    flash(_("已出具证明 %(number)s。", number=certificate.number), "success")
+    if pdfs.job_of(certificate).status == PDF_DONE:  # a queue run in-process made it already
+        flash(_("已出具证明 %(number)s。", number=certificate.number), "success")
+    else:
+        flash(
+            _("已出具证明 %(number)s，PDF正在生成，好了就可以下载。", number=certificate.number),
+            "success",
+        )
     if volunteer_id == actor.id:
         return redirect(url_for("certificates.mine"))
     return redirect(url_for("certificates.for_volunteer", volunteer_id=volunteer_id))
@@ -71,7 +87,37 @@ def issue(volunteer_id: int):
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @login_required
 def pdf(certificate_id: int):
-    return pdf_response(queries.get_certificate(require_actor(), certificate_id))
+    actor = require_actor()
+    certificate = queries.get_certificate(actor, certificate_id)
+    if pdfs.job_of(certificate).status != PDF_DONE:  # a link kept from before it was ready
+        flash(_("证明 %(number)s 的PDF还没有生成好。", number=certificate.number), "error")
+        return _back(actor, certificate)
+    return pdf_response(certificate)
+
+
+@bp.get("/certificates/<int:certificate_id>/pdf")
+@login_required
+def pdf_job(certificate_id: int):
+    """The certificate's download card: it polls itself while the queue makes the PDF."""
+    actor = require_actor()
+    certificate = queries.get_certificate(actor, certificate_id)
+    if not is_htmx():
+        return _back(actor, certificate)
+    return render_template(
+        "certificates/_pdf_job.html", c=certificate, job=pdfs.job_of(certificate)
+    )
+
+
+@bp.post("/certificates/<int:certificate_id>/pdf")
+@login_required
+def remake_pdf(certificate_id: int):
+    """重新生成: queue the PDF again after it failed."""
+    actor = require_actor()
+    certificate = queries.get_certificate(actor, certificate_id)
+    with unit_of_work(actor):
+        pdfs.remake(actor, certificate_id)
+    flash(_("证明 %(number)s 的PDF已重新排队生成。", number=certificate.number), "success")
+    return _back(actor, certificate)
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")

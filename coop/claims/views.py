@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from coop import xlsx
 from coop.alliance import queries as alliance_queries
@@ -19,6 +20,7 @@ from coop.claims.models import (
     ClaimantType,
     ClaimStatus,
     OrderStatus,
+    ResourceOrder,
 )
 from coop.claims.schemas import ClaimIn, QueueArgs
 from coop.dbtypes import utcnow
@@ -28,7 +30,7 @@ from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.projects import queries as project_queries
-from coop.projects.models import ProjectMode, ProjectStatus
+from coop.projects.models import Project, ProjectMode, ProjectStatus
 from coop.resources import queries as resource_queries
 from coop.resources.models import ResourceStatus
 from coop.schemas import ReasonIn, load_form
@@ -227,6 +229,51 @@ def mine():
     return render("claims/mine.html", **_mine_context(require_actor()))
 
 
+MY_CLAIMS_EXPORT_HEADERS = (
+    ("编号", 8),
+    ("项目", 28),
+    ("社区", 16),
+    ("认领方", 24),
+    ("状态", 10),
+    ("牵头", 6),
+    ("逾期未开展", 10),
+    ("项目开始", 17),
+    ("项目结束", 17),
+    ("原因", 30),
+    ("认领时间", 17),
+)
+
+
+@bp.get("/my/claims/export.xlsx")
+@login_required
+def export_mine():
+    """我的认领 as the page lists them, every page of it."""
+    actor = require_actor()
+    now = utcnow()
+    query = queries.claims_select(actor, mine=True).options(
+        selectinload(Claim.project).selectinload(Project.community)
+    )
+    rows = (
+        [
+            str(c.id),
+            c.project.title,
+            c.project.community.name,
+            c.claimant_name,
+            c.status.label,
+            _("是") if c.project.lead_claim_id == c.id else "",
+            _("是") if queries.is_stale(c, now) else "",
+            xlsx.local_time(c.project.starts_at),
+            xlsx.local_time(c.project.ends_at),
+            c.decision_reason,
+            xlsx.local_time(c.created_at),
+        ]
+        for c in xlsx.streamed(query)
+    )
+    return xlsx.list_export(
+        "我的认领", MY_CLAIMS_EXPORT_HEADERS, rows, place=actor.display_name, slug="my-claims"
+    )
+
+
 @bp.get("/my/claims/badge")
 @login_required
 def badge():
@@ -400,11 +447,17 @@ def end(claim_id: int, action: str):
 # --- 资源点单 addressed to a unit ---------------------------------------------------------
 
 
-def _orders_context(actor) -> dict:
+def _liaison_units(actor) -> list:
+    """:raise Forbidden: she is no unit's liaison."""
     units = [
         alliance_queries.get_unit(actor, unit_id) for unit_id in sorted(liaison_unit_ids(actor))
     ]
     require(bool(units))
+    return units
+
+
+def _orders_context(actor) -> dict:
+    units = _liaison_units(actor)
     return {
         "by_unit": [
             (unit, paginate(queries.orders_select(actor, unit_id=unit.id), 1, 200)["items"])
@@ -418,6 +471,48 @@ def _orders_context(actor) -> dict:
 @login_required
 def orders():
     return render("claims/orders.html", form={}, errors={}, **_orders_context(require_actor()))
+
+
+ORDER_EXPORT_HEADERS = (
+    ("编号", 8),
+    ("单位", 24),
+    ("项目", 28),
+    ("社区", 16),
+    ("点单资源", 24),
+    ("状态", 10),
+    ("说明", 30),
+    ("我方回复", 30),
+    ("点单时间", 17),
+)
+
+
+@bp.get("/orders/export.xlsx")
+@login_required
+def export_orders():
+    """社区点单 addressed to her units, unit by unit as the page lists them."""
+    actor = require_actor()
+    units = _liaison_units(actor)
+    loads = (
+        selectinload(ResourceOrder.project).selectinload(Project.community),
+        selectinload(ResourceOrder.resource),
+    )
+    rows = (
+        [
+            str(o.id),
+            unit.name,
+            o.project.title,
+            o.project.community.name,
+            o.resource.title,
+            o.status.label,
+            o.note,
+            o.reply,
+            xlsx.local_time(o.created_at),
+        ]
+        for unit in units
+        for o in xlsx.streamed(queries.orders_select(actor, unit_id=unit.id).options(*loads))
+    )
+    place = "、".join(unit.name for unit in units)
+    return xlsx.list_export("社区点单", ORDER_EXPORT_HEADERS, rows, place=place, slug="orders")
 
 
 @bp.post("/orders/<int:order_id>/accept")

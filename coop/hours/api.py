@@ -30,6 +30,7 @@ class ServiceRecords(MethodView):
             status=args.get("status"),
             origin=args.get("origin"),
             volunteer_id=args.get("volunteer_id"),
+            served_in=args.get("month") or None,
         ).options(
             selectinload(ServiceRecord.volunteer),
             selectinload(ServiceRecord.activity),

@@ -18,10 +18,18 @@ from coop.hours.models import (
     RecordStatus,
     ServiceRecord,
 )
+from coop.timeutil import next_month
 
 
-def records_select(actor: User | None, *, community_id: int | None = None, **filters) -> sa.Select:
-    """Staff see their community's records; a volunteer sees her own."""
+def records_select(
+    actor: User | None,
+    *,
+    community_id: int | None = None,
+    served_in: str | None = None,
+    **filters,
+) -> sa.Select:
+    """Staff see their community's records; a volunteer sees her own. ``served_in`` (YYYY-MM):
+    only those served in that month, as the dashboard's monthly hours count them."""
     visible = visible_community_ids(actor)
     if community_id is not None:
         visible &= {community_id}
@@ -31,6 +39,11 @@ def records_select(actor: User | None, *, community_id: int | None = None, **fil
         ServiceRecord.community_id.in_(visible),
         sa.or_(ServiceRecord.community_id.in_(staff), mine),
     )
+    if served_in:
+        first = date(int(served_in[:4]), int(served_in[5:7]), 1)
+        query = query.where(
+            ServiceRecord.service_date >= first, ServiceRecord.service_date < next_month(first)
+        )
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(ServiceRecord, name) == value)

@@ -5,7 +5,7 @@ from marshmallow import fields
 
 from coop.apidoc import PageArgs
 from coop.hours.models import RecordOrigin, RecordStatus
-from coop.schemas import Id, LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, length, month
 
 
 class ServiceRecordOut(ma.Schema):
@@ -43,7 +43,16 @@ class ServiceRecordOut(ma.Schema):
     created_at = LocalDateTime()
 
 
-class RecordArgs(PageArgs):
+class QueueArgs(PageArgs):
+    """The 时长核实 page: ``month`` narrows the verified list to the hours served in it."""
+
+    month = fields.String(
+        validate=month(error="月份格式应为 YYYY-MM，例如 2026-11。", blank=True),
+        metadata={"description": "YYYY-MM: only records served in that month"},
+    )
+
+
+class RecordArgs(QueueArgs):
     """Staff get their community's records, a volunteer her own; the filters narrow either."""
 
     community_id = Id()

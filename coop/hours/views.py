@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -7,7 +9,6 @@ from coop.activities import queries as activity_queries
 from coop.activities.models import Activity, ActivityStatus
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import can_manage_community, require
-from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.auth.models import Role
 from coop.dbtypes import utcnow
@@ -18,13 +19,13 @@ from coop.hours import errors as hour_errors
 from coop.hours import export as hours_export
 from coop.hours import permissions, queries, service
 from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duration_text
-from coop.hours.schemas import RecordIn
+from coop.hours.schemas import QueueArgs, RecordIn
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.people import queries as people_queries
 from coop.privacy import mask_phone
 from coop.schemas import ReasonIn, load_form
-from coop.timeutil import local_today
+from coop.timeutil import local_today, next_month
 from coop.uow import unit_of_work
 
 bp = Blueprint("hours", __name__)
@@ -80,16 +81,22 @@ def _activity_options(actor, community, now) -> list[tuple[int, str]]:
 
 
 def _queue_context(actor, community, *, q: str = "") -> dict:
-    args, errors = load_form(PageArgs(), request.args)
+    args, errors = load_form(QueueArgs(), request.args)
     if errors:
         raise Invalid(errors=errors)
+    month = args.get("month") or ""
     pending = paginate(
         queries.records_select(actor, community_id=community.id, status=RecordStatus.PENDING),
         1,
         OPTIONS_LIMIT,
     )
     verified = paginate(
-        queries.records_select(actor, community_id=community.id, status=RecordStatus.VERIFIED),
+        queries.records_select(
+            actor,
+            community_id=community.id,
+            status=RecordStatus.VERIFIED,
+            served_in=month or None,
+        ),
         args["page"],
         args["per_page"],
     )
@@ -99,9 +106,18 @@ def _queue_context(actor, community, *, q: str = "") -> dict:
         "verified": verified,
         "rows": {r.id: _row(actor, r) for r in [*pending["items"], *verified["items"]]},
         "q": q,
+        "month": month,
+        "month_range": _month_range(month) if month else None,
         "volunteer_options": _volunteer_options(actor, community, q),
         "activity_options": _activity_options(actor, community, utcnow()),
     }
+
+
+def _month_range(month: str) -> tuple[str, str]:
+    """The month's first and last day (not past today): the export form's range for it."""
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    last = min(next_month(first) - timedelta(days=1), local_today())
+    return first.isoformat(), max(first, last).isoformat()
 
 
 def _managed(actor, community_id: int):

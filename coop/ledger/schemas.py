@@ -3,7 +3,7 @@ from marshmallow import fields
 
 from coop.apidoc import PageArgs
 from coop.ledger.models import AccountType, PostingKind
-from coop.schemas import Id, LocalDateTime
+from coop.schemas import Id, LocalDateTime, Trimmed, length, month
 
 
 class AccountOut(ma.Schema):
@@ -55,3 +55,14 @@ class EntryOut(ma.Schema):
     memo = fields.String(attribute="posting.memo")
     # What caused it: {"type": "service_record", "id": 42}.
     source = fields.Nested(SourceOut, attribute="posting")
+
+
+class StandingsArgs(PageArgs):
+    """积分台账's filters: a name, and a month for what was issued and spent in it."""
+
+    q = Trimmed(load_default="", validate=length(max=32))
+    month = fields.String(
+        load_default="",
+        validate=month(error="月份格式应为 YYYY-MM，例如 2026-11。", blank=True),
+        metadata={"description": "YYYY-MM: issued and spent in that month; balances are now"},
+    )

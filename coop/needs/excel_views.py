@@ -99,3 +99,16 @@ def export(community_id: int):
     return xlsx.attachment(
         data, f"服务需求清单-{community.name}-{today}.xlsx", f"needs-{today}.xlsx"
     )
+
+
+@bp.get("/my/needs/export.xlsx")
+@login_required
+def export_mine():
+    """我的需求 as the page lists them, every page, in the needs list's own columns."""
+    actor = require_actor()
+    query = queries.needs_select(actor, mine=True).options(selectinload(Need.neighbourhood))
+    data = excel.write_export(db.session.scalars(query), with_requester=False)
+    today = local_today().isoformat()
+    return xlsx.attachment(
+        data, f"我的需求-{actor.display_name}-{today}.xlsx", f"my-needs-{today}.xlsx"
+    )

@@ -80,6 +80,7 @@ def nav_items(actor) -> Nav:
         more.append(NavLink(url_for("people_import.import_form", community_id=c), _("导入人员")))
         more.append(NavLink(url_for("needs_excel.import_form", community_id=c), _("导入需求")))
         more.append(NavLink(url_for("rewards_manage.items", community_id=c), _("兑换物品管理")))
+        more.append(NavLink(url_for("ledger.community_points", community_id=c), _("积分台账")))
         more.append(NavLink(url_for("auditlog.page", community_id=c), _("操作记录")))
     liaison_units = sorted(permissions.liaison_unit_ids(actor))
     for unit_id in liaison_units:

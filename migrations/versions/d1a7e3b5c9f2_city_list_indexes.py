@@ -2,7 +2,7 @@
 community's service records by status, newest first; its party-member volunteers
 
 Revision ID: d1a7e3b5c9f2
-Revises: 68c932228440
+Revises: a4d9e6b2c7f3
 Create Date: 2026-12-07 07:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d1a7e3b5c9f2"
-down_revision = "68c932228440"
+down_revision = "a4d9e6b2c7f3"
 branch_labels = None
 depends_on = None
 

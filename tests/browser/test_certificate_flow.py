@@ -1,5 +1,5 @@
-"""志愿服务记录证明 on a phone: the volunteer opens 我的 → 服务证明, issues and downloads her
-certificate, and the public page behind its QR (the address printed under it) says it is genuine,
+"""志愿服务记录证明 on a phone: the volunteer opens 我的 → 服务证明, issues her certificate and,
+once the queue has made its PDF, downloads it, and the public page behind its QR (the address printed under it) says it is genuine,
 signed out, showing her name masked."""
 
 import re
@@ -56,8 +56,11 @@ def test_a_volunteer_downloads_her_certificate_and_its_qr_page_says_genuine(
     axe(page)
     shot(page, "certificate-mine-phone")
 
+    # The queue makes the PDF after the issue commits; the card offers it once it is ready.
+    download_link = page.get_by_role("link", name=re.compile("下载PDF")).first
+    expect(download_link).to_be_visible()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name=re.compile("下载PDF")).first.click()
+        download_link.click()
     download = download_info.value
     assert re.fullmatch(r"XW-\d{4}-\d{6}\.pdf", download.suggested_filename)
     saved = tmp_path / download.suggested_filename

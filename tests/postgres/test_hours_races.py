@@ -85,3 +85,47 @@ def test_staff_entering_the_same_hours_at_once_make_one_record_and_one_posting(r
             )
         ).all()
         assert postings == [f"service_record:{record_id}"]
+
+
+def test_staff_verifying_records_of_one_month_at_once_all_count_in_the_summary(race_app):
+    """hours_monthly's ON CONFLICT increments: ten verifications of the same community and
+    month committed at once leave the summary equal to the live sum."""
+    from decimal import Decimal
+
+    from coop.hours.models import RecordOrigin, RecordStatus
+    from coop.hours.summary import MonthlyHours, live_hours
+
+    with race_app.app_context():
+        community = factories.make_community()
+        staff = [factories.make_secretary(community) for _ in range(STAFF)]
+        day = (utcnow() - timedelta(days=3)).date()
+        records = []
+        for i in range(STAFF):
+            record = ServiceRecord(
+                community_id=community.id,
+                volunteer_id=factories.make_volunteer(community).id,
+                service_date=day,
+                hours=Decimal("1.5") + i,
+                origin=RecordOrigin.CHECKIN,
+                status=RecordStatus.PENDING,
+            )
+            db.session.add(record)
+            db.session.flush()
+            records.append(record.id)
+        headers = [factories.bearer(s) for s in staff]
+        community_id = community.id
+        db.session.commit()
+
+    answers = post_at_once(
+        race_app,
+        [
+            (f"/api/v1/service-records/{r}/verify", {}, h)
+            for r, h in zip(records, headers, strict=True)
+        ],
+    )
+    assert [a.status_code for a in answers] == [200] * STAFF, [a.json for a in answers]
+    with race_app.app_context():
+        row = db.session.get(MonthlyHours, (community_id, day.replace(day=1)))
+        live = db.session.execute(live_hours([community_id])).one()
+        assert (row.hours, row.records) == (live.hours, live.records)
+        assert row.hours == sum(Decimal("1.5") + i for i in range(STAFF))
