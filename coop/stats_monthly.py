@@ -162,7 +162,14 @@ def _pool_flow(community_ids, periods, account_type, kinds, sign) -> dict:
         sa.select(Account.community_id, index, sa.func.sum(Entry.amount))
         .join(Account, Entry.account_id == Account.id)
         .join(Posting, Entry.posting_id == Posting.id)
-        .where(Account.community_id.in_(community_ids), Account.type == account_type, in_range)
+        .where(
+            Account.community_id.in_(community_ids),
+            Account.type == account_type,
+            # pools have no owner: the words let the partial unique index find them among
+            # a million volunteers' accounts
+            Account.owner_id.is_(None),
+            in_range,
+        )
         .group_by(Account.community_id, index)
     )
     if kinds:
