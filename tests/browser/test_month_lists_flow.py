@@ -143,7 +143,7 @@ def test_the_secretary_finds_exports_a_volunteers_month_of_points(
     expect(rows.first).to_contain_text(name)
     for text in rows.locator(".row-title").all_inner_texts():
         assert name in text
-    page.get_by_label("月份（获得和兑换）").fill(month)
+    page.get_by_label("月份（只算该月的获得和兑换）").fill(month)
     page.get_by_role("button", name="筛选").click()
     expect(page).to_have_url(re.compile(rf"month={month}"))
     expect(page.locator("#standings-rows")).to_contain_text(f"获得和兑换：{month}")
