@@ -1,4 +1,4 @@
-from flask import Response, jsonify
+from flask import Response
 from flask.views import MethodView
 from flask_babel import gettext as _
 
@@ -6,41 +6,28 @@ from coop.apidoc import documents_errors, signed_in_blueprint
 from coop.auth.current import require_actor
 from coop.certificates import documents, pdfs, queries, service
 from coop.certificates.errors import PdfFailed, PdfMissing
-from coop.certificates.models import PDF_DONE, PDF_FAILED
 from coop.certificates.schemas import CertificateOut, IssueIn, PdfJobOut
 from coop.dbtypes import utcnow
+from coop.documents.queued import queued_pdf
 from coop.schemas import ReasonIn
 from coop.uow import unit_of_work
 
 blp = signed_in_blueprint("certificates_api", __name__, "志愿服务记录证明 · certificates")
 
 
-RETRY_AFTER = 2  # seconds: what the page's polling waits too
-
-
 def pdf_response(certificate) -> Response:
-    """The stored PDF; 202 while the queue is making it; 409 when it failed or was never made."""
+    """The stored PDF by the queued documents' contract (coop.documents.queued); 409
+    ``pdf_missing`` for a certificate issued before PDFs were kept."""
     document = pdfs.document_of(certificate.id)
     if document is None:
         raise PdfMissing()
-    if document.status == PDF_FAILED:
-        raise PdfFailed()
-    if document.status != PDF_DONE:
-        response = jsonify(
-            code="pdf_not_ready",
-            message=_("证明PDF正在生成，请几秒后再下载。"),
-            status=document.status,
-        )
-        response.status_code = 202
-        response.headers["Retry-After"] = str(RETRY_AFTER)
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    response = Response(pdfs.stored_pdf(document), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{documents.filename(certificate)}"'
+    return queued_pdf(
+        document.status,
+        pdf=lambda: pdfs.stored_pdf(document),
+        filename=documents.filename(certificate),
+        not_ready_message=_("证明PDF正在生成，请几秒后再下载。"),
+        failed=PdfFailed(),
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @blp.route("/certificates")

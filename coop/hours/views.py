@@ -4,7 +4,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from coop import xlsx
+from coop import stats_monthly, xlsx
 from coop.activities import queries as activity_queries
 from coop.activities.models import Activity, ActivityStatus
 from coop.alliance import queries as alliance_queries
@@ -108,9 +108,16 @@ def _queue_context(actor, community, *, q: str = "") -> dict:
         "q": q,
         "month": month,
         "month_range": _month_range(month) if month else None,
+        "month_hours": _month_hours(community.id, month) if month else None,
         "volunteer_options": _volunteer_options(actor, community, q),
         "activity_options": _activity_options(actor, community, utcnow()),
     }
+
+
+def _month_hours(community_id: int, month: str):
+    """The month's verified hours still standing: the community page's chart's figure."""
+    period = stats_monthly.parse_period(month)
+    return stats_monthly.verified_hours([community_id], [period]).get((community_id, 0), 0)
 
 
 def _month_range(month: str) -> tuple[str, str]:

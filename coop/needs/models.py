@@ -200,6 +200,9 @@ class NeedHandover(db.Model):
 
 # A community's needs, newest first: the 公示栏's page of them (and its count) reads this range.
 sa.Index("ix_needs_community_id_created_at", Need.community_id, Need.created_at)
+# The dashboard's and the comparison's needs solved per month, and the list's ?resolved_in=:
+# without it a year's figure reads every need of the street to find the solved ones.
+sa.Index("ix_needs_community_id_resolved_at", Need.community_id, Need.resolved_at)
 
 
 def _public_by_default(row: dict) -> bool:

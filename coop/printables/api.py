@@ -2,12 +2,10 @@ from flask.views import MethodView
 
 from coop.apidoc import documents_errors, signed_in_blueprint
 from coop.auth.current import require_actor
-from coop.errors import NotFound
 from coop.printables import ledger, notice, signin
 from coop.printables import term_report as term_reports
-from coop.printables.models import DONE
 from coop.printables.schemas import LedgerIn, LedgerReportOut
-from coop.printables.views import pdf_response
+from coop.printables.views import ledger_pdf_response, pdf_response
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
@@ -62,13 +60,13 @@ class LedgerReportJob(MethodView):
 @blp.route("/ledger-reports/<int:report_id>.pdf")
 class LedgerReportPdf(MethodView):
     @blp.doc(**PDF_DOC)
-    @documents_errors(blp, 401, 404)
+    @blp.alt_response(202, description="Still being made: ``pdf_not_ready``, with Retry-After")
+    @documents_errors(blp, 401, 404, 409)
     def get(self, report_id):
-        """The finished 台账 (404 until it is done)."""
-        report = ledger.get_report(require_actor(), report_id)
-        if report.status != DONE:
-            raise NotFound()
-        return pdf_response(report.pdf, f"{report.community.name}{report.month}台账.pdf")
+        """The finished 台账. 202 ``pdf_not_ready`` with ``Retry-After`` while the queue is
+        making it; 409 ``pdf_failed`` with the reason when it failed (ask for the month again);
+        404 for a report that does not exist or is not of a community the asker manages."""
+        return ledger_pdf_response(ledger.get_report(require_actor(), report_id))
 
 
 @blp.route("/communities/<int:community_id>/projects/notice.pdf")

@@ -95,6 +95,9 @@ def test_the_hours_list_keeps_to_the_month_served(client, community, secretary):
     verified = html[html.index('id="verified"') :]
     assert "赵春梅" in verified and "孙建国" not in verified
     assert "只显示 2026-11 的服务记录，共1条" in verified
+    # the month's total is the chart's (hours_monthly), and the tile says which month it counts
+    assert "当月核实时长合计 2小时" in verified
+    assert "2026-11已核实" in html[: html.index('id="verified"')]
     assert 'value="2026-11-01"' in verified and 'value="2026-11-30"' in verified  # export range
     answer = client.get(
         "/api/v1/service-records",

@@ -64,7 +64,9 @@ def people(community, secretary):
 def test_staff_see_each_volunteers_points(client, community, secretary, people):
     login(client, secretary)
     html = client.get(f"/communities/{community.id}/points").get_data(as_text=True)
-    assert "积分台账" in html and "共 2 人" in html
+    assert "积分台账" in html and "共 2 人" in html and "获得和兑换：累计至今" in html
+    # the export sits by the count, above the rows, not after a long page of them
+    assert html.index("导出 Excel") < html.index('id="standing-')
     rows = standings.standings(list(standings_accounts(community)), community.id, month=None)
     by_name = {s.volunteer.display_name: s for s in rows}
     assert (by_name["张桂兰"].balance, by_name["张桂兰"].held) == (40, 30)

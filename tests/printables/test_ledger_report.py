@@ -155,3 +155,54 @@ def test_running_the_job_again_after_it_is_done_changes_nothing(community, secre
     ledger.build_ledger(report.id)
     db.session.refresh(report)
     assert report.status == DONE and report.finished_at == first
+
+
+def _ask(client, community, secretary) -> int:
+    answer = client.post(
+        f"/api/v1/communities/{community.id}/ledger-reports",
+        json={"month": _last_month().strftime("%Y-%m")},
+        headers=bearer(secretary),
+    )
+    assert answer.status_code == 202, answer.json
+    return answer.json["id"]
+
+
+def test_while_it_is_being_made_the_pdf_answers_202_in_chinese(
+    client, community, secretary, monkeypatch
+):
+    monkeypatch.setattr(ledger.queue, "enqueue", lambda fn, *args: None)  # no worker yet
+    report_id = _ask(client, community, secretary)
+    answer = client.get(f"/api/v1/ledger-reports/{report_id}.pdf", headers=bearer(secretary))
+    assert answer.status_code == 202
+    assert answer.json == {
+        "code": "pdf_not_ready",
+        "message": "台账PDF正在生成，请几秒后再下载。",
+        "status": "queued",
+    }
+    assert answer.headers["Retry-After"] == "2"
+    # the page's link kept from before it was ready goes to the job card, which polls
+    login(client, secretary)
+    page = client.get(f"/ledger-reports/{report_id}.pdf")
+    assert page.status_code == 302 and page.location.endswith(f"/ledger-reports/{report_id}")
+    ledger.build_ledger(report_id)  # the worker gets to it
+    done = client.get(f"/api/v1/ledger-reports/{report_id}.pdf", headers=bearer(secretary))
+    assert done.status_code == 200 and done.mimetype == "application/pdf"
+    assert "inline; filename*=UTF-8''" in done.headers["Content-Disposition"]
+
+
+def test_a_failed_report_answers_409_with_the_reason(client, community, secretary, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("pango gave up")
+
+    monkeypatch.setattr(ledger, "ledger_pdf", fail)
+    report_id = _ask(client, community, secretary)
+    assert db.session.get(LedgerReport, report_id).status == "failed"
+    answer = client.get(f"/api/v1/ledger-reports/{report_id}.pdf", headers=bearer(secretary))
+    assert answer.status_code == 409 and answer.json["code"] == "pdf_failed"
+    assert "生成失败" in answer.json["message"] and "RuntimeError" in answer.json["message"]
+    assert "Retry-After" not in answer.headers
+
+
+def test_a_report_that_does_not_exist_is_404(client, secretary):
+    answer = client.get("/api/v1/ledger-reports/999999.pdf", headers=bearer(secretary))
+    assert answer.status_code == 404 and answer.json["code"] == "not_found"
