@@ -13,6 +13,7 @@ from coop.extensions import db
 from coop.hours.models import RecordStatus
 from tests.badges.conftest import add_hours
 from tests.factories import (
+    give_points,
     login,
     make_activity,
     make_community,
@@ -29,38 +30,38 @@ from tests.factories import (
 FEW, MORE = 2, 7
 
 
-def _needs(community, unit, k):
+def _needs(community, unit, secretary, k):
     for _ in range(k):
         make_need(community)
 
 
-def _resources(community, unit, k):
+def _resources(community, unit, secretary, k):
     for _ in range(k):
         make_resource(unit, community)
 
 
-def _projects(community, unit, k):
+def _projects(community, unit, secretary, k):
     for _ in range(k):
         make_project(community)
 
 
-def _activities(community, unit, k):
+def _activities(community, unit, secretary, k):
     for i in range(k):
         make_activity(community, starts_at=utcnow() + timedelta(days=i + 1))
 
 
-def _units(community, unit, k):
+def _units(community, unit, secretary, k):
     for _ in range(k):
         make_unit(community)
 
 
-def _people(community, unit, k):
+def _people(community, unit, secretary, k):
     for i in range(k):
         make_volunteer(community, party=i % 2 == 0)
         make_liaison(unit)
 
 
-def _claims(community, unit, k):
+def _claims(community, unit, secretary, k):
     for _ in range(k):
         other = make_unit(community)
         db.session.add(
@@ -75,7 +76,7 @@ def _claims(community, unit, k):
     db.session.flush()
 
 
-def _hours(community, unit, k):
+def _hours(community, unit, secretary, k):
     activity = make_activity(community, starts_at=utcnow() - timedelta(days=2))
     for _ in range(k):
         volunteer = make_volunteer(community)
@@ -83,9 +84,53 @@ def _hours(community, unit, k):
         add_hours(make_volunteer(community), activity, 3)
 
 
-def _items(community, unit, k):
+def _items(community, unit, secretary, k):
     for _ in range(k):
         make_reward_item(community)
+
+
+def _meetings(community, unit, secretary, k):
+    from coop.meetings import service
+    from coop.meetings.models import MeetingKind
+
+    now = utcnow()
+    for i in range(k):
+        service.schedule_meeting(
+            secretary,
+            community.id,
+            kind=MeetingKind.JOINT,
+            title=f"联席会议{i}",
+            starts_at=now + timedelta(days=i + 2),
+            place="党群服务中心",
+            now=now,
+        )
+
+
+def _teams(community, unit, secretary, k):
+    from coop.honours import teams
+
+    for _ in range(k):
+        teams.create_team(secretary, community.id, name=f"志愿服务队{make_unit(community).id}")
+
+
+def _nominations(community, unit, secretary, k):
+    from coop.honours import service
+    from coop.timeutil import local_today
+
+    for _ in range(k):
+        service.nominate(
+            secretary,
+            community.id,
+            kind="pioneer",
+            holder_id=make_unit(community).id,
+            year=local_today().year,
+            now=utcnow(),
+        )
+
+
+def _points(community, unit, secretary, k):
+    for _ in range(k):
+        give_points(make_volunteer(community), community, 10)
 
 
 PAGES: dict[str, tuple[str, Callable]] = {
@@ -98,6 +143,11 @@ PAGES: dict[str, tuple[str, Callable]] = {
     "claims review": ("/communities/{c}/claims", _claims),
     "hours": ("/communities/{c}/hours", _hours),
     "supermarket items": ("/communities/{c}/supermarket/items", _items),
+    "meetings": ("/communities/{c}/meetings", _meetings),
+    "teams": ("/communities/{c}/teams", _teams),
+    "nominations": ("/communities/{c}/nominations", _nominations),
+    "pioneer index": ("/communities/{c}/pioneer-index", _units),
+    "points": ("/communities/{c}/points", _points),
 }
 
 
@@ -109,12 +159,13 @@ def test_a_list_page_sends_as_many_statements_for_many_rows_as_for_few(
     community = make_community()
     unit = make_unit(community)
     url = path.format(c=community.id)
-    login(client, make_secretary(community))
-    add(community, unit, FEW)
+    secretary = make_secretary(community)
+    login(client, secretary)
+    add(community, unit, secretary, FEW)
     assert client.get(url).status_code == 200  # the first request also renews her session
     with count_queries() as few:
         first = client.get(url)
-    add(community, unit, MORE - FEW)
+    add(community, unit, secretary, MORE - FEW)
     with count_queries() as more:
         second = client.get(url)
     assert first.status_code == second.status_code == 200

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from coop.alliance.models import Community, Honour, HonourKind, HonourStatus
+from coop.alliance.models import Community, Honour, HonourKind, HonourStatus, Unit
 from coop.alliance.permissions import visible_community_ids
 from coop.auth.models import User
 from coop.errors import NotFound
@@ -34,6 +34,23 @@ def honours_select(
     if kind is not None:
         query = query.where(Honour.kind == kind)
     return query.order_by(Honour.year.desc(), Honour.kind, Honour.id.desc())
+
+
+def holder_names(honours: list[Honour]) -> dict[int, str]:
+    """Each honour's holder's name by honour id: one query for the units, one for the teams."""
+    unit_ids = {h.unit_id for h in honours if h.unit_id is not None}
+    team_ids = {h.team_id for h in honours if h.team_id is not None}
+    units = (
+        dict(db.session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
+        if unit_ids
+        else {}
+    )
+    teams = (
+        dict(db.session.execute(sa.select(Team.id, Team.name).where(Team.id.in_(team_ids))).all())
+        if team_ids
+        else {}
+    )
+    return {h.id: units[h.unit_id] if h.unit_id is not None else teams[h.team_id] for h in honours}
 
 
 def approved_of(*, unit_id: int | None = None, team_id: int | None = None) -> list[Honour]:
@@ -80,7 +97,10 @@ def returned_to(community_id: int) -> sa.Select:
 def teams_of(community_id: int) -> list[Team]:
     return list(
         db.session.scalars(
-            sa.select(Team).where(Team.community_id == community_id).order_by(Team.name)
+            sa.select(Team)
+            .where(Team.community_id == community_id)
+            .options(sa.orm.selectinload(Team.unit), sa.orm.selectinload(Team.members))
+            .order_by(Team.name)
         )
     )
 

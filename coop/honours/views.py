@@ -49,6 +49,7 @@ def nominations(community_id: int):
         paging.get("page", 1),
         paging.get("per_page", 50),
     )
+    names = queries.holder_names(page["items"])
     return render(
         "honours/list.html",
         community=community,
@@ -56,7 +57,7 @@ def nominations(community_id: int):
         year=year,
         status=status,
         statuses=list(HonourStatus),
-        holder_name=service.holder_name,
+        holder_name=lambda honour: names[honour.id],
         can_nominate=permissions.can_nominate(actor, community),
     )
 
