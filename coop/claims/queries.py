@@ -5,7 +5,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from coop.alliance.permissions import liaison_unit_ids, visible_community_ids
+from coop.alliance.permissions import (
+    liaison_unit_ids,
+    managed_community_ids,
+    visible_community_ids,
+)
 from coop.auth.models import Role, RoleGrant, User
 from coop.claims.models import (
     LIVE,
@@ -17,7 +21,7 @@ from coop.claims.models import (
 )
 from coop.errors import NotFound
 from coop.extensions import db
-from coop.people.models import TeamMember
+from coop.people.models import Team, TeamMember
 from coop.projects.models import Project, ProjectStatus
 
 
@@ -64,6 +68,16 @@ def led_team_ids(actor: User | None) -> sa.Select:
         TeamMember.is_leader.is_(True),
         TeamMember.left_on.is_(None),
     )
+
+
+def teams_to_claim_for(actor: User | None, community_id: int) -> list[Team]:
+    """The community's teams she may claim for: those she leads, or all of them for its staff."""
+    if actor is None:
+        return []
+    query = sa.select(Team).where(Team.community_id == community_id).order_by(Team.name)
+    if community_id not in managed_community_ids(actor):
+        query = query.where(Team.id.in_(led_team_ids(actor)))
+    return list(db.session.scalars(query))
 
 
 def get_claim(actor: User | None, claim_id: int) -> Claim:

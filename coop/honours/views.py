@@ -8,6 +8,8 @@ from coop.alliance import queries as alliance_queries
 from coop.alliance.models import HonourKind, HonourStatus
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
+from coop.claims import permissions as claim_permissions
+from coop.claims import queries as claim_queries
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
@@ -235,6 +237,7 @@ def set_weights(community_id: int):
 
 
 HONOUR_KINDS = list(HonourKind)
+TEAM_CLAIMS_PAGE = 20  # the team's claims of routine projects, newest first
 
 
 @bp.get("/communities/<int:community_id>/teams")
@@ -314,6 +317,12 @@ def team(team_id: int):
     team = queries.get_team(actor, team_id)
     current = [m for m in team.members if m.left_on is None]
     member_ids = {m.user_id for m in current}
+    paging, errors = load_form(PageArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    claims = paginate(
+        claim_queries.claims_select(actor, team_id=team.id), paging["page"], TEAM_CLAIMS_PAGE
+    )
     return render(
         "honours/team.html",
         team=team,
@@ -325,6 +334,8 @@ def team(team_id: int):
         past=[m for m in team.members if m.left_on is not None],
         hours=index.team_hours(team.id),
         honours=queries.approved_of(team_id=team.id),
+        claims=claims,
+        can_claim=claim_permissions.can_claim_for_team(actor, team),
     )
 
 
