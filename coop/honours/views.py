@@ -15,7 +15,7 @@ from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.honours import index, permissions, queries, service
 from coop.honours import teams as teams_service
-from coop.honours.schemas import HonourReasonIn, NominationIn, TeamIn, WeightsIn
+from coop.honours.schemas import HonourReasonIn, NominationIn, TeamEditIn, TeamIn, WeightsIn
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.schemas import load_form
@@ -285,6 +285,39 @@ def create_team(community_id: int):
         team = teams_service.create_team(actor, data.pop("community_id"), **data)
         team_id = team.id
     flash(_("志愿服务队已创建。"), "success")
+    return redirect(url_for("honours.team", team_id=team_id))
+
+
+def _unit_options(actor, community_id: int) -> list[tuple[int, str]]:
+    return [
+        (u.id, u.name)
+        for u in db.session.scalars(alliance_queries.units_select(actor, community_id=community_id))
+    ]
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_team(team_id: int):
+    """Staff or the leader correct the team's name, unit, skills and description."""
+    actor = require_actor()
+    team = queries.get_team(actor, team_id)
+    permissions.require(teams_service.can_manage_team(actor, team))
+    context = {"team": team, "unit_options": _unit_options(actor, team.community_id)}
+    if request.method == "GET":
+        form = {
+            "name": team.name,
+            "unit_id": str(team.unit_id or ""),
+            "skills": team.skills,
+            "description": team.description,
+        }
+        return render("honours/team_edit.html", form=form, errors={}, **context)
+    retry_form("honours/team_edit.html", **context)
+    data, errors = load_form(TeamEditIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        teams_service.edit_team(actor, team.id, **data)
+    flash(_("服务队信息已保存。"), "success")
     return redirect(url_for("honours.team", team_id=team_id))
 
 
