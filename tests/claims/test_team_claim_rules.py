@@ -216,3 +216,40 @@ def test_the_leaders_claims_list_holds_the_teams(community, leader, member, team
 def test_a_liaison_cannot_claim_for_a_team(community, team):
     with pytest.raises(Forbidden):
         claim(make_liaison(make_unit(community)), routine(community), team)
+
+
+def test_a_late_start_of_a_team_claim_is_told_to_its_leader(community, leader, member, team):
+    from datetime import timedelta
+
+    from coop.claims.chasing import chase_deadlines
+
+    project = routine(
+        community,
+        claim_deadline=NOW - timedelta(days=5),
+        starts_at=NOW - timedelta(hours=2),
+        status=ProjectStatus.CLAIMED,
+        approved_count=1,
+    )
+    db.session.add(
+        Claim(
+            project_id=project.id,
+            claimant_type=TEAM,
+            team_id=team.id,
+            claimant_key=f"team:{team.id}",
+            status=ClaimStatus.APPROVED,
+        )
+    )
+    db.session.flush()
+    assert chase_deadlines(since=NOW - timedelta(days=1), until=NOW)["late_starts"] == 1
+    told = set(db.session.scalars(sa.select(Notice.user_id).where(Notice.title.like("%尚未开始"))))
+    assert leader.id in told and member.id not in told
+
+
+def test_the_secretarys_todo_names_the_team(community, leader, team):
+    from coop.todo import service as todo
+
+    secretary = make_secretary(community)
+    project = routine(community, title="助老理发")
+    claim(leader, project, team)
+    items = {i.kind: i for i in todo.items_of(todo.todo_for(secretary, NOW))}
+    assert items["claims_to_approve"].entries[0].text == f"{team.name} 认领“助老理发”"
