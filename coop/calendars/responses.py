@@ -25,6 +25,10 @@ def _activity_link(activity_id: int) -> str:
     return url_for("activities.detail", activity_id=activity_id, _external=True)
 
 
+def _meeting_link(meeting_id: int) -> str:
+    return url_for("meetings.detail", meeting_id=meeting_id, _external=True)
+
+
 def _ics(body: bytes, *, filename: str | None = None) -> Response:
     headers = {"Cache-Control": "private"}
     if filename:
@@ -40,6 +44,7 @@ def feed(raw: str, *, now: datetime | None = None) -> Response:
         service.feed_entries(owner, now=now),
         host=_host(),
         link_for=_activity_link,
+        meeting_link_for=_meeting_link,
         now=now,
         name=_("我的志愿活动"),
     )

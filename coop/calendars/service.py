@@ -15,10 +15,12 @@ from flask_babel import gettext as _
 
 from coop.activities import queries as activity_queries
 from coop.activities.models import LIVE_SIGNUP, Activity, ActivityStatus, Signup, SignupStatus
+from coop.alliance.permissions import liaison_unit_ids
 from coop.auth.models import Role, User
 from coop.calendars.models import CalendarToken
 from coop.errors import Forbidden, NotFound
 from coop.extensions import db
+from coop.meetings.models import Attendance, Meeting, MeetingStatus
 
 # 32 random bytes: 256 bits, far past guessing, as URL-safe base64 (43 characters).
 TOKEN_BYTES = 32
@@ -35,20 +37,30 @@ class FeedEntry:
     status: str  # CONFIRMED | TENTATIVE | CANCELLED (iCalendar's words)
 
 
+@dataclass(frozen=True)
+class MeetingEntry:
+    """A 联盟大会 or 联席会议 her unit is invited to: on, or called off (kept so phones drop it)."""
+
+    meeting: Meeting
+    status: str  # CONFIRMED | CANCELLED
+
+
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def can_subscribe(actor: User | None) -> bool:
-    """The feed lists her sign-ups: volunteers have one."""
-    return actor is not None and actor.has_role(Role.VOLUNTEER)
+    """The feed lists her sign-ups and her units' meetings: volunteers and liaisons have one."""
+    return actor is not None and (
+        actor.has_role(Role.VOLUNTEER) or actor.has_role(Role.UNIT_LIAISON)
+    )
 
 
 def _require_subscriber(actor: User) -> None:
     """:raise Forbidden: she is not a volunteer. Locks her user row, so that two requests at
     once cannot each make a live token (the partial unique index would refuse the second)."""
     if not can_subscribe(actor):
-        raise Forbidden(_("日历订阅列出你报名的活动，只有志愿者可以使用。"))
+        raise Forbidden(_("日历订阅列出你报名的活动和单位受邀的会议，只有志愿者和联络员可以使用。"))
     db.session.execute(sa.select(User.id).where(User.id == actor.id).with_for_update())
 
 
@@ -132,7 +144,32 @@ def feed_entries(user: User, *, now: datetime) -> list[FeedEntry]:
         .group_by(Activity.id)
         .order_by(Activity.starts_at, Activity.id)
     )
-    return [FeedEntry(activity, _status(activity, confirmed=bool(c))) for activity, c in rows]
+    entries = [FeedEntry(activity, _status(activity, confirmed=bool(c))) for activity, c in rows]
+    return sorted(entries + _meeting_entries(user, now), key=_start)
+
+
+def _start(entry: FeedEntry | MeetingEntry) -> datetime:
+    return entry.activity.starts_at if isinstance(entry, FeedEntry) else entry.meeting.starts_at
+
+
+def _meeting_entries(user: User, now: datetime) -> list[MeetingEntry]:
+    """The meetings a unit she is the liaison of is invited to (one attendance row each), from
+    FEED_DAYS_BACK days ago on; a called-off one stays, as cancelled."""
+    units = liaison_unit_ids(user)
+    if not units:
+        return []
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .where(
+            Meeting.id.in_(sa.select(Attendance.meeting_id).where(Attendance.unit_id.in_(units))),
+            Meeting.starts_at >= now - timedelta(days=FEED_DAYS_BACK),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [
+        MeetingEntry(m, "CANCELLED" if m.status is MeetingStatus.CANCELLED else "CONFIRMED")
+        for m in meetings
+    ]
 
 
 def _status(activity: Activity, *, confirmed: bool) -> str:

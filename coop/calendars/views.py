@@ -1,7 +1,7 @@
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
-from coop.alliance.permissions import require
+from coop.alliance.permissions import liaison_unit_ids, require
 from coop.auth.current import login_required, require_actor
 from coop.calendars import responses, service
 from coop.dbtypes import utcnow
@@ -27,7 +27,13 @@ def activity_ics(activity_id: int):
 def _page(actor, *, raw: str | None = None):
     token = service.live_token(actor.id)
     url, webcal = responses.feed_urls(raw) if raw else (None, None)
-    return render("calendars/subscription.html", token=token, url=url, webcal=webcal)
+    return render(
+        "calendars/subscription.html",
+        token=token,
+        url=url,
+        webcal=webcal,
+        is_liaison=bool(liaison_unit_ids(actor)),
+    )
 
 
 @bp.get("/my/calendar")

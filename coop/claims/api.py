@@ -56,6 +56,7 @@ class Claims(MethodView):
             project_id=args.get("project_id"),
             status=args.get("status"),
             unit_id=args.get("unit_id"),
+            team_id=args.get("team_id"),
         ).options(selectinload(Claim.project))
         return paginate(query, args["page"], args["per_page"])
 

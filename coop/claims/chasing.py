@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from coop.auth.models import Role, RoleGrant
 from coop.claims.models import Claim, ClaimantType, ClaimStatus
 from coop.extensions import db
+from coop.notices import recipients
 from coop.notices.service import notify
 from coop.projects.models import Project, ProjectStatus
 
@@ -35,6 +36,8 @@ def _secretaries(community_id: int) -> list[int]:
 def _claimant(claim: Claim) -> list[int]:
     if claim.claimant_type is ClaimantType.VOLUNTEER:
         return [claim.volunteer_id]
+    if claim.claimant_type is ClaimantType.TEAM:
+        return recipients.claimant(claim)  # the team's current leaders
     return _user_ids(RoleGrant.role == Role.UNIT_LIAISON, RoleGrant.unit_id == claim.unit_id)
 
 

@@ -11,6 +11,7 @@ from coop.alliance.models import Unit
 from coop.auth.models import User
 from coop.dbtypes import UTCDateTime, enum_type, labelled, utcnow
 from coop.extensions import db
+from coop.people.models import Team
 from coop.projects.models import Project
 from coop.resources.models import Resource
 from coop.states import StateMachine, moves
@@ -19,9 +20,17 @@ from coop.states import StateMachine, moves
 class ClaimantType(enum.StrEnum):
     UNIT = "unit"
     VOLUNTEER = "volunteer"
+    TEAM = "team"
 
 
-labelled(ClaimantType, {ClaimantType.UNIT: _l("联盟单位"), ClaimantType.VOLUNTEER: _l("志愿者")})
+labelled(
+    ClaimantType,
+    {
+        ClaimantType.UNIT: _l("联盟单位"),
+        ClaimantType.VOLUNTEER: _l("志愿者"),
+        ClaimantType.TEAM: _l("志愿服务队"),
+    },
+)
 
 
 class ClaimStatus(enum.StrEnum):
@@ -73,6 +82,17 @@ claim_resources = sa.Table(
 )
 
 
+# Exactly the claimant's own column is set: a unit, a volunteer or a team.
+ONE_CLAIMANT = (
+    "(claimant_type = 'unit' AND unit_id IS NOT NULL AND volunteer_id IS NULL"
+    " AND team_id IS NULL)"
+    " OR (claimant_type = 'volunteer' AND volunteer_id IS NOT NULL AND unit_id IS NULL"
+    " AND team_id IS NULL)"
+    " OR (claimant_type = 'team' AND team_id IS NOT NULL AND unit_id IS NULL"
+    " AND volunteer_id IS NULL)"
+)
+
+
 class Claim(db.Model):
     __tablename__ = "claims"
 
@@ -81,7 +101,9 @@ class Claim(db.Model):
     claimant_type: Mapped[ClaimantType] = mapped_column(enum_type(ClaimantType, "claimant_type"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     volunteer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    # "unit:7" or "volunteer:42": one column so one partial unique index covers both kinds.
+    # A volunteer team (志愿服务队) claims routine projects; its leader or staff claim for it.
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
+    # "unit:7", "volunteer:42" or "team:3": one column so one partial unique index covers all.
     claimant_key: Mapped[str] = mapped_column(sa.String(32))
     status: Mapped[ClaimStatus] = mapped_column(
         enum_type(ClaimStatus, "status"), default=ClaimStatus.PENDING, index=True
@@ -97,12 +119,12 @@ class Claim(db.Model):
     project: Mapped[Project] = relationship(foreign_keys=[project_id])
     unit: Mapped[Unit | None] = relationship()
     volunteer: Mapped[User | None] = relationship(foreign_keys=[volunteer_id])
+    team: Mapped[Team | None] = relationship()
     resources: Mapped[list[Resource]] = relationship(secondary=claim_resources)
 
     __table_args__ = (
         sa.CheckConstraint(
-            "(claimant_type = 'unit' AND unit_id IS NOT NULL AND volunteer_id IS NULL)"
-            " OR (claimant_type = 'volunteer' AND volunteer_id IS NOT NULL AND unit_id IS NULL)",
+            ONE_CLAIMANT,
             name="one_claimant",
         ),
         # At most one live (pending or approved) claim per claimant and project.
@@ -120,6 +142,8 @@ class Claim(db.Model):
     def claimant_name(self) -> str:
         if self.unit is not None:
             return self.unit.name
+        if self.team is not None:
+            return self.team.name
         return self.volunteer.display_name if self.volunteer else ""
 
 

@@ -5,7 +5,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from coop.alliance.permissions import liaison_unit_ids, visible_community_ids
+from coop.alliance.permissions import (
+    liaison_unit_ids,
+    managed_community_ids,
+    visible_community_ids,
+)
 from coop.auth.models import Role, RoleGrant, User
 from coop.claims.models import (
     LIVE,
@@ -17,6 +21,7 @@ from coop.claims.models import (
 )
 from coop.errors import NotFound
 from coop.extensions import db
+from coop.people.models import Team, TeamMember
 from coop.projects.models import Project, ProjectStatus
 
 
@@ -41,6 +46,7 @@ def claims_select(
             sa.or_(
                 Claim.unit_id.in_(liaison_unit_ids(actor)),
                 Claim.volunteer_id == (actor.id if actor else None),
+                Claim.team_id.in_(led_team_ids(actor)),
             )
         )
     for name, value in filters.items():
@@ -50,8 +56,28 @@ def claims_select(
         selectinload(Claim.project),  # every list of claims shows its project
         selectinload(Claim.unit),
         selectinload(Claim.volunteer),
+        selectinload(Claim.team),
         selectinload(Claim.resources),
     ).order_by(Claim.created_at.desc(), Claim.id.desc())
+
+
+def led_team_ids(actor: User | None) -> sa.Select:
+    """The teams she currently leads: their claims are hers to follow (我的认领)."""
+    return sa.select(TeamMember.team_id).where(
+        TeamMember.user_id == (actor.id if actor else None),
+        TeamMember.is_leader.is_(True),
+        TeamMember.left_on.is_(None),
+    )
+
+
+def teams_to_claim_for(actor: User | None, community_id: int) -> list[Team]:
+    """The community's teams she may claim for: those she leads, or all of them for its staff."""
+    if actor is None:
+        return []
+    query = sa.select(Team).where(Team.community_id == community_id).order_by(Team.name)
+    if community_id not in managed_community_ids(actor):
+        query = query.where(Team.id.in_(led_team_ids(actor)))
+    return list(db.session.scalars(query))
 
 
 def get_claim(actor: User | None, claim_id: int) -> Claim:
@@ -108,7 +134,8 @@ HOLDING = (ClaimStatus.APPROVED, ClaimStatus.FULFILLED)
 
 def live_claimant_user_ids(project_id: int) -> set[int]:
     """The people behind the project's live (pending or approved) claims: the volunteers who
-    claimed it, and the liaisons of the units that did."""
+    claimed it, the current leaders of the teams that did, and the liaisons of the units that
+    did."""
     live = sa.select(Claim).where(Claim.project_id == project_id, Claim.status.in_(LIVE))
     claims = live.subquery()
     volunteers = sa.select(claims.c.volunteer_id).where(claims.c.volunteer_id.is_not(None))
@@ -116,7 +143,12 @@ def live_claimant_user_ids(project_id: int) -> set[int]:
         RoleGrant.role == Role.UNIT_LIAISON,
         RoleGrant.unit_id.in_(sa.select(claims.c.unit_id).where(claims.c.unit_id.is_not(None))),
     )
-    return set(db.session.scalars(sa.union(volunteers, liaisons)))
+    leaders = sa.select(TeamMember.user_id).where(
+        TeamMember.team_id.in_(sa.select(claims.c.team_id).where(claims.c.team_id.is_not(None))),
+        TeamMember.is_leader.is_(True),
+        TeamMember.left_on.is_(None),
+    )
+    return set(db.session.scalars(sa.union(volunteers, liaisons, leaders)))
 
 
 def approved_claims_by_project(project_ids: list[int]) -> dict[int, list[Claim]]:

@@ -17,6 +17,7 @@ class ClaimOut(ma.Schema):
     claimant_name = fields.String()
     unit_id = fields.Integer(allow_none=True)
     volunteer_id = fields.Integer(allow_none=True)
+    team_id = fields.Integer(allow_none=True)
     status = fields.Enum(ClaimStatus, by_value=True)
     status_label = fields.Function(lambda c: c.status.label)
     note = fields.String()
@@ -34,6 +35,7 @@ class ClaimArgs(PageArgs):
     project_id = Id()
     status = fields.Enum(ClaimStatus, by_value=True)
     unit_id = Id()
+    team_id = Id()
     community_id = Id()
     mine = fields.Boolean(load_default=False)
 
@@ -53,6 +55,9 @@ class ClaimIn(ma.Schema):
     claimant = fields.Enum(ClaimantType, by_value=True, required=True)
     note = Trimmed(load_default="", validate=length(max=500))
     resource_ids = fields.List(Id(), load_default=list)
+    # The team claiming (claimant "team"): one the caller leads, or any of the community's if
+    # she is its staff.
+    team_id = Id(load_default=None)
 
 
 class WithdrawIn(ma.Schema):

@@ -29,6 +29,7 @@ from coop.extensions import db
 from coop.notices import recipients
 from coop.notices.changes import moment_text
 from coop.notices.service import notify
+from coop.people.models import Team
 from coop.projects import queries as project_queries
 from coop.projects.models import CLAIMABLE, Project, ProjectMode, ProjectStatus
 from coop.projects.service import _sync_fullness
@@ -42,6 +43,19 @@ def _claimant_unit(actor: User, project: Project) -> int:
         if membership.community_id == project.community_id:
             return membership.unit_id
     raise Forbidden(_("只有本社区联盟单位的联络员可以代表单位认领。"))
+
+
+def _claimant_team(actor: User, project: Project, team_id: int | None) -> Team:
+    """The team of the project's community the actor claims for.
+
+    :raise Invalid: no team chosen, or none of that id in the project's community.
+    :raise Forbidden: the actor is neither a current leader of the team nor the community's staff.
+    """
+    team = db.session.get(Team, team_id) if team_id is not None else None
+    if team is None or team.community_id != project.community_id:
+        raise Invalid(errors={"team_id": [_("请选择本社区的志愿服务队。")]})
+    require(permissions.can_claim_for_team(actor, team))
+    return team
 
 
 def _check_unit_may_claim(unit_id: int, project: Project, now: datetime) -> None:
@@ -130,10 +144,13 @@ def claim_project(
     now: datetime,
     note: str = "",
     resource_ids: list[int] = (),
+    team_id: int | None = None,
 ) -> Claim:
-    """A liaison claims a published project for her unit, or a volunteer a routine one for herself.
+    """A liaison claims a published project for her unit, a volunteer a routine one for herself,
+    or a team's leader (or the community's staff) a routine one for the team.
 
-    :raise NotClaimable: not on the menu, past its deadline, or a team project for a volunteer.
+    :raise NotClaimable: not on the menu, past its deadline, or a team project for a volunteer
+    or a volunteer team. :raise Forbidden: not the team's leader nor staff.
     :raise NoLiveAgreement, TooManyOpenClaims: the unit may not claim now.
     :raise AlreadyClaimed: a live claim by the same claimant exists. :raise ProjectFull: no slot.
     """
@@ -155,6 +172,13 @@ def claim_project(
             claimant_key=f"unit:{unit_id}",
             resources=_pledged(unit_id, project, list(resource_ids)),
         )
+    elif claimant is ClaimantType.TEAM:
+        team = _claimant_team(actor, project, team_id)
+        if project.mode is not ProjectMode.ROUTINE:
+            raise errors.NotClaimable(_("组团式项目由联盟单位认领，志愿服务队可认领日常型项目。"))
+        if resource_ids:
+            raise Invalid(errors={"resource_ids": [_("志愿服务队认领不需要承诺资源。")]})
+        claim = Claim(claimant_type=claimant, team_id=team.id, claimant_key=f"team:{team.id}")
     else:
         require(permissions.is_volunteer_of(actor, project.community_id))
         if project.mode is not ProjectMode.ROUTINE:

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from coop import xlsx
 from coop.alliance import queries as alliance_queries
@@ -115,6 +116,7 @@ def _claimant_context(actor, community, now) -> dict:
         "unit": unit,
         "unit_blocked": unit_blocked,
         "is_volunteer": permissions.is_volunteer_of(actor, community.id),
+        "teams": queries.teams_to_claim_for(actor, community.id),
         "pledge_options": pledge_options,
         "my_claims": mine,
         "claim_flow": CLAIM_FLOW,
@@ -122,12 +124,27 @@ def _claimant_context(actor, community, now) -> dict:
 
 
 def _claim_as(context: dict, project) -> str | None:
-    """'unit', 'volunteer' or None: how the actor would claim this project."""
+    """'unit', 'team', 'volunteer' or None: how the actor would claim this project. A team's
+    leader is offered her teams first and herself too (the panel lets her choose)."""
     if context["unit"] is not None:
         return ClaimantType.UNIT.value
-    if context["is_volunteer"] and project.mode is ProjectMode.ROUTINE:
+    if project.mode is not ProjectMode.ROUTINE:
+        return None
+    if context["teams"]:
+        return ClaimantType.TEAM.value
+    if context["is_volunteer"]:
         return ClaimantType.VOLUNTEER.value
     return None
+
+
+def _claim_form(form) -> MultiDict:
+    """The panel's choice "team:7" is the API's claimant "team" with team_id 7."""
+    values = MultiDict(form)
+    chosen = values.get("claimant", "")
+    if chosen.startswith("team:"):
+        values["claimant"] = ClaimantType.TEAM.value
+        values["team_id"] = chosen.removeprefix("team:")
+    return values
 
 
 def _panel_context(actor, project, now) -> dict:
@@ -159,7 +176,9 @@ def menu(community_id: int):
         groups=groups,
         total=len(on_menu),
         claim_as_by_project={p.id: _claim_as(context, p) for p in on_menu},
-        shows_badge=context["unit"] is not None or context["is_volunteer"],
+        shows_badge=context["unit"] is not None
+        or context["is_volunteer"]
+        or bool(context["teams"]),
         my_claims_count=_live_claims_count(actor),
         form={},
         errors={},
@@ -179,7 +198,7 @@ def claim(project_id: int):
     if request.method == "GET":
         return render("claims/claim.html", form={}, errors={}, **context)
     retry_form("claims/claim.html", **context)
-    data, errors = load_form(ClaimIn(), request.form)
+    data, errors = load_form(ClaimIn(), _claim_form(request.form))
     if errors:
         raise Invalid(errors=errors)
 

@@ -17,6 +17,7 @@ from coop.honours.schemas import (
     NominationOut,
     PioneerIndexOut,
     TeamArgs,
+    TeamEditIn,
     TeamIn,
     TeamOut,
     WeightsIn,
@@ -178,6 +179,17 @@ class TeamDetail(MethodView):
     @documents_errors(blp, 401, 404)
     def get(self, team_id):
         return _team_out(queries.get_team(require_actor(), team_id))
+
+    @blp.arguments(TeamEditIn)
+    @blp.response(200, TeamOut)
+    @documents_errors(blp, 401, 403, 404, 409, 422)
+    def put(self, fields, team_id):
+        """Staff or the team's leader correct its name, description, skills and unit (no unit_id:
+        the community's own team). 409 team_name_taken; 422 when the unit is not a member."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            team = teams.edit_team(actor, team_id, **fields)
+        return _team_out(team)
 
 
 @blp.route("/teams/<int:team_id>/members")

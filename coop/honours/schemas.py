@@ -97,6 +97,15 @@ class TeamIn(ma.Schema):
     unit_id = Id(load_default=None, allow_none=True)
 
 
+class TeamEditIn(ma.Schema):
+    """The whole of a team's editable details (PUT): no unit_id means the community's own team."""
+
+    name = Trimmed(required=True, validate=length(min=1, max=64))
+    description = Trimmed(load_default="", validate=length(max=2000))
+    skills = Trimmed(load_default="", validate=length(max=500))
+    unit_id = Id(load_default=None, allow_none=True)
+
+
 class TeamArgs(ma.Schema):
     community_id = Id(required=True)
 

@@ -8,12 +8,14 @@ from coop.alliance import queries as alliance_queries
 from coop.alliance.models import HonourKind, HonourStatus
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
+from coop.claims import permissions as claim_permissions
+from coop.claims import queries as claim_queries
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.honours import index, permissions, queries, service
 from coop.honours import teams as teams_service
-from coop.honours.schemas import HonourReasonIn, NominationIn, TeamIn, WeightsIn
+from coop.honours.schemas import HonourReasonIn, NominationIn, TeamEditIn, TeamIn, WeightsIn
 from coop.htmx import render
 from coop.pagination import paginate
 from coop.schemas import load_form
@@ -236,6 +238,7 @@ def set_weights(community_id: int):
 
 
 HONOUR_KINDS = list(HonourKind)
+TEAM_CLAIMS_PAGE = 20  # the team's claims of routine projects, newest first
 
 
 @bp.get("/communities/<int:community_id>/teams")
@@ -286,6 +289,39 @@ def create_team(community_id: int):
     return redirect(url_for("honours.team", team_id=team_id))
 
 
+def _unit_options(actor, community_id: int) -> list[tuple[int, str]]:
+    return [
+        (u.id, u.name)
+        for u in db.session.scalars(alliance_queries.units_select(actor, community_id=community_id))
+    ]
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_team(team_id: int):
+    """Staff or the leader correct the team's name, unit, skills and description."""
+    actor = require_actor()
+    team = queries.get_team(actor, team_id)
+    permissions.require(teams_service.can_manage_team(actor, team))
+    context = {"team": team, "unit_options": _unit_options(actor, team.community_id)}
+    if request.method == "GET":
+        form = {
+            "name": team.name,
+            "unit_id": str(team.unit_id or ""),
+            "skills": team.skills,
+            "description": team.description,
+        }
+        return render("honours/team_edit.html", form=form, errors={}, **context)
+    retry_form("honours/team_edit.html", **context)
+    data, errors = load_form(TeamEditIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+    with unit_of_work(actor):
+        teams_service.edit_team(actor, team.id, **data)
+    flash(_("服务队信息已保存。"), "success")
+    return redirect(url_for("honours.team", team_id=team_id))
+
+
 @bp.post("/teams/<int:team_id>/join")
 @login_required
 def join_team(team_id: int):
@@ -315,6 +351,12 @@ def team(team_id: int):
     team = queries.get_team(actor, team_id)
     current = [m for m in team.members if m.left_on is None]
     member_ids = {m.user_id for m in current}
+    paging, errors = load_form(PageArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
+    claims = paginate(
+        claim_queries.claims_select(actor, team_id=team.id), paging["page"], TEAM_CLAIMS_PAGE
+    )
     return render(
         "honours/team.html",
         team=team,
@@ -326,6 +368,8 @@ def team(team_id: int):
         past=[m for m in team.members if m.left_on is not None],
         hours=index.team_hours(team.id),
         honours=queries.approved_of(team_id=team.id),
+        claims=claims,
+        can_claim=claim_permissions.can_claim_for_team(actor, team),
     )
 
 

@@ -24,7 +24,10 @@ def liaisons(unit_id: int) -> list[int]:
 
 
 def claimant(claim) -> list[int]:
-    """The volunteer who claimed, or the liaisons of the unit that did."""
+    """The volunteer who claimed, the current leaders of the team that did, or the liaisons of
+    the unit that did."""
     if claim.volunteer_id is not None:
         return [claim.volunteer_id]
+    if claim.team_id is not None:
+        return sorted(m.user_id for m in claim.team.members if m.is_leader and m.left_on is None)
     return liaisons(claim.unit_id)

@@ -135,10 +135,11 @@ def claims_to_approve(actor: User, community_id: int, now: datetime) -> Item | N
         sa.select(
             Claim.id,
             Project.title,
-            sa.func.coalesce(Unit.name, volunteer.display_name).label("claimant"),
+            sa.func.coalesce(Unit.name, Team.name, volunteer.display_name).label("claimant"),
         )
         .join(Project, Project.id == Claim.project_id)
         .outerjoin(Unit, Unit.id == Claim.unit_id)
+        .outerjoin(Team, Team.id == Claim.team_id)
         .outerjoin(volunteer, volunteer.id == Claim.volunteer_id)
         .where(Project.community_id == community_id, Claim.status == ClaimStatus.PENDING)
         .order_by(Claim.created_at, Claim.id)

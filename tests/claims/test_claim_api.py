@@ -171,7 +171,7 @@ def test_a_resident_cannot_claim_as_a_volunteer(client, community):
     "body, field",
     [
         ({}, "claimant"),
-        ({"claimant": "team"}, "claimant"),
+        ({"claimant": "street"}, "claimant"),
         ({"claimant": "unit", "resource_ids": "all"}, "resource_ids"),
         ({"claimant": "unit", "note": "长" * 501}, "note"),
     ],

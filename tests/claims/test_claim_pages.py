@@ -185,7 +185,7 @@ def test_a_bad_claimant_value_shows_an_error(client, community, unit):
     project = make_project(community)
     login(client, make_liaison(unit))
     path = f"/projects/{project.id}/claim"
-    response = client.post(path, data={"csrf_token": csrf(client, path), "claimant": "team"})
+    response = client.post(path, data={"csrf_token": csrf(client, path), "claimant": "street"})
     assert response.status_code == 422 and _claims() == []
 
 
