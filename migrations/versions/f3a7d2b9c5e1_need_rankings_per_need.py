@@ -18,7 +18,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("match_rankings", schema=None) as batch_op:
+    # SQLite rebuilds the table: keep AUTOINCREMENT, or a replaced ranking row's id comes back
+    # and a stale dismissal would act on the new row.
+    with op.batch_alter_table(
+        "match_rankings", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.add_column(sa.Column("need_id", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("matched", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
@@ -40,7 +44,10 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("match_suggestions", schema=None) as batch_op:
         batch_op.drop_column("matched")
-    with op.batch_alter_table("match_rankings", schema=None) as batch_op:
+    # as in upgrade: SQLite keeps AUTOINCREMENT through the rebuild
+    with op.batch_alter_table(
+        "match_rankings", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.drop_index("ix_match_rankings_need")
         batch_op.create_index(
             "ix_match_rankings_group",
