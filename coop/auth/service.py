@@ -53,17 +53,8 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 
 def token_for(raw: str) -> ApiToken | None:
-    """The live token with this raw value, if any; its user and her grants come with it (one
-    query for what every API call asks first)."""
-    token = (
-        db.session.scalars(
-            sa.select(ApiToken)
-            .where(ApiToken.token_hash == _digest(raw))
-            .options(sa.orm.joinedload(ApiToken.user).joinedload(User.grants))
-        )
-        .unique()
-        .first()
-    )
+    """The live token with this raw value, if any."""
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     if not token.user.is_active:
@@ -97,22 +88,16 @@ def start_session(user: User) -> str:
 
 
 def session_user(raw: str) -> User | None:
-    """The active user of the live session with this raw id, if any, with her grants (every
-    page asks what she may do): one query, not one for her and another for her grants."""
-    return (
-        db.session.scalars(
-            sa.select(User)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(
-                UserSession.token_hash == _digest(raw),
-                UserSession.ended_at.is_(None),
-                UserSession.expires_at > utcnow(),
-                User.is_active.is_(True),
-            )
-            .options(sa.orm.joinedload(User.grants))
+    """The active user of the live session with this raw id, if any (one query)."""
+    return db.session.scalar(
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            UserSession.token_hash == _digest(raw),
+            UserSession.ended_at.is_(None),
+            UserSession.expires_at > utcnow(),
+            User.is_active.is_(True),
         )
-        .unique()
-        .first()
     )
 
 
