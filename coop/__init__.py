@@ -15,6 +15,22 @@ LANGUAGES = ("zh", "en")
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
 
 
+# A page's statements each touch a few rows: on PostgreSQL, starting parallel workers (~10 ms)
+# or compiling with JIT costs more than the query, and a crowd of requests each starting two
+# workers starves the cores. The queue's worker and the clock pass BATCH and keep the server's
+# settings for the monthly jobs' set-based queries.
+INTERACTIVE_PG_OPTIONS = "-c max_parallel_workers_per_gather=0 -c jit=off"
+
+
+def _interactive_sessions(app: Flask) -> None:
+    if app.config.get("BATCH") or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgres"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args["options"] = f"{connect_args.get('options', '')} {INTERACTIVE_PG_OPTIONS}".strip()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -42,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from coop import edge
 
     edge.init_app(app)  # before the blueprints: their <int:…> routes use its converter
+    _interactive_sessions(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
