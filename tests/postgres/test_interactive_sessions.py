@@ -16,8 +16,7 @@ def _settings(app) -> tuple[str, str]:
     with app.app_context(), db.engine.connect() as connection:
         row = connection.execute(
             sa.text(
-                "SELECT current_setting('max_parallel_workers_per_gather'),"
-                " current_setting('jit')"
+                "SELECT current_setting('max_parallel_workers_per_gather'), current_setting('jit')"
             )
         ).one()
     return tuple(row)
