@@ -14,6 +14,7 @@ another database.
 """
 
 import argparse
+import os
 import statistics
 import time
 
@@ -109,7 +110,7 @@ def _profile(client, path: str, lines: int) -> None:
     for _ in range(20):
         client.get(path, headers=headers)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(lines)
+    pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(lines)
 
 
 if __name__ == "__main__":
