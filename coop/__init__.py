@@ -8,7 +8,10 @@ from flask_babel import format_datetime
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coop import config as settings
-from coop import sqlite  # noqa: F401  (SQLite's pragmas; write transactions begin IMMEDIATE)
+from coop import (
+    i18n,
+    sqlite,  # noqa: F401  (SQLite's pragmas; write transactions begin IMMEDIATE)
+)
 from coop.extensions import api, babel, csrf, db, migrate
 
 LANGUAGES = ("zh", "en")
@@ -63,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    i18n.init_app(app)
     app.jinja_env.filters["datetimeformat"] = _datetimeformat
     api.init_app(app)
     api.spec.components.security_scheme(
