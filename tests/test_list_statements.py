@@ -148,6 +148,8 @@ PAGES: dict[str, tuple[str, Callable]] = {
     "nominations": ("/communities/{c}/nominations", _nominations),
     "pioneer index": ("/communities/{c}/pioneer-index", _units),
     "points": ("/communities/{c}/points", _points),
+    "supermarket staff": ("/communities/{c}/supermarket/staff", _people),
+    "community dashboard": ("/communities/{c}", _units),
 }
 
 
