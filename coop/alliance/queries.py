@@ -16,6 +16,7 @@ from coop.alliance.models import (
     HonourKind,
     HonourStatus,
     Membership,
+    Neighbourhood,
     Unit,
     UnitKind,
 )
@@ -178,6 +179,50 @@ def honours_selects(community_id: int, today: date) -> tuple[sa.ScalarSelect, sa
         pioneers, Honour.year == year
     )
     return year, honoured.scalar_subquery()
+
+
+def street_list_counts(community_ids: list[int], today: date) -> dict[int, dict]:
+    """community id → its 邻里单元, alliance units, units with a live agreement and party-member
+    volunteers, as ``community_stats`` counts them, for many communities in one statement (a
+    grouped subquery per figure): the street's list of its communities."""
+
+    def per_community(column, *where):
+        return (
+            sa.select(column.label("community_id"), sa.func.count().label("n"))
+            .where(column.in_(community_ids), *where)
+            .group_by(column)
+            .subquery()
+        )
+
+    live = (
+        sa.select(
+            Agreement.community_id.label("community_id"),
+            sa.func.count(sa.distinct(Agreement.unit_id)).label("n"),
+        )
+        .where(
+            Agreement.community_id.in_(community_ids),
+            Agreement.starts_on <= today,
+            Agreement.ends_on >= today,
+            sa.or_(Agreement.ended_on.is_(None), Agreement.ended_on > today),
+        )
+        .group_by(Agreement.community_id)
+        .subquery()
+    )
+    figures = {
+        "neighbourhoods": per_community(Neighbourhood.community_id),
+        "alliance_units": per_community(Membership.community_id),
+        "units_with_live_agreement": live,
+        "party_member_volunteers": per_community(
+            VolunteerProfile.home_community_id, VolunteerProfile.is_party_member
+        ),
+    }
+    query = sa.select(
+        Community.id, *(sa.func.coalesce(t.c.n, 0).label(k) for k, t in figures.items())
+    )
+    for table in figures.values():
+        query = query.outerjoin(table, table.c.community_id == Community.id)
+    rows = db.session.execute(query.where(Community.id.in_(community_ids)))
+    return {row.id: row._asdict() for row in rows}
 
 
 def community_stats(community: Community, today: date) -> dict:

@@ -28,7 +28,7 @@ from coop.pagination import paginate
 from coop.privacy import mask_phone
 from coop.schemas import load_form
 from coop.setup import permissions as setup_permissions
-from coop.timeutil import local_today
+from coop.timeutil import COMMUNITY_TZ, local_today
 from coop.uow import unit_of_work
 
 bp = Blueprint("alliance", __name__)
@@ -39,7 +39,13 @@ bp = Blueprint("alliance", __name__)
 def communities():
     today = local_today()
     actor = require_actor()
-    rows = [(c, stats.community_stats(c, today)) for c in queries.communities_for(actor)]
+    communities = queries.communities_for(actor)
+    ids = [c.id for c in communities]
+    counts = queries.street_list_counts(ids, today)
+    now = utcnow()
+    month = now.astimezone(COMMUNITY_TZ).date()
+    rates_now = rates.month_rates_by_community(ids, month, now)
+    rows = [(c, {**counts[c.id], **rates_now[c.id]}) for c in communities]
     can_set_up = bool(setup_permissions.administered_street_ids(actor))
     return render("alliance/communities.html", rows=rows, can_set_up=can_set_up)
 

@@ -56,16 +56,17 @@ def recent_months(community_id: int, now: datetime, months: int = 6) -> list[dic
     return months_rates(community_id, firsts, now)
 
 
-def months_rates(community_id: int, months: list[date], now: datetime) -> list[dict]:
-    """``month_rates`` for each of ``months``, in their order, in three statements whatever
-    their number: the counts of every month in one pass over the community's needs, the solved
-    needs' durations, and the ratings."""
-    firsts = [month_start(m) for m in months]
-    # (start, end of "came in" and "solved": up to now in the current month, end of "due")
-    bounds = [
+def _bounds(months: list[date], now: datetime) -> list[tuple[datetime, datetime, datetime]]:
+    """Each month's (start, end of "came in" and "solved": up to now in the current month, end
+    of "due")."""
+    return [
         (local_midnight(m), min(local_midnight(next_month(m)), now), local_midnight(next_month(m)))
-        for m in firsts
+        for m in (month_start(m) for m in months)
     ]
+
+
+def _count_columns(bounds, now: datetime) -> list:
+    """Per month: response decided, answered in time, resolution decided, solved in time."""
     # The first answer: listed, or rejected (a need listed and later turned down was answered
     # when it was listed).
     answered_in_time = sa.or_(
@@ -84,35 +85,56 @@ def months_rates(community_id: int, months: list[date], now: datetime) -> list[d
             sa.func.count().filter(due_in_month, sa.or_(solved_in_time, Need.resolve_by <= now)),
             sa.func.count().filter(due_in_month, solved_in_time),
         ]
+    return columns
+
+
+def _counted(bounds):
+    """The needs any of the months' counts may read: came in or due within them."""
     lowest = min(start for start, _end, _due in bounds)
+    return sa.or_(
+        sa.and_(
+            Need.created_at >= lowest,
+            Need.created_at < max(end for _start, end, _due in bounds),
+        ),
+        sa.and_(
+            Need.resolve_by >= lowest,
+            Need.resolve_by < max(due for _start, _end, due in bounds),
+            Need.rejected_at.is_(None),
+        ),
+    )
+
+
+def _solved_within(bounds):
+    lowest = min(start for start, _end, _due in bounds)
+    return sa.and_(
+        Need.resolved_at >= lowest, Need.resolved_at < max(end for _start, end, _due in bounds)
+    )
+
+
+def _hours(created: datetime, resolved: datetime) -> float:
+    return (resolved - created).total_seconds() / 3600  # in Python: SQLite cannot subtract
+
+
+def months_rates(community_id: int, months: list[date], now: datetime) -> list[dict]:
+    """``month_rates`` for each of ``months``, in their order, in three statements whatever
+    their number: the counts of every month in one pass over the community's needs, the solved
+    needs' durations, and the ratings."""
+    firsts = [month_start(m) for m in months]
+    bounds = _bounds(months, now)
     counts = db.session.execute(
-        sa.select(*columns).where(
-            Need.community_id == community_id,
-            sa.or_(
-                sa.and_(
-                    Need.created_at >= lowest,
-                    Need.created_at < max(end for _start, end, _due in bounds),
-                ),
-                sa.and_(
-                    Need.resolve_by >= lowest,
-                    Need.resolve_by < max(due for _start, _end, due in bounds),
-                    Need.rejected_at.is_(None),
-                ),
-            ),
+        sa.select(*_count_columns(bounds, now)).where(
+            Need.community_id == community_id, _counted(bounds)
         )
     ).one()
     durations: list[list[float]] = [[] for _ in months]
     for created, resolved in db.session.execute(
         sa.select(Need.created_at, Need.resolved_at).where(
-            Need.community_id == community_id,
-            Need.resolved_at >= lowest,
-            Need.resolved_at < max(end for _start, end, _due in bounds),
+            Need.community_id == community_id, _solved_within(bounds)
         )
     ):
         for i, (start, end, _due) in enumerate(bounds):
             if start <= resolved < end:
-                # in Python: SQLite cannot subtract two timestamps
-                durations[i].append((resolved - created).total_seconds() / 3600)
+                durations[i].append(_hours(created, resolved))
     satisfaction = ratings.satisfaction_by_month(community_id, firsts)
     rows = []
     for i, first in enumerate(firsts):
@@ -139,3 +161,34 @@ def months_rates(community_id: int, months: list[date], now: datetime) -> list[d
             }
         )
     return rows
+
+
+def month_rates_by_community(community_ids: list[int], month: date, now: datetime) -> dict:
+    """community id → the month's response rate, resolution rate and median hours (as
+    ``month_rates`` has them), for many communities in two statements: the street's list."""
+    bounds = _bounds([month], now)
+    counts = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            sa.select(Need.community_id, *_count_columns(bounds, now))
+            .where(Need.community_id.in_(community_ids), _counted(bounds))
+            .group_by(Need.community_id)
+        )
+    }
+    durations: dict[int, list[float]] = {}
+    for community_id, created, resolved in db.session.execute(
+        sa.select(Need.community_id, Need.created_at, Need.resolved_at).where(
+            Need.community_id.in_(community_ids), _solved_within(bounds)
+        )
+    ):
+        durations.setdefault(community_id, []).append(_hours(created, resolved))
+    found = {}
+    for community_id in community_ids:
+        decided, in_time, due_decided, solved = counts.get(community_id, (0, 0, 0, 0))
+        median = _median(sorted(durations.get(community_id, [])))
+        found[community_id] = {
+            "response_rate": _rate(in_time, decided),
+            "resolution_rate": _rate(solved, due_decided),
+            "median_hours_to_resolve": round(median, 1) if median is not None else None,
+        }
+    return found

@@ -72,6 +72,36 @@ def test_street_admin_sees_each_community_of_her_street(client, community):
     assert client.get(f"/communities/{sibling.id}").status_code == 200
 
 
+def test_the_street_list_counts_as_each_dashboard_does_in_statements_that_do_not_grow(
+    client, community, count_queries
+):
+    from coop import stats
+    from coop.alliance import queries
+    from coop.timeutil import local_today
+
+    make_unit(community)
+    make_volunteer(community, party=True)
+    login(client, make_street_admin(community.street))
+    client.get("/communities")
+    with count_queries() as few:
+        client.get("/communities")
+    for _ in range(3):
+        sibling = make_community(community.street)
+        make_unit(sibling)
+        make_volunteer(sibling, party=True)
+    with count_queries() as more:
+        html = client.get("/communities").get_data(as_text=True)
+    assert more.n == few.n
+    communities = queries.communities_for(make_street_admin(community.street))
+    listed = queries.street_list_counts([c.id for c in communities], local_today())
+    for each in communities:
+        expected = stats.community_stats(each, local_today())
+        for figure in listed[each.id]:
+            if figure != "id":
+                assert listed[each.id][figure] == expected[figure], (each.name, figure)
+        assert each.name in html
+
+
 def test_liaison_lands_on_her_todo_with_her_unit_in_the_menu(client, community):
     unit = make_unit(community, name="康达物业")
     login(client, make_liaison(unit))

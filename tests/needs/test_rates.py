@@ -153,7 +153,7 @@ def test_the_community_page_shows_the_rates_and_six_months(client, community, mo
 
 
 def test_the_street_admin_sees_each_communitys_rates(client, community, monkeypatch):
-    monkeypatch.setattr("coop.stats.utcnow", lambda: NOW)
+    monkeypatch.setattr("coop.alliance.views.utcnow", lambda: NOW)
     login(client, make_street_admin(community.street))
     page = client.get("/communities").get_data(as_text=True)
     assert "本月响应率 67% · 办结率 60% · 办结用时中位数 5.5 天" in page
