@@ -5,8 +5,7 @@ from flask.views import MethodView
 from coop.alliance import queries as alliance_queries
 from coop.apidoc import documents_errors, page_schema, signed_in_blueprint
 from coop.auth.current import require_actor
-from coop.badges import queries, themes
-from coop.badges.catalog import ensure_catalog
+from coop.badges import catalog, queries, themes
 from coop.badges.schemas import AwardArgs, BadgeAwardOut, BadgeOut, ThemeIn, ThemeOut
 from coop.pagination import paginate
 from coop.uow import unit_of_work
@@ -20,9 +19,7 @@ class Badges(MethodView):
     @documents_errors(blp, 401)
     def get(self):
         """The badge catalogue: codes, names, who may hold each and its bonus points."""
-        with unit_of_work():
-            ensure_catalog()  # brought up to date on first use
-        return queries.badges()
+        return catalog.listed()
 
 
 @blp.route("/badge-awards")

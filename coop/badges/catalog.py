@@ -29,6 +29,16 @@ CATALOG = {
 }
 
 
+def listed() -> list[dict]:
+    """The catalogue as the code defines it, in its order: what ``ensure_catalog`` keeps in the
+    database, read without touching it (a GET writes nothing)."""
+    return [
+        {"code": code, "name": name, "description": description, "holder_type": holder,
+         "bonus_points": bonus}
+        for code, (name, description, holder, bonus) in CATALOG.items()
+    ]  # fmt: skip
+
+
 def ensure_catalog() -> dict[str, Badge]:
     """Every catalogue badge as a row, created or brought up to date; by code."""
     badges = {b.code: b for b in db.session.scalars(sa.select(Badge))}

@@ -15,10 +15,6 @@ from coop.extensions import db
 MONTH_LENGTH = 7  # 2026-10; a term's period (2026H2) is shorter
 
 
-def badges() -> list[Badge]:
-    return list(db.session.scalars(sa.select(Badge).order_by(Badge.position, Badge.id)))
-
-
 def awards_select(
     actor: User | None,
     *,

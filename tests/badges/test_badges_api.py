@@ -20,9 +20,16 @@ def awarded(community):
     return volunteer
 
 
-def test_the_catalogue_lists_every_badge(client, community):
+def test_the_catalogue_lists_every_badge_and_writes_nothing(client, community):
+    import sqlalchemy as sa
+
+    from coop.badges.models import Badge
+    from coop.extensions import db
+
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(Badge))
     response = client.get("/api/v1/badges", headers=bearer(make_volunteer(community)))
     assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Badge)) == stored
     codes = [b["code"] for b in response.json]
     assert codes == list(catalog.CATALOG)
     theme = response.json[0]
