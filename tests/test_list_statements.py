@@ -128,6 +128,17 @@ def _nominations(community, unit, secretary, k):
         )
 
 
+def _matched(community, unit, secretary, k):
+    """Projects and needs still open, each with its suggestions (a unit and its resource)."""
+    from coop.matching import service
+
+    make_resource(unit, community)
+    for _ in range(k):
+        make_project(community)
+        make_need(community)
+    service.match_community(community.id, now=utcnow())
+
+
 def _points(community, unit, secretary, k):
     for _ in range(k):
         give_points(make_volunteer(community), community, 10)
@@ -148,6 +159,9 @@ PAGES: dict[str, tuple[str, Callable]] = {
     "nominations": ("/communities/{c}/nominations", _nominations),
     "pioneer index": ("/communities/{c}/pioneer-index", _units),
     "points": ("/communities/{c}/points", _points),
+    "project menu": ("/communities/{c}/menu", _projects),
+    "project menu category": ("/communities/{c}/menu?category=关心关爱", _projects),
+    "matching board": ("/communities/{c}/matching", _matched),
 }
 
 
