@@ -54,11 +54,13 @@ def recreate(url: sa.URL, name: str) -> sa.URL:
     return url.set(database=name)
 
 
-def make_app(url: sa.URL, pool: int, name: str = "bench"):
+def make_app(url: sa.URL, pool: int, name: str = "bench", batch: bool = False):
+    """``batch``: configured as the queue's worker and the clock are (coop.create_app)."""
     from coop import create_app
 
     return create_app(
         {
+            "BATCH": batch,
             "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
             "SQLALCHEMY_ENGINE_OPTIONS": {
                 "pool_size": pool,

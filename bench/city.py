@@ -822,7 +822,7 @@ def _shape(statement: str) -> str:
 def child(job_name: str, database: str, period: str | None, timeout: int, profile: bool) -> None:
     """Run one job as the clock would and print what it cost as one JSON line."""
     url = server_url().set(database=database)
-    app = make_app(url, pool=4, name=f"coop-bench-city-{job_name}")
+    app = make_app(url, pool=4, name=f"coop-bench-city-{job_name}", batch=True)
     import jobs
 
     result: dict = {"job": job_name}

@@ -8,11 +8,30 @@ from flask_babel import format_datetime
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coop import config as settings
-from coop import sqlite  # noqa: F401  (SQLite's pragmas; write transactions begin IMMEDIATE)
+from coop import (
+    i18n,
+    sqlite,  # noqa: F401  (SQLite's pragmas; write transactions begin IMMEDIATE)
+)
 from coop.extensions import api, babel, csrf, db, migrate
 
 LANGUAGES = ("zh", "en")
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
+
+
+# A page's statements each touch a few rows: on PostgreSQL, starting parallel workers (~10 ms)
+# or compiling with JIT costs more than the query, and a crowd of requests each starting two
+# workers starves the cores. The queue's worker and the clock pass BATCH and keep the server's
+# settings for the monthly jobs' set-based queries.
+INTERACTIVE_PG_OPTIONS = "-c max_parallel_workers_per_gather=0 -c jit=off"
+
+
+def _interactive_sessions(app: Flask) -> None:
+    if app.config.get("BATCH") or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgres"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args["options"] = f"{connect_args.get('options', '')} {INTERACTIVE_PG_OPTIONS}".strip()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -42,10 +61,12 @@ def create_app(config: dict | None = None) -> Flask:
     from coop import edge
 
     edge.init_app(app)  # before the blueprints: their <int:…> routes use its converter
+    _interactive_sessions(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    i18n.init_app(app)
     app.jinja_env.filters["datetimeformat"] = _datetimeformat
     api.init_app(app)
     api.spec.components.security_scheme(

@@ -33,12 +33,14 @@ VISITED_GROUPS = (Beneficiary.OLD_PARTY_MEMBER, Beneficiary.DISABLED, Beneficiar
 def activities_held(community_id: int, now: datetime) -> int:
     """Sessions held: activities of the community still scheduled (not cancelled) that ended
     before ``now``. Whether anyone checked in does not matter; a session called off does."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Activity.community_id == community_id,
-            Activity.status == ActivityStatus.SCHEDULED,
-            Activity.ends_at < now,
-        )
+    return db.session.scalar(activities_held_select(community_id, now))
+
+
+def activities_held_select(community_id: int, now: datetime) -> sa.Select:
+    return sa.select(sa.func.count()).where(
+        Activity.community_id == community_id,
+        Activity.status == ActivityStatus.SCHEDULED,
+        Activity.ends_at < now,
     )
 
 
@@ -49,21 +51,23 @@ def people_visited(community_id: int) -> int:
     by account; one without by name and phone, so a person with two resolved needs counts once
     and two namesakes twice. A visit need with neither is nobody in particular and not counted.
     """
+    return db.session.scalar(people_visited_select(community_id))
+
+
+def people_visited_select(community_id: int) -> sa.Select:
     person = sa.case(
         (Need.requester_id.is_not(None), "u" + sa.cast(Need.requester_id, sa.String)),
         else_="n" + Need.requester_name + "|" + Need.requester_phone,
     )
-    return db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(person))).where(
-            Need.community_id == community_id,
-            Need.source == NeedSource.VISIT,
-            Need.beneficiary_group.in_(VISITED_GROUPS),
-            sa.or_(
-                Need.status == NeedStatus.RESOLVED,
-                sa.and_(Need.status == NeedStatus.CLOSED, Need.reject_reason == ""),
-            ),
-            sa.or_(Need.requester_id.is_not(None), Need.requester_name != ""),
-        )
+    return sa.select(sa.func.count(sa.distinct(person))).where(
+        Need.community_id == community_id,
+        Need.source == NeedSource.VISIT,
+        Need.beneficiary_group.in_(VISITED_GROUPS),
+        sa.or_(
+            Need.status == NeedStatus.RESOLVED,
+            sa.and_(Need.status == NeedStatus.CLOSED, Need.reject_reason == ""),
+        ),
+        sa.or_(Need.requester_id.is_not(None), Need.requester_name != ""),
     )
 
 
@@ -107,3 +111,25 @@ def community_stats(community: Community, today: date, now: datetime | None = No
         "median_hours_to_resolve": this_month["median_hours_to_resolve"],
         "satisfaction_rate": this_month["satisfaction_rate"],
     }
+
+
+def dashboard_figures(community: Community, today: date, now: datetime) -> dict:
+    """The community page's 概况 figures, as ``community_stats`` counts them, in one statement:
+    each count a subquery of it. The page passes the figures it has already loaded (its
+    neighbourhoods, mechanisms and units with a live agreement) itself."""
+    honour_year, honoured_units = alliance_queries.honours_selects(community.id, today)
+    figures = {
+        "alliance_units": alliance_queries.unit_count_select(community.id).scalar_subquery(),
+        "party_member_volunteers": alliance_queries.party_member_volunteers_select(
+            community.id
+        ).scalar_subquery(),
+        "honoured_year": honour_year,
+        "honoured_units": honoured_units,
+        "activities_held": activities_held_select(community.id, now).scalar_subquery(),
+        "assemblies_held": meetings_queries.assemblies_held_select(
+            community.id, today
+        ).scalar_subquery(),
+        "people_visited": people_visited_select(community.id).scalar_subquery(),
+    }
+    row = db.session.execute(sa.select(*(v.label(k) for k, v in figures.items()))).one()
+    return {**row._asdict(), "assemblies_expected": meetings_queries.ASSEMBLIES_A_YEAR}

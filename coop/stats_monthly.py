@@ -18,13 +18,9 @@ from coop.activities.models import Activity, ActivityStatus
 from coop.claims.models import Claim, ClaimStatus
 from coop.extensions import db
 from coop.hours.summary import MonthlyHours
-from coop.ledger.models import Account, AccountType, Entry, Posting, PostingKind
+from coop.ledger.summary import MonthlyPoints
 from coop.needs.models import Need
 from coop.timeutil import COMMUNITY_TZ, local_midnight, month_start, next_month
-
-# Points leave the community's pool for hours and honours (a reversal takes them back); they are
-# spent when a reservation is picked up at the supermarket.
-ISSUING_KINDS = (PostingKind.HOURS, PostingKind.REVERSAL, PostingKind.BADGE)
 
 
 @dataclass(frozen=True)
@@ -156,35 +152,26 @@ def units_taking_part(community_ids: list[int], periods: list[Period], now: date
     )
 
 
-def _pool_flow(community_ids, periods, account_type, kinds, sign) -> dict:
-    index, in_range = _bucket(Entry.created_at, periods)
-    query = (
-        sa.select(Account.community_id, index, sa.func.sum(Entry.amount))
-        .join(Account, Entry.account_id == Account.id)
-        .join(Posting, Entry.posting_id == Posting.id)
-        .where(
-            Account.community_id.in_(community_ids),
-            Account.type == account_type,
-            # pools have no owner: the words let the partial unique index find them among
-            # a million volunteers' accounts
-            Account.owner_id.is_(None),
-            in_range,
-        )
-        .group_by(Account.community_id, index)
+def _points(community_ids: list[int], periods: list[Period], column) -> dict:
+    index, in_range = _bucket(MonthlyPoints.month, periods, dates=True)
+    found = _rows(
+        sa.select(MonthlyPoints.community_id, index, sa.func.sum(column))
+        .where(MonthlyPoints.community_id.in_(community_ids), in_range)
+        .group_by(MonthlyPoints.community_id, index)
     )
-    if kinds:
-        query = query.where(Posting.kind.in_(kinds))
-    return {key: sign * int(value or 0) for key, value in _rows(query).items()}
+    return {key: int(value) for key, value in found.items() if value}
 
 
 def points_issued(community_ids: list[int], periods: list[Period]) -> dict:
-    """Points that left the community's pool for hours and honours, net of reversals."""
-    return _pool_flow(community_ids, periods, AccountType.POOL, ISSUING_KINDS, -1)
+    """Points that left the community's pool for hours and honours, net of reversals: read
+    from ``coop.ledger.summary`` (kept by the database with each entry, so the same figure as
+    summing the pool's entries, without reading them)."""
+    return _points(community_ids, periods, MonthlyPoints.issued)
 
 
 def points_spent(community_ids: list[int], periods: list[Period]) -> dict:
-    """Points the supermarket received: redemptions picked up."""
-    return _pool_flow(community_ids, periods, AccountType.SUPERMARKET, (PostingKind.PICKUP,), 1)
+    """Points the supermarket received: redemptions picked up (``coop.ledger.summary``)."""
+    return _points(community_ids, periods, MonthlyPoints.spent)
 
 
 def figures(community_ids: list[int], periods: list[Period], now: datetime) -> dict:

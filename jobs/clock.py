@@ -69,7 +69,7 @@ def main(argv=None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app()  # fail fast on bad configuration (database URL, secret) before waiting
+    app = create_app({"BATCH": True})  # fail fast on bad configuration before waiting
     with app.app_context(), advisory_lock("clock", wait=True):
         log.info("clock active with %d jobs", len(JOBS))
         for name in JOBS:

@@ -16,7 +16,7 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, help="tasks run at once (QUEUE_WORKERS)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app()
+    app = create_app({"BATCH": True})
     huey = queue.huey_of(app)
     if huey.immediate:
         raise SystemExit("QUEUE_IMMEDIATE=1 runs tasks in the web process: no worker is needed.")

@@ -10,7 +10,8 @@ from coop.alliance.models import Community
 from coop.auth.models import User
 from coop.badges import catalog
 from coop.badges.awarding import JOB_NAME, monthly_badges
-from coop.badges.models import Badge, BadgeAward, MonthlyTheme
+from coop.badges.models import Badge, BadgeAward
+from coop.badges.themes import themes_of
 from coop.dbtypes import utcnow
 from coop.extensions import db
 from coop.jobruns.models import JobRun, RunStatus
@@ -36,10 +37,7 @@ def awards_of(community, code=None):
 
 def test_each_community_has_twelve_themes(loaded):
     for community in loaded.values():
-        months = db.session.scalars(
-            sa.select(MonthlyTheme.month).where(MonthlyTheme.community_id == community.id)
-        ).all()
-        assert sorted(months) == list(range(1, 13))
+        assert [t.month for t in themes_of(community.id)] == list(range(1, 13))
 
 
 def test_the_themed_months_are_awarded(loaded):

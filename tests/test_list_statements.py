@@ -159,6 +159,8 @@ PAGES: dict[str, tuple[str, Callable]] = {
     "nominations": ("/communities/{c}/nominations", _nominations),
     "pioneer index": ("/communities/{c}/pioneer-index", _units),
     "points": ("/communities/{c}/points", _points),
+    "supermarket staff": ("/communities/{c}/supermarket/staff", _people),
+    "community dashboard": ("/communities/{c}", _units),
     "project menu": ("/communities/{c}/menu", _projects),
     "project menu category": ("/communities/{c}/menu?category=关心关爱", _projects),
     "matching board": ("/communities/{c}/matching", _matched),

@@ -10,6 +10,7 @@ from coop.alliance import permissions
 from coop.alliance.models import (
     Agreement,
     Alliance,
+    AllianceOffice,
     Community,
     Honour,
     HonourKind,
@@ -122,10 +123,61 @@ def memberships_of(unit_id: int) -> list[Membership]:
     )
 
 
+def alliance_for_dashboard(community_id: int) -> Alliance | None:
+    """The community's alliance with what its page shows: mechanisms, terms, offices and their
+    units (four statements however many there are)."""
+    return db.session.scalar(
+        sa.select(Alliance)
+        .where(Alliance.community_id == community_id)
+        .options(
+            selectinload(Alliance.mechanisms),
+            selectinload(Alliance.terms),
+            selectinload(Alliance.offices).joinedload(AllianceOffice.unit),
+        )
+    )
+
+
+def community_units(community_id: int, *, limit: int) -> list[Unit]:
+    """The first ``limit`` units of the community's alliance, in the units page's order."""
+    serving = sa.select(Membership.unit_id).where(Membership.community_id == community_id)
+    return list(
+        db.session.scalars(
+            sa.select(Unit).where(Unit.id.in_(serving)).order_by(Unit.kind, Unit.name).limit(limit)
+        )
+    )
+
+
 def current_term_and_deputy(alliance: Alliance, today: date):
     term = next((t for t in alliance.terms if t.is_current(today)), None)
     deputy = next((o for o in alliance.offices if term and o.term_id == term.id), None)
     return term, deputy
+
+
+def unit_count_select(community_id: int) -> sa.Select:
+    """How many units are in the community's alliance (a unit joins it once)."""
+    return sa.select(sa.func.count()).where(Membership.community_id == community_id)
+
+
+def party_member_volunteers_select(community_id: int) -> sa.Select:
+    return sa.select(sa.func.count()).where(
+        VolunteerProfile.home_community_id == community_id, VolunteerProfile.is_party_member
+    )
+
+
+def honours_selects(community_id: int, today: date) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
+    """(the latest year of 同心共建先锋 approved, how many units were honoured that year): the
+    latest year awarded, not today's, so a new year does not empty the figure."""
+    pioneers = sa.and_(
+        Honour.community_id == community_id,
+        Honour.kind == HonourKind.PIONEER,
+        Honour.status == HonourStatus.APPROVED,
+    )
+    year = sa.select(sa.func.max(Honour.year)).where(pioneers, Honour.year <= today.year)
+    year = year.scalar_subquery()
+    honoured = sa.select(sa.func.count(sa.distinct(Honour.unit_id))).where(
+        pioneers, Honour.year == year
+    )
+    return year, honoured.scalar_subquery()
 
 
 def community_stats(community: Community, today: date) -> dict:
@@ -142,23 +194,8 @@ def community_stats(community: Community, today: date) -> dict:
         VolunteerProfile.home_community_id == community.id
     )
     alliance = community.alliance
-    # The latest year awarded, not today's: a new year does not empty the figure.
-    honour_year = db.session.scalar(
-        sa.select(sa.func.max(Honour.year)).where(
-            Honour.community_id == community.id,
-            Honour.kind == HonourKind.PIONEER,
-            Honour.status == HonourStatus.APPROVED,
-            Honour.year <= today.year,
-        )
-    )
-    honoured = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Honour.unit_id))).where(
-            Honour.community_id == community.id,
-            Honour.kind == HonourKind.PIONEER,
-            Honour.status == HonourStatus.APPROVED,
-            Honour.year == honour_year,
-        )
-    )
+    honour_year, honoured = honours_selects(community.id, today)
+    year, honoured = db.session.execute(sa.select(honour_year, honoured)).one()
     return {
         "community_id": community.id,
         "neighbourhoods": len(community.neighbourhoods),
@@ -166,12 +203,10 @@ def community_stats(community: Community, today: date) -> dict:
         "alliance_units_by_kind": {kind.value: by_kind.get(kind.value, 0) for kind in UnitKind},
         "units_with_live_agreement": len(live_agreement_unit_ids(community.id, today)),
         "volunteers": db.session.scalar(volunteers),
-        "party_member_volunteers": db.session.scalar(
-            volunteers.where(VolunteerProfile.is_party_member)
-        ),
+        "party_member_volunteers": db.session.scalar(party_member_volunteers_select(community.id)),
         "mechanisms": len(alliance.mechanisms) if alliance else 0,
         "honoured_units": honoured,
-        "honoured_year": honour_year,
+        "honoured_year": year,
     }
 
 

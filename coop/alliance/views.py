@@ -75,15 +75,15 @@ def _trends(community, now, *, links: bool) -> list[dict]:
         key = (lambda i: (community.id, i, category)) if category else (lambda i: (community.id, i))
         return [found[name].get(key(i), 0) for i in months]
 
+    # Each list's address is built once and the month's key appended (a 'YYYY-MM' needs no
+    # quoting): url_for per figure was some 300 calls a view.
     def need_links(filter_name):
         return [
             [
-                url_for(
-                    "needs.index",
-                    community_id=community.id,
-                    category=category.value,
-                    **{filter_name: p.key},
-                )
+                f"{base}&{filter_name}={p.key}"
+                for base in [
+                    url_for("needs.index", community_id=community.id, category=category.value)
+                ]
                 for p in periods
             ]
             for category in Category
@@ -94,9 +94,8 @@ def _trends(community, now, *, links: bool) -> list[dict]:
 
     def month_links(endpoint, anchor=""):
         """Each month's figure opens its list filtered to that month."""
-        return [
-            [url_for(endpoint, community_id=community.id, month=p.key) + anchor for p in periods]
-        ]
+        base = url_for(endpoint, community_id=community.id)
+        return [[f"{base}?month={p.key}{anchor}" for p in periods]]
 
     trends = []
     for name, title, filter_name in (
@@ -141,16 +140,29 @@ def _trends(community, now, *, links: bool) -> list[dict]:
     return trends
 
 
+# The dashboard lists this many of the alliance's units; the units page lists, filters and
+# searches them all.
+DASHBOARD_UNITS = 50
+
+
 @bp.get("/communities/<int:community_id>")
 @login_required
 def community(community_id: int):
     actor = require_actor()
     community = queries.get_community(actor, community_id)
     today = local_today()
-    alliance = community.alliance
+    alliance = queries.alliance_for_dashboard(community.id)
     term, deputy = queries.current_term_and_deputy(alliance, today) if alliance else (None, None)
-    units = paginate(queries.units_select(actor, community_id=community.id), 1, 200)["items"]
+    units = queries.community_units(community.id, limit=DASHBOARD_UNITS)
+    live_unit_ids = queries.live_agreement_unit_ids(community.id, today)
     now = utcnow()
+    rates_by_month = rates.recent_months(community.id, now)
+    figures = {
+        **stats.dashboard_figures(community, today, now),
+        "neighbourhoods": len(community.neighbourhoods),
+        "mechanisms": len(alliance.mechanisms) if alliance else 0,
+        "units_with_live_agreement": len(live_unit_ids),
+    }
     return render(
         "alliance/community.html",
         community=community,
@@ -158,9 +170,10 @@ def community(community_id: int):
         term=term,
         deputy=deputy,
         units=units,
-        live_unit_ids=queries.live_agreement_unit_ids(community.id, today),
-        stats=stats.community_stats(community, today, now),
-        rates_by_month=rates.recent_months(community.id, now),
+        live_unit_ids=live_unit_ids,
+        stats=figures,
+        current_rates=rates_by_month[0],
+        rates_by_month=rates_by_month,
         trends=_trends(community, now, links=needs_permissions.can_see_all_needs(actor, community)),
         can_manage=permissions.can_manage_community(actor, community),
         can_view_people=permissions.can_view_people(actor, community),

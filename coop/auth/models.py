@@ -138,6 +138,13 @@ class RoleGrant(db.Model):
         sa.CheckConstraint("title IS NULL OR role = 'secretary'", name="title_only_for_staff"),
         # A community's people counted from the index alone (user_id rides along).
         sa.Index("ix_role_grants_community_id_user_id", "community_id", "user_id"),
+        # The supermarket's few staff among a community's 20,000 grants (its staff page).
+        sa.Index(
+            "ix_role_grants_supermarket_staff",
+            "community_id",
+            postgresql_where=sa.text("role = 'supermarket_staff'"),
+            sqlite_where=sa.text("role = 'supermarket_staff'"),
+        ),
     )
 
     @property

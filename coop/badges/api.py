@@ -54,9 +54,7 @@ class Themes(MethodView):
     def get(self, community_id):
         """The community's twelve monthly red themes, January first."""
         community = alliance_queries.get_community(require_actor(), community_id)
-        with unit_of_work():
-            rows = themes.themes_of(community.id)  # the defaults, stored on first use
-        return rows
+        return themes.themes_of(community.id)  # the defaults where she changed nothing
 
 
 @blp.route("/communities/<int:community_id>/themes/<int:month>")
@@ -66,9 +64,7 @@ class Theme(MethodView):
     def get(self, community_id, month):
         """One month's theme (1–12)."""
         community = alliance_queries.get_community(require_actor(), community_id)
-        with unit_of_work():
-            theme = themes.theme_of(community.id, month)
-        return theme
+        return themes.theme_of(community.id, month)
 
     @blp.arguments(ThemeIn)
     @blp.response(200, ThemeOut)

@@ -15,7 +15,8 @@ from coop.extensions import db
 TITLE_MAX = 64
 DESCRIPTION_MAX = 500
 
-# month: (title, description). Stored per community on first use; edits never touch these.
+# month: (title, description). A community reads these until its secretary changes one; only that
+# change stores the month (reading stores nothing), and it never touches these.
 DEFAULT_THEMES = {
     1: ("新春送温暖", "走访慰问困难家庭、独居老人和老党员，送春联、送年货、送祝福。"),
     2: ("红色年味闹元宵", "元宵节猜灯谜、包汤圆、邻里联欢，在职党员回社区共度佳节。"),
@@ -33,28 +34,11 @@ DEFAULT_THEMES = {
 
 
 def themes_of(community_id: int) -> list[MonthlyTheme]:
-    """The community's twelve themes, January first; missing months are filled from the
-    defaults (idempotent, and safe when two requests fill them at once)."""
+    """The community's twelve themes, January first: the months its secretary changed as
+    stored, the others the defaults (unsaved rows, not added to the session: reading writes
+    nothing)."""
     themes = _themes(community_id)
-    missing = [month for month in DEFAULT_THEMES if month not in themes]
-    if missing:
-        try:
-            with db.session.begin_nested():
-                for month in missing:
-                    title, description = DEFAULT_THEMES[month]
-                    db.session.add(
-                        MonthlyTheme(
-                            community_id=community_id,
-                            month=month,
-                            title=title,
-                            description=description,
-                        )
-                    )
-                db.session.flush()
-        except sa.exc.IntegrityError:
-            pass  # another transaction filled them first; read its rows
-        themes = _themes(community_id)
-    return [themes[month] for month in sorted(themes)]
+    return [themes.get(month) or _default(community_id, month) for month in DEFAULT_THEMES]
 
 
 def _themes(community_id: int) -> dict[int, MonthlyTheme]:
@@ -64,11 +48,24 @@ def _themes(community_id: int) -> dict[int, MonthlyTheme]:
     return {theme.month: theme for theme in rows}
 
 
+def _default(community_id: int, month: int) -> MonthlyTheme:
+    title, description = DEFAULT_THEMES[month]
+    return MonthlyTheme(
+        community_id=community_id, month=month, title=title, description=description
+    )
+
+
 def theme_of(community_id: int, month: int) -> MonthlyTheme:
-    """One month's theme (filled from the defaults if need be). :raise NotFound: not 1–12."""
+    """One month's theme: the stored one, else the default (unsaved). One statement.
+    :raise NotFound: not 1–12."""
     if month not in DEFAULT_THEMES:
         raise NotFound()
-    return next(t for t in themes_of(community_id) if t.month == month)
+    stored = db.session.scalar(
+        sa.select(MonthlyTheme).where(
+            MonthlyTheme.community_id == community_id, MonthlyTheme.month == month
+        )
+    )
+    return stored or _default(community_id, month)
 
 
 def update_theme(
@@ -92,7 +89,22 @@ def update_theme(
         errors["description"] = [_("主题说明最多 %(n)d 个字。", n=DESCRIPTION_MAX)]
     if errors:
         raise Invalid(errors=errors)
-    theme = theme_of(community.id, month)
+    return _store(community.id, month, title, description)
+
+
+def _store(community_id: int, month: int, title: str, description: str) -> MonthlyTheme:
+    """Write the month's theme: its row changed, or added the first time the month changes
+    (a racing first change that committed before is updated instead)."""
+    theme = theme_of(community_id, month)
+    if sa.inspect(theme).persistent:
+        theme.title, theme.description = title, description
+        db.session.flush()
+        return theme
     theme.title, theme.description = title, description
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(theme)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        return _store(community_id, month, title, description)
     return theme

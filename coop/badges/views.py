@@ -60,10 +60,8 @@ def honours(community_id: int):
     period = queries.latest_awarded_month(community.id)
     theme, roll = None, {}
     if period is not None:
-        with unit_of_work():
-            theme = themes.theme_of(community.id, int(period[5:]))
-            title, description = theme.title, theme.description
-        theme = {"title": title, "description": description}
+        theme = themes.theme_of(community.id, int(period[5:]))
+        theme = {"title": theme.title, "description": theme.description}
         roll = queries.honour_roll(community.id, period, limit=ROLL_LIMIT)
     return render(
         "badges/honours.html",
@@ -88,9 +86,10 @@ def _managed(actor, community_id: int):
 
 
 def _settings_context(community) -> dict:
-    with unit_of_work():
-        rows = themes.themes_of(community.id)
-        rows = [{"month": t.month, "title": t.title, "description": t.description} for t in rows]
+    rows = [
+        {"month": t.month, "title": t.title, "description": t.description}
+        for t in themes.themes_of(community.id)
+    ]
     return {"community": community, "themes": rows}
 
 

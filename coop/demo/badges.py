@@ -1,4 +1,4 @@
-"""月月红 in the demo (DESIGN.md §3): both communities' twelve themes, and the past twelve months'
+"""月月红 in the demo (DESIGN.md §3): the past twelve months'
 badges awarded through ``monthly_badges`` as the clock would have on each 1st at 01:00, so the
 honour roll and the demo volunteer's wall show March's 学雷锋红色服务, May's 红色书画展 and 和美's
 July 红色故事会. Each month is recorded as a done ``monthly_badges`` run: the clock does not award
@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 
 from coop.alliance.models import Community
 from coop.badges.awarding import JOB_NAME, monthly_badges
-from coop.badges.themes import themes_of
 from coop.demo.activities import _Clock
 from coop.extensions import db
 from coop.jobruns.models import JobRun, RunStatus
@@ -29,9 +28,8 @@ def _past_months(today: date) -> list[str]:
 
 
 def load(loader, xingwang: Community, hemei: Community) -> None:
-    """Themes, then each past month's awards (called once, after the year's sessions)."""
-    for community in (xingwang, hemei):
-        themes_of(community.id)
+    """Each past month's awards under the default themes (called once, after the year's
+    sessions)."""
     with _Clock() as clock:
         for period in _past_months(loader.today):
             year, month = int(period[:4]), int(period[5:])

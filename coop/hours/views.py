@@ -10,7 +10,7 @@ from coop.activities.models import Activity, ActivityStatus
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import can_manage_community, require
 from coop.auth.current import login_required, require_actor
-from coop.auth.models import Role
+from coop.auth.models import Role, User
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
@@ -33,6 +33,7 @@ bp = Blueprint("hours", __name__)
 # The event every verification announces; counts of pending hours listen for it.
 HOURS_CHANGED = "hours-changed"
 OPTIONS_LIMIT = 200
+VOLUNTEER_OPTIONS = 50  # a longer list is no use on a phone: the search box finds the rest
 
 
 def _row(actor, record: ServiceRecord) -> dict:
@@ -56,14 +57,22 @@ def _row(actor, record: ServiceRecord) -> dict:
     }
 
 
-def _volunteer_options(actor, community, q: str) -> list[tuple[int, str]]:
-    """The first OPTIONS_LIMIT of her volunteers by name (a city community has 20,000: the
-    search box narrows them); no count, the list says how many it shows."""
+def _volunteer_options(actor, community, q: str) -> dict:
+    """The first VOLUNTEER_OPTIONS of her volunteers by name (a city community has 20,000: the
+    search box narrows them), read as plain columns; ``more`` when there are others."""
     people = people_queries.people_select(actor, community.id, role=Role.VOLUNTEER, q=q)
-    return [
-        (p.id, f"{p.display_name} {mask_phone(p.phone)}".strip())
-        for p in db.session.scalars(people.limit(OPTIONS_LIMIT))
-    ]
+    rows = db.session.execute(
+        people.with_only_columns(User.id, User.display_name, User.phone).limit(
+            VOLUNTEER_OPTIONS + 1
+        )
+    ).all()
+    return {
+        "items": [
+            (r.id, f"{r.display_name} {mask_phone(r.phone)}".strip())
+            for r in rows[:VOLUNTEER_OPTIONS]
+        ],
+        "more": len(rows) > VOLUNTEER_OPTIONS,
+    }
 
 
 def _activity_options(actor, community, now) -> list[tuple[int, str]]:
@@ -71,12 +80,18 @@ def _activity_options(actor, community, now) -> list[tuple[int, str]]:
     held = activity_queries.activities_select(actor, community_id=community.id).where(
         Activity.starts_at <= now, Activity.status == ActivityStatus.SCHEDULED
     )
+    rows = db.session.execute(
+        held.with_only_columns(
+            Activity.id, Activity.starts_at, Activity.ends_at, Activity.title
+        ).limit(OPTIONS_LIMIT)
+    )
     return [
         (
             a.id,
-            f"{format_datetime(a.starts_at, 'yyyy-MM-dd')} {a.title}（{duration_text(a.hours)}）",
+            f"{format_datetime(a.starts_at, 'yyyy-MM-dd')} {a.title}"
+            f"（{duration_text((a.ends_at - a.starts_at).total_seconds() / 3600)}）",
         )
-        for a in db.session.scalars(held.limit(OPTIONS_LIMIT))
+        for a in rows
     ]
 
 

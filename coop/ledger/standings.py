@@ -19,7 +19,7 @@ from coop.alliance.permissions import can_manage_community, require
 from coop.auth.models import User
 from coop.extensions import db
 from coop.ledger.models import Account, AccountType, Entry, Posting, PostingKind
-from coop.stats_monthly import ISSUING_KINDS
+from coop.ledger.summary import ISSUING_KINDS
 from coop.timeutil import local_midnight, next_month
 
 

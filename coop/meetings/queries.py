@@ -93,6 +93,11 @@ def assemblies_held(community_id: int, today: date) -> int:
     dashboard's "twice a year", counted from meeting records by term (a year is two half-year
     terms, and an extra assembly in a term does not count twice), so it does not drop to 0 on
     1 January."""
+    return db.session.scalar(assemblies_held_select(community_id, today))
+
+
+def assemblies_held_select(community_id: int, today: date) -> sa.Select:
+    """``assemblies_held`` as a statement, to be sent with the dashboard's other figures."""
     last_two = (
         sa.select(Term.id)
         .join(Alliance, Alliance.id == Term.alliance_id)
@@ -101,13 +106,11 @@ def assemblies_held(community_id: int, today: date) -> int:
         .limit(2)
         .scalar_subquery()
     )
-    return db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Meeting.term_id))).where(
-            Meeting.community_id == community_id,
-            Meeting.kind == MeetingKind.ASSEMBLY,
-            Meeting.status == MeetingStatus.HELD,
-            Meeting.term_id.in_(last_two),
-        )
+    return sa.select(sa.func.count(sa.distinct(Meeting.term_id))).where(
+        Meeting.community_id == community_id,
+        Meeting.kind == MeetingKind.ASSEMBLY,
+        Meeting.status == MeetingStatus.HELD,
+        Meeting.term_id.in_(last_two),
     )
 
 

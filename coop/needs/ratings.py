@@ -143,20 +143,29 @@ def _tell_staff(actor: User, need: Need, rating: NeedRating) -> None:
 def satisfaction(community_id: int, month: date) -> tuple[int, int]:
     """(satisfied, all): the community's ratings given in ``month`` (Asia/Shanghai), and those
     of them with 4 or 5 stars. One statement."""
-    start, end = local_midnight(month_start(month)), local_midnight(next_month(month))
-    satisfied, total = db.session.execute(
-        sa.select(
-            sa.func.count().filter(NeedRating.stars >= SATISFIED_AT),
-            sa.func.count(),
-        )
+    return satisfaction_by_month(community_id, [month])[0]
+
+
+def satisfaction_by_month(community_id: int, months: list[date]) -> list[tuple[int, int]]:
+    """``satisfaction`` for each of ``months``, in their order: one statement for them all."""
+    bounds = [(local_midnight(month_start(m)), local_midnight(next_month(m))) for m in months]
+    columns = []
+    for start, end in bounds:
+        given = sa.and_(NeedRating.created_at >= start, NeedRating.created_at < end)
+        columns += [
+            sa.func.count().filter(given, NeedRating.stars >= SATISFIED_AT),
+            sa.func.count().filter(given),
+        ]
+    row = db.session.execute(
+        sa.select(*columns)
         .join(Need, Need.id == NeedRating.need_id)
         .where(
             Need.community_id == community_id,
-            NeedRating.created_at >= start,
-            NeedRating.created_at < end,
+            NeedRating.created_at >= min(start for start, _end in bounds),
+            NeedRating.created_at < max(end for _start, end in bounds),
         )
     ).one()
-    return satisfied, total
+    return [(row[2 * i], row[2 * i + 1]) for i in range(len(months))]
 
 
 def satisfaction_rate(community_id: int, month: date) -> float | None:

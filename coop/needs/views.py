@@ -97,7 +97,11 @@ def index(community_id: int):
         .order_by(time_limits.overdue_first(now), Need.created_at.desc(), Need.id.desc())
         .options(selectinload(Need.owner))
     )
-    page = paginate(query, args["page"], args["per_page"])
+    counts = _status_counts(queries.needs_select(actor, community_id=community.id))
+    unfiltered = not any(value not in (None, "") for value in filters.values())
+    # Unfiltered, the list's total is the sum of the counts by state: not counted twice.
+    total = sum(counts.values()) if unfiltered else None
+    page = paginate(query, args["page"], args["per_page"], count=total)
     return render(
         "needs/list.html",
         block="need_rows",
@@ -105,7 +109,7 @@ def index(community_id: int):
         overdue_ids={n.id for n in page["items"] if time_limits.is_overdue(n, now)},
         args=args,
         filter_args=_filter_args(args),
-        counts=_status_counts(queries.needs_select(actor, community_id=community.id)),
+        counts=counts,
         statuses=list(NeedStatus),
         source_filter_options=_options(NeedSource),
         can_manage=permissions.can_manage_needs(actor, community),

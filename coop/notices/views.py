@@ -1,11 +1,14 @@
+import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.errors import Invalid
+from coop.extensions import db
 from coop.htmx import is_htmx, render
 from coop.notices import inbox
+from coop.notices.models import Notice
 from coop.pagination import paginate
 from coop.schemas import load_form
 from coop.uow import unit_of_work
@@ -66,7 +69,10 @@ def summary():
     if not is_htmx():
         return redirect(url_for("notices.index"))
     actor = require_actor()
-    notices = paginate(inbox.inbox_select(actor.id), 1, SUMMARY_SIZE)["items"]
+    # The titles only: no count of her whole inbox, no delivery rows (the inbox shows those).
+    notices = db.session.scalars(
+        inbox.inbox_select(actor.id).options(sa.orm.noload(Notice.deliveries)).limit(SUMMARY_SIZE)
+    ).all()
     return render_template(
         "notices/_summary.html",
         notices=notices,

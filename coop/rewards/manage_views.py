@@ -20,13 +20,12 @@ from coop.alliance import queries as alliance_queries
 from coop.alliance.models import DEFAULT_PICKUP_DAYS
 from coop.alliance.permissions import require
 from coop.auth.current import login_required, require_actor
-from coop.auth.models import Role
+from coop.auth.models import Role, RoleGrant, User
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
-from coop.people import queries as people_queries
 from coop.rewards import excel, permissions, queries, stocking
 from coop.rewards.models import DEFAULT_LOW_STOCK_AT, ItemStatus
 from coop.rewards.schemas import ItemIn, PickupDaysIn, RestockIn, RewardArgs, StaffIn, SummaryArgs
@@ -371,21 +370,53 @@ def summary_xlsx(community_id: int):
 # --- Staff and the pickup deadline (the secretary's) ------------------------------------------
 
 
-def _staff_context(actor, community) -> dict:
+# The 添加管理员 list holds this many of her people, by name; the search box narrows them (a city
+# community has 20,000).
+STAFF_OPTIONS = 50
+
+
+def _staff_context(actor, community, *, q: str = "") -> dict:
     grants = stocking.staff_grants(community.id)
-    staff_ids = {grant.user_id for grant in grants}
-    people = db.session.scalars(people_queries.people_select(actor, community.id))
     return {
         "community": community,
         "grants": grants,
-        # grant_staff takes the community's own people only (not the units' liaisons).
-        "people_options": [
-            (person.id, f"{person.display_name}（{_role_names(person, community.id)}）")
-            for person in people
-            if person.id not in staff_ids and _role_names(person, community.id)
-        ],
+        "q": q,
+        "people_options": _people_options(community, q, grants),
+        "options_limit": STAFF_OPTIONS,
         "default_pickup_days": DEFAULT_PICKUP_DAYS,
     }
+
+
+def _people_options(community, q: str, grants=None) -> list[tuple[int, str]]:
+    """The first STAFF_OPTIONS, by name, of the people she may make staff whose name (or user
+    name) holds ``q``: grant_staff takes the community's own people only (not the units'
+    liaisons), and not those who already are. Users are walked in name order with one index
+    probe each for a grant here, so the list stops at its length instead of sorting 20,000."""
+    if grants is None:
+        grants = stocking.staff_grants(community.id)
+    own = sa.select(RoleGrant.id).where(
+        RoleGrant.user_id == User.id,
+        RoleGrant.community_id == community.id,
+        RoleGrant.role != Role.SUPERMARKET_STAFF,
+    )
+    people = (
+        sa.select(User)
+        .where(own.exists(), User.id.not_in([grant.user_id for grant in grants]))
+        .options(sa.orm.selectinload(User.grants))
+        .order_by(User.display_name, User.id)
+        .limit(STAFF_OPTIONS)
+    )
+    if q:
+        people = people.where(
+            sa.or_(
+                User.display_name.contains(q, autoescape=True),
+                User.username.contains(q, autoescape=True),
+            )
+        )
+    return [
+        (person.id, f"{person.display_name}（{_role_names(person, community.id)}）")
+        for person in db.session.scalars(people)
+    ]
 
 
 def _role_names(person, community_id: int) -> str:
@@ -393,6 +424,27 @@ def _role_names(person, community_id: int) -> str:
         grant.role.label
         for grant in person.grants
         if grant.community_id == community_id and grant.role is not Role.SUPERMARKET_STAFF
+    )
+
+
+@bp.get("/communities/<int:community_id>/supermarket/staff/people")
+@login_required
+def staff_people(community_id: int):
+    """添加管理员's options for a name typed in the search box; the whole staff page (with the
+    narrowed list) when visited without htmx."""
+    actor, community = _secretary_community(community_id)
+    q = request.args.get("q", "").strip()[:32]
+    if not is_htmx():
+        return render(
+            "rewards_manage/staff.html", form={}, errors={}, **_staff_context(actor, community, q=q)
+        )
+    return render(
+        "rewards_manage/staff.html",
+        block="people_options",
+        form={},
+        q=q,
+        people_options=_people_options(community, q),
+        options_limit=STAFF_OPTIONS,
     )
 
 

@@ -4,6 +4,7 @@ name, supplier and cost they were made at."""
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from coop import pictures
 from coop.alliance import queries as alliance_queries
@@ -177,6 +178,7 @@ def staff_grants(community_id: int) -> list[RoleGrant]:
         db.session.scalars(
             sa.select(RoleGrant)
             .where(RoleGrant.role == Role.SUPERMARKET_STAFF, RoleGrant.community_id == community_id)
+            .options(joinedload(RoleGrant.user))
             .order_by(RoleGrant.id)
         )
     )

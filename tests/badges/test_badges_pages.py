@@ -1,11 +1,18 @@
 """The badge wall, the community's honour roll and the secretary's theme settings."""
 
+import re
+from contextlib import contextmanager
+
 import pytest
+import sqlalchemy as sa
 
 from coop.badges import themes
 from coop.badges.awarding import monthly_badges
+from coop.badges.models import MonthlyTheme
+from coop.extensions import db
 from tests.badges.conftest import NOW, PERIOD, add_hours, fulfilled_claim, october_activity
 from tests.factories import (
+    bearer,
     csrf,
     login,
     make_community,
@@ -144,3 +151,64 @@ def test_the_honour_roll_lists_each_volunteer_under_her_highest_tier_and_counts_
     assert len(names["hours_bronze"]) == 2 and "金" not in names["hours_bronze"]
     assert roll["theme"]["total"] == 6 and len(names["theme"]) == 2
     assert roll["unit_star"] == {"total": 0, "holders": []}
+
+
+@contextmanager
+def writes(app):
+    """The statements that change the database sent inside the block."""
+    found = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if re.match(r"\s*(INSERT|UPDATE|DELETE)", statement, re.IGNORECASE):
+            found.append(statement.split("(")[0].strip())
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield found
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+def _stored_themes(community) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(MonthlyTheme.community_id == community.id)
+    )
+
+
+def test_reading_the_honour_roll_and_the_themes_writes_nothing(app, client, community):
+    volunteer = make_volunteer(community, display_name="陈秀英")
+    add_hours(volunteer, october_activity(community, theme=True), 5)
+    monthly_badges(PERIOD, now=NOW, community_ids=[community.id])
+    db.session.execute(sa.delete(MonthlyTheme).where(MonthlyTheme.community_id == community.id))
+    secretary = make_secretary(community)
+    login(client, secretary)
+    token = bearer(secretary)
+    paths = [
+        (f"/communities/{community.id}/honours", HTMX),
+        (f"/communities/{community.id}/honours", {}),
+        (f"/communities/{community.id}/themes", {}),
+        (f"/api/v1/communities/{community.id}/themes", token),
+        (f"/api/v1/communities/{community.id}/themes/10", token),
+    ]
+
+    with writes(app) as written:
+        pages = [client.get(path, headers=headers) for path, headers in paths]
+
+    assert [p.status_code for p in pages] == [200] * 5
+    assert written == [] and _stored_themes(community) == 0
+    assert "红色颂歌献祖国" in pages[0].get_data(as_text=True)  # October's default theme
+    assert [t["month"] for t in pages[3].json] == list(range(1, 13))
+    assert pages[4].json["title"] == "红色颂歌献祖国"
+
+
+def test_changing_a_theme_stores_that_month_only(client, community):
+    login(client, make_secretary(community))
+    page = f"/communities/{community.id}/themes"
+    client.post(f"{page}/9", data={"csrf_token": csrf(client, page), "title": "金秋助学"})
+    client.post(f"{page}/9", data={"csrf_token": csrf(client, page), "title": "金秋圆梦"})
+
+    assert _stored_themes(community) == 1
+    titles = [t.title for t in themes.themes_of(community.id)]
+    assert titles[8] == "金秋圆梦" and titles[9] == "红色颂歌献祖国"

@@ -284,6 +284,20 @@ def test_the_volunteer_search_narrows_the_options(client, community):
     assert "<html" in page and "周大妈" in page and "吴老师" not in page
 
 
+def test_a_long_volunteer_list_says_it_is_cut_and_search_finds_the_rest(client, community):
+    from coop.hours.views import VOLUNTEER_OPTIONS
+
+    for i in range(VOLUNTEER_OPTIONS):
+        make_volunteer(community, display_name=f"甲{i:03d}")
+    make_volunteer(community, display_name="龙最后一位")  # sorts after every 甲 (U+9F99 > U+7532)
+    login(client, make_secretary(community))
+    html = client.get(f"/communities/{community.id}/hours").get_data(as_text=True)
+    assert f"仅列出前 {VOLUNTEER_OPTIONS} 人" in html and "龙最后一位" not in html
+    path = f"/communities/{community.id}/hours/volunteers?q=龙"
+    fragment = client.get(path, headers=HTMX).get_data(as_text=True)
+    assert "龙最后一位" in fragment and "共 1 人" in fragment and "仅列出" not in fragment
+
+
 def test_the_reverse_button_is_absent_on_her_own_verified_hours(client, community, held):
     secretary = _volunteering_secretary(community)
     record = attend(secretary, held)

@@ -104,6 +104,15 @@ def test_the_filter_searches_and_pages(client, community):
     assert "q=%E6%B0%B4%E7%AE%A1" in html  # the pager keeps the search
 
 
+def test_the_unfiltered_pager_counts_this_communitys_needs_only(client, community):
+    for _ in range(3):
+        make_need(community, status=NeedStatus.SUBMITTED)
+    make_need(make_community())  # another community's need counts nowhere here
+    login(client, make_secretary(community))
+    html = client.get(f"/communities/{community.id}/needs?per_page=2").get_data(as_text=True)
+    assert "第 1 / 2 页，共 3 条" in html and "全部 <strong>3</strong>" in html
+
+
 def test_an_unknown_filter_value_is_refused(client, community):
     login(client, make_secretary(community))
     assert client.get(f"/communities/{community.id}/needs?status=lost").status_code == 422

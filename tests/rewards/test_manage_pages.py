@@ -2,6 +2,7 @@
 row actions, the monthly summary and its Excel file, the staff and the pickup deadline."""
 
 import io
+import re
 from urllib.parse import quote
 
 import pytest
@@ -20,6 +21,7 @@ from tests.factories import (
     give_points,
     login,
     make_community,
+    make_liaison,
     make_reward_item,
     make_secretary,
     make_supermarket_staff,
@@ -476,6 +478,60 @@ def test_the_secretary_grants_and_revokes_the_staff_role(client, community, sign
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(RoleGrant, grant.id) is None
+
+
+def _options(html: str) -> list[str]:
+    """The 添加管理员 select's people (its first, blank option left out)."""
+    return re.findall(r'<option value="\d+" >([^<]*)</option>', html)
+
+
+def test_the_staff_page_lists_a_first_few_people_and_says_there_are_more(
+    client, community, signed_in, monkeypatch
+):
+    monkeypatch.setattr("coop.rewards.manage_views.STAFF_OPTIONS", 2)
+    for name in ("丁一", "丁二", "丁三"):
+        make_volunteer(community, display_name=name)
+    html = client.get(f"/communities/{community.id}/supermarket/staff").get_data(as_text=True)
+    assert len(_options(html)) == 2 and "列出前 2 人，可按姓名查找" in html
+    assert 'id="f-q"' in html and "/supermarket/staff/people" in html
+
+
+def test_the_staff_search_answers_htmx_with_the_matching_options_only(client, community, signed_in):
+    make_volunteer(community, display_name="张小红")
+    make_volunteer(community, display_name="李小红")
+    make_volunteer(community, display_name="王大明")
+    make_supermarket_staff(community, display_name="赵小红")  # already staff
+    make_liaison(make_unit(community), display_name="钱小红")  # a unit's liaison
+    make_volunteer(make_community(), display_name="孙小红")  # another community's
+    path = f"/communities/{community.id}/supermarket/staff/people"
+
+    response = client.get(path, query_string={"q": "小红"}, headers=HX)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<h1" not in html and "<select" not in html
+    assert sorted(_options(html)) == ["张小红（志愿者）", "李小红（志愿者）"]
+    assert "共 2 人" in html
+    nobody = client.get(path, query_string={"q": "周"}, headers=HX).get_data(as_text=True)
+    assert _options(nobody) == [] and "没有找到“周”" in nobody
+
+
+def test_the_staff_search_without_javascript_reloads_the_page_narrowed(
+    client, community, signed_in
+):
+    make_volunteer(community, display_name="张小红")
+    make_volunteer(community, display_name="王大明")
+    response = client.get(
+        f"/communities/{community.id}/supermarket/staff/people", query_string={"q": "大明"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<h1" in html
+    assert _options(html) == ["王大明（志愿者）"] and 'value="大明"' in html
+
+
+def test_only_the_secretary_searches_for_staff(client, community):
+    login(client, make_supermarket_staff(community))
+    path = f"/communities/{community.id}/supermarket/staff/people"
+    assert client.get(path, query_string={"q": "小"}, headers=HX).status_code == 403
 
 
 def test_someone_of_another_community_cannot_be_made_staff(client, community, signed_in):
