@@ -128,6 +128,17 @@ def _nominations(community, unit, secretary, k):
         )
 
 
+def _matched(community, unit, secretary, k):
+    """Projects and needs still open, each with its suggestions (a unit and its resource)."""
+    from coop.matching import service
+
+    make_resource(unit, community)
+    for _ in range(k):
+        make_project(community)
+        make_need(community)
+    service.match_community(community.id, now=utcnow())
+
+
 def _points(community, unit, secretary, k):
     for _ in range(k):
         give_points(make_volunteer(community), community, 10)
@@ -150,6 +161,9 @@ PAGES: dict[str, tuple[str, Callable]] = {
     "points": ("/communities/{c}/points", _points),
     "supermarket staff": ("/communities/{c}/supermarket/staff", _people),
     "community dashboard": ("/communities/{c}", _units),
+    "project menu": ("/communities/{c}/menu", _projects),
+    "project menu category": ("/communities/{c}/menu?category=关心关爱", _projects),
+    "matching board": ("/communities/{c}/matching", _matched),
 }
 
 

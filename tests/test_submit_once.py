@@ -172,7 +172,7 @@ def _claim(community, htmx: bool):
     project = make_project(community)
     return Form(
         make_liaison(unit),
-        f"/communities/{community.id}/menu",
+        f"/projects/{project.id}/claim",  # the menu card's 认领 brings this form
         f"/projects/{project.id}/claim",
         {"note": "可派 3 人"},
         lambda: count(Claim),

@@ -42,13 +42,7 @@ def claims_select(
         .where(Project.community_id.in_(visible), Project.status != ProjectStatus.DRAFT)
     )
     if mine:
-        query = query.where(
-            sa.or_(
-                Claim.unit_id.in_(liaison_unit_ids(actor)),
-                Claim.volunteer_id == (actor.id if actor else None),
-                Claim.team_id.in_(led_team_ids(actor)),
-            )
-        )
+        query = query.where(_made_by(actor))
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(Claim, name) == value)
@@ -59,6 +53,38 @@ def claims_select(
         selectinload(Claim.team),
         selectinload(Claim.resources),
     ).order_by(Claim.created_at.desc(), Claim.id.desc())
+
+
+def _made_by(actor: User | None) -> sa.ColumnElement[bool]:
+    """Claims that are hers: her units' (as their liaison), her own, her led teams'."""
+    return sa.or_(
+        Claim.unit_id.in_(liaison_unit_ids(actor)),
+        Claim.volunteer_id == (actor.id if actor else None),
+        Claim.team_id.in_(led_team_ids(actor)),
+    )
+
+
+def live_claims_on(actor: User | None, project_ids: list[int]) -> dict[int, Claim]:
+    """Her pending or approved claim on each of these projects that has one, by project id:
+    what a menu card says instead of offering 认领 (the approved one if she has two). One statement for the claims (and one each
+    for the units and teams they name), however many projects."""
+    if not project_ids:
+        return {}
+    approved_first = sa.case((Claim.status == ClaimStatus.APPROVED, 0), else_=1)
+    query = (
+        sa.select(Claim)
+        .where(
+            Claim.project_id.in_(project_ids),
+            Claim.status.in_((ClaimStatus.PENDING, ClaimStatus.APPROVED)),
+            _made_by(actor),
+        )
+        .options(selectinload(Claim.unit), selectinload(Claim.team))
+        .order_by(approved_first, Claim.created_at.desc(), Claim.id.desc())
+    )
+    found: dict[int, Claim] = {}
+    for claim in db.session.scalars(query):
+        found.setdefault(claim.project_id, claim)
+    return found
 
 
 def led_team_ids(actor: User | None) -> sa.Select:

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from coop.apidoc import PageArgs
+from coop.categories import Category
 from coop.claims import queries
 from coop.claims.models import ClaimantType, ClaimStatus, OrderStatus
 from coop.dbtypes import utcnow
@@ -49,6 +50,13 @@ class QueueArgs(ma.Schema):
 
     pending_page = _page_number()
     approved_page = _page_number()
+
+
+class MenuArgs(ma.Schema):
+    """The project menu: all categories, or one of them a page at a time."""
+
+    category = fields.Enum(Category, by_value=True, load_default=None)
+    page = _page_number()
 
 
 class ClaimIn(ma.Schema):

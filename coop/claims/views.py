@@ -23,7 +23,7 @@ from coop.claims.models import (
     OrderStatus,
     ResourceOrder,
 )
-from coop.claims.schemas import ClaimIn, QueueArgs
+from coop.claims.schemas import ClaimIn, MenuArgs, QueueArgs
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.extensions import db
@@ -31,7 +31,7 @@ from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.pagination import paginate
 from coop.projects import queries as project_queries
-from coop.projects.models import Project, ProjectMode, ProjectStatus
+from coop.projects.models import Project, ProjectMode
 from coop.resources import queries as resource_queries
 from coop.resources.models import ResourceStatus
 from coop.schemas import ReasonIn, load_form
@@ -76,17 +76,19 @@ def _fragment(html: str, target: str):
 
 
 def _live_claims_count(actor) -> int:
-    return sum(
-        _count(queries.claims_select(actor, mine=True, status=status))
-        for status in (ClaimStatus.PENDING, ClaimStatus.APPROVED)
-    )
+    live = Claim.status.in_((ClaimStatus.PENDING, ClaimStatus.APPROVED))
+    return _count(queries.claims_select(actor, mine=True).where(live))
 
 
 # --- The menu (点单) -------------------------------------------------------------------------
 
 
-def _claimant_context(actor, community, now) -> dict:
-    """Who the actor claims as in this community, and what she may pledge.
+MENU_FIRSTS = 4  # cards each category shows on the menu's first view
+MENU_PAGE = 20  # cards a page of one category shows
+
+
+def _claimant_context(actor, community, now, project_ids: list[int]) -> dict:
+    """Who the actor claims as in this community, and her live claims on these projects.
 
     The unit is the one claims.service picks: the first of her units that serves the community.
     """
@@ -99,28 +101,29 @@ def _claimant_context(actor, community, now) -> dict:
         None,
     )
     unit_blocked = None
-    pledge_options = []
-    if unit is not None:
-        if alliance_queries.live_agreement(unit.id, community.id, local_today()) is None:
-            unit_blocked = str(claim_errors.NoLiveAgreement.default_message)
-        pledges = resource_queries.resources_select(
-            actor, community_id=community.id, unit_id=unit.id, status=ResourceStatus.LISTED
-        )
-        pledge_options = paginate(pledges, 1, 200)["items"]
-    mine = {}
-    for status in (ClaimStatus.PENDING, ClaimStatus.APPROVED):
-        query = queries.claims_select(actor, community_id=community.id, mine=True, status=status)
-        mine.update({c.project_id: c for c in paginate(query, 1, 500)["items"]})
+    if unit is not None and not alliance_queries.live_agreement(
+        unit.id, community.id, local_today()
+    ):
+        unit_blocked = str(claim_errors.NoLiveAgreement.default_message)
     return {
         "now": now,
         "unit": unit,
         "unit_blocked": unit_blocked,
         "is_volunteer": permissions.is_volunteer_of(actor, community.id),
         "teams": queries.teams_to_claim_for(actor, community.id),
-        "pledge_options": pledge_options,
-        "my_claims": mine,
+        "my_claims": queries.live_claims_on(actor, project_ids),
         "claim_flow": CLAIM_FLOW,
     }
+
+
+def _pledge_options(actor, community, unit) -> list:
+    """The resources her unit may pledge with a claim: only the claim form lists them."""
+    if unit is None:
+        return []
+    pledges = resource_queries.resources_select(
+        actor, community_id=community.id, unit_id=unit.id, status=ResourceStatus.LISTED
+    )
+    return paginate(pledges, 1, 200, count=0)["items"]
 
 
 def _claim_as(context: dict, project) -> str | None:
@@ -147,41 +150,61 @@ def _claim_form(form) -> MultiDict:
     return values
 
 
-def _panel_context(actor, project, now) -> dict:
-    context = _claimant_context(actor, project.community, now)
-    return {**context, "project": project, "claim_as": _claim_as(context, project)}
+def _panel_context(actor, project, now, *, show_form: bool = True) -> dict:
+    """One project's claim panel: on the claim page and its fragment, with the form open."""
+    context = _claimant_context(actor, project.community, now, [project.id])
+    pledges = _pledge_options(actor, project.community, context["unit"]) if show_form else []
+    return {
+        **context,
+        "project": project,
+        "claim_as": _claim_as(context, project),
+        "pledge_options": pledges,
+        "show_form": show_form,
+    }
 
 
 @bp.get("/communities/<int:community_id>/menu")
 @login_required
 def menu(community_id: int):
+    """点单: each category's count, and its first few cards (the soonest deadlines she can still
+    claim first), or one category a page at a time. A card offers 认领 as a link; the form
+    comes with it (htmx swaps the panel in) or on the claim page without JavaScript."""
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
+    args, errors = load_form(MenuArgs(), request.args)
+    if errors:
+        raise Invalid(errors=errors)
     now = utcnow()
-    on_menu = []
-    for status in (ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED):
-        query = project_queries.projects_select(actor, community_id=community.id, status=status)
-        on_menu.extend(paginate(query, 1, 500)["items"])
-    context = _claimant_context(actor, community, now)
-    groups = [
-        (
-            category,
-            sorted((p for p in on_menu if p.category is category), key=lambda p: p.claim_deadline),
+    counts = project_queries.menu_counts(actor, community.id)
+    category = args["category"]
+    if category is None:
+        shown = project_queries.menu_firsts(actor, community.id, now, MENU_FIRSTS)
+        page = None
+        groups = [(c, [p for p in shown if p.category is c]) for c in Category if counts.get(c)]
+    else:
+        page = paginate(
+            project_queries.menu_select(actor, community.id, category, now),
+            args["page"],
+            MENU_PAGE,
+            count=counts.get(category, 0),
         )
-        for category in Category
-    ]
+        shown = page["items"]
+        groups = [(category, shown)]
+    context = _claimant_context(actor, community, now, [p.id for p in shown])
     return render(
         "claims/menu.html",
         community=community,
+        category=category,
+        counts=[(c, counts[c]) for c in Category if counts.get(c)],
+        total=sum(counts.values()),
         groups=groups,
-        total=len(on_menu),
-        claim_as_by_project={p.id: _claim_as(context, p) for p in on_menu},
+        page=page,
+        claim_as_by_project={p.id: _claim_as(context, p) for p in shown},
         shows_badge=context["unit"] is not None
         or context["is_volunteer"]
         or bool(context["teams"]),
         my_claims_count=_live_claims_count(actor),
-        form={},
-        errors={},
+        next_url=request.full_path.rstrip("?"),
         **context,
     )
 
@@ -189,14 +212,24 @@ def menu(community_id: int):
 @bp.route("/projects/<int:project_id>/claim", methods=["GET", "POST"])
 @login_required
 def claim(project_id: int):
-    """认领. From the menu card with htmx: the card's panel is swapped in place and the page
-    hears claims-changed. Without JavaScript: this page, then back to the menu."""
+    """认领. From a menu card with htmx: 认领 swaps this panel, its form open, into the card;
+    claiming swaps it again and the page hears claims-changed. Without JavaScript: this page,
+    then back to the menu page she came from."""
     actor = require_actor()
     project = project_queries.get_project(actor, project_id)
     now = utcnow()
-    context = _panel_context(actor, project, now)
+    menu_url = url_for("claims.menu", community_id=project.community_id)
+    next_url = _safe_next(request.values.get("next"), menu_url)
+    context = {**_panel_context(actor, project, now), "next_url": next_url}
     if request.method == "GET":
-        return render("claims/claim.html", form={}, errors={}, **context)
+        return render(
+            "claims/claim.html",
+            block="claim_panel",
+            form={},
+            errors={},
+            focus_form=is_htmx(),
+            **context,
+        )
     retry_form("claims/claim.html", **context)
     data, errors = load_form(ClaimIn(), _claim_form(request.form))
     if errors:
@@ -206,16 +239,16 @@ def claim(project_id: int):
         made = service.claim_project(actor, project.id, now=now, **data)
         if is_htmx():
             html = render_template(
-                "claims/_claim_panel.html", just_claimed=True, **_panel_context(actor, project, now)
+                "claims/_claim_panel.html",
+                just_claimed=True,
+                **_panel_context(actor, project, now, show_form=False),
             )
             return _fragment(html, f"#claim-panel-{project.id}")
         if made.status is ClaimStatus.APPROVED:
             flash(_("认领成功：“%(title)s”。", title=project.title), "success")
         else:
             flash(_("已提交认领“%(title)s”，等待社区审核。", title=project.title), "success")
-        return redirect(
-            url_for("claims.menu", community_id=project.community_id) + f"#project-{project.id}"
-        )
+        return redirect(f"{next_url}#project-{project.id}")
 
     return submit_once(actor, create)
 

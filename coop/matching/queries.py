@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer, selectinload
 
 from coop.alliance.models import Agreement, Community, Membership, Neighbourhood, Unit
 from coop.alliance.permissions import visible_community_ids
@@ -329,10 +330,12 @@ def suggestions_for(
     *,
     candidate_type: CandidateType | None = None,
     status: SuggestionStatus | None = None,
+    reasons: bool = True,
 ) -> dict[tuple[TargetType, int], list]:
     """Each target's suggestions: open ones by rank, then those acted on or dismissed. A
     project's are its stored rows; a need's open ones come from its own ranking
-    (NeedSuggestion), its dismissed ones are stored."""
+    (NeedSuggestion), its dismissed ones are stored. Without ``reasons`` their reasons and
+    matched words are left unread (a list that names the candidates only)."""
     found: dict[tuple[TargetType, int], list] = {t: [] for t in targets}
     by_type: dict[TargetType, list[int]] = {}
     for target_type, target_id in targets:
@@ -343,12 +346,19 @@ def suggestions_for(
         )
         if candidate_type is not None:
             query = query.where(Suggestion.candidate_type == candidate_type)
+        # A need's open suggestions skip the candidates stored as dismissed for it: those rows
+        # are read whatever the status asked for.
+        need_open = target_type is TargetType.NEED and status in (None, SuggestionStatus.OPEN)
+        if status is not None and not need_open:
+            query = query.where(Suggestion.status == status)
         open_first = sa.case((Suggestion.status == SuggestionStatus.OPEN, 0), else_=1)
         query = query.order_by(open_first, Suggestion.rank, Suggestion.id)
+        if not reasons:
+            query = query.options(defer(Suggestion.reasons), defer(Suggestion.matched))
         stored = list(db.session.scalars(query))
-        if target_type is TargetType.NEED and status in (None, SuggestionStatus.OPEN):
+        if need_open:
             kept = {(s.target_id, s.candidate_type, s.candidate_id) for s in stored}
-            for need_id, rows in _ranked_for_needs(ids, candidate_type, kept).items():
+            for need_id, rows in _ranked_for_needs(ids, candidate_type, kept, reasons).items():
                 found[(target_type, need_id)].extend(rows)
         for suggestion in stored:
             if status is None or suggestion.status is status:
@@ -358,7 +368,7 @@ def suggestions_for(
 
 
 def _ranked_for_needs(
-    need_ids: list[int], candidate_type: CandidateType | None, kept: set[tuple]
+    need_ids: list[int], candidate_type: CandidateType | None, kept: set[tuple], reasons: bool
 ) -> dict[int, list[NeedSuggestion]]:
     """The listed needs' open suggestions from their own rankings, less ``kept`` (need id,
     candidate type, candidate id): the top TOP of each type, best first."""
@@ -373,6 +383,8 @@ def _ranked_for_needs(
     )
     if candidate_type is not None:
         query = query.where(MatchRanking.candidate_type == candidate_type)
+    if not reasons:
+        query = query.options(defer(MatchRanking.reasons), defer(MatchRanking.matched))
     rankings: dict[int, list[MatchRanking]] = {}
     for row in db.session.scalars(query.order_by(MatchRanking.rank, MatchRanking.id)):
         rankings.setdefault(row.need_id, []).append(row)
@@ -395,9 +407,9 @@ def _ranked_for_needs(
                     candidate_id=row.candidate_id,
                     score=row.score,
                     rank=taken[kind],
-                    reasons=row.reasons,
+                    reasons=row.reasons if reasons else [],
                     computed_at=row.computed_at,
-                    matched=list(row.matched or ()),
+                    matched=list(row.matched or ()) if reasons else [],
                 )
             )
         shown.sort(key=lambda s: (s.rank, order.index(s.candidate_type)))
@@ -481,21 +493,41 @@ def lock_community(community_id: int) -> Community | None:
     )
 
 
-def open_targets(community_id: int) -> tuple[list[Project], sa.Select]:
-    """The projects still needing people (all of them) and the needs query (to page)."""
-    projects = list(
-        db.session.scalars(
-            sa.select(Project)
-            .where(Project.id.in_(_target_projects(community_id)))
-            .order_by(Project.claim_deadline, Project.id)
-        )
+def open_targets(community_id: int) -> tuple[sa.Select, sa.Select]:
+    """The board's two lists, to page: the projects still needing people (the soonest claim
+    deadline first) and the listed needs not yet in a project (the newest first)."""
+    projects = (
+        sa.select(Project)
+        .where(Project.id.in_(_target_projects(community_id)))
+        .order_by(Project.claim_deadline, Project.id)
     )
     needs = (
         sa.select(Need)
         .where(Need.community_id == community_id, _target_needs())
+        .options(selectinload(Need.neighbourhood))
         .order_by(Need.created_at.desc(), Need.id.desc())
     )
     return projects, needs
+
+
+def board_target(community_id: int, target_type: TargetType, target_id: int):
+    """The project or need of the community's board that a card names, open or not any more
+    (its suggestions still read).
+
+    :raise NotFound: no such project or need in the community (a draft is no target).
+    """
+    if target_type is TargetType.PROJECT:
+        query = sa.select(Project).where(
+            Project.id == target_id,
+            Project.community_id == community_id,
+            Project.status != ProjectStatus.DRAFT,
+        )
+    else:
+        query = sa.select(Need).where(Need.id == target_id, Need.community_id == community_id)
+    target = db.session.scalar(query)
+    if target is None:
+        raise NotFound()
+    return target
 
 
 class Fitting(NamedTuple):

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields
 
+from coop.apidoc import PageArgs
 from coop.categories import Category
 from coop.matching.models import CandidateType, SuggestionStatus, TargetType
 from coop.projects.models import ProjectMode
@@ -43,6 +44,13 @@ class SuggestionOut(ma.Schema):
     status_label = fields.Function(lambda s: s.status.label)
     computed_at = LocalDateTime()
     acted_at = LocalDateTime(allow_none=True)
+
+
+class BoardArgs(ma.Schema):
+    """The board: its projects and its needs each have their own page."""
+
+    project_page = fields.Integer(load_default=1, validate=PageArgs().fields["page"].validate)
+    page = fields.Integer(load_default=1, validate=PageArgs().fields["page"].validate)
 
 
 class SuggestionArgs(ma.Schema):

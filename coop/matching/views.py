@@ -5,14 +5,13 @@ from flask_babel import gettext as _
 
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import require
-from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.errors import Invalid, retry_form
 from coop.htmx import is_htmx, render
 from coop.matching import permissions, queries, service
 from coop.matching.models import SUGGESTION_FLOW, CandidateType, SuggestionStatus, TargetType
-from coop.matching.schemas import ServedIn, SuggestionOrderIn
+from coop.matching.schemas import BoardArgs, ServedIn, SuggestionOrderIn
 from coop.pagination import paginate
 from coop.projects import queries as project_queries
 from coop.schemas import load_form
@@ -20,7 +19,8 @@ from coop.uow import unit_of_work
 
 bp = Blueprint("matching", __name__)
 
-SHOWN = 3  # suggestions of each type a target card shows
+SHOWN = 3  # candidates of each type a board card names (all of them when she opens it)
+BOARD_PAGE = 20  # projects, and needs, a page of the board shows
 ACTIONS = {
     (TargetType.PROJECT, CandidateType.UNIT): "invite",
     (TargetType.PROJECT, CandidateType.RESOURCE): "order",
@@ -54,30 +54,67 @@ def _row_context(actor, community) -> dict:
 @bp.get("/communities/<int:community_id>/matching")
 @login_required
 def board(community_id: int):
+    """智能匹配: the projects still needing people and the needs not yet in one, 20 a page
+    each. A card names its suggested candidates; their reasons and buttons come when she opens
+    them (target, swapped in by htmx), so the page stays light on a phone."""
     actor = require_actor()
     community = alliance_queries.get_community(actor, community_id)
     require(permissions.can_view_suggestions(actor, community))
-    args, errors = load_form(PageArgs(), request.args)
+    args, errors = load_form(BoardArgs(), request.args)
     if errors:
         raise Invalid(errors=errors)
-    projects, needs_query = queries.open_targets(community.id)
-    needs = paginate(needs_query, args["page"], 20)
-    targets = [(TargetType.PROJECT, p.id) for p in projects]
-    targets += [(TargetType.NEED, n.id) for n in needs["items"]]
-    found = queries.suggestions_for(targets, status=SuggestionStatus.OPEN)
-    # What she already did for each project (邀请认领, 资源点单), so an invited unit leaving the
-    # suggestions does not look like it was never suggested.
-    acted = queries.suggestions_for(
-        [(TargetType.PROJECT, p.id) for p in projects], status=SuggestionStatus.ACTED
-    )
+    projects_query, needs_query = queries.open_targets(community.id)
+    projects = paginate(projects_query, args["project_page"], BOARD_PAGE)
+    needs = paginate(needs_query, args["page"], BOARD_PAGE)
+    shown_projects = [(TargetType.PROJECT, p.id) for p in projects["items"]]
+    targets = shown_projects + [(TargetType.NEED, n.id) for n in needs["items"]]
+    found = queries.suggestions_for(targets, status=SuggestionStatus.OPEN, reasons=False)
     return render(
         "matching/board.html",
         community=community,
         projects=projects,
         needs=needs,
-        grouped=_grouped(found),
-        acted={target_id: rows for (_type, target_id), rows in acted.items() if rows},
-        next_url=request.full_path.rstrip("?"),
+        grouped=_grouped(found, shown=None),
+        acted=_acted(shown_projects),
+        shown=SHOWN,
+        **_row_context(actor, community),
+    )
+
+
+def _acted(project_targets: list) -> dict:
+    """What she already did for each project (邀请认领, 资源点单), so an invited unit leaving
+    the suggestions does not look like it was never suggested."""
+    if not project_targets:
+        return {}
+    acted = queries.suggestions_for(project_targets, status=SuggestionStatus.ACTED, reasons=False)
+    return {target_id: rows for (_type, target_id), rows in acted.items() if rows}
+
+
+@bp.get("/communities/<int:community_id>/matching/<any(projects, needs):kind>/<int:target_id>")
+@login_required
+def target(community_id: int, kind: str, target_id: int):
+    """One board card's suggestions with their reasons and buttons: htmx swaps them into the
+    card; without JavaScript a page of its own, whose buttons come back to it."""
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    require(permissions.can_view_suggestions(actor, community))
+    target_type = TargetType.PROJECT if kind == "projects" else TargetType.NEED
+    item = queries.board_target(community.id, target_type, target_id)
+    found = queries.suggestions_for([(target_type, item.id)], status=SuggestionStatus.OPEN)
+    acted = _acted([(target_type, item.id)]) if target_type is TargetType.PROJECT else {}
+    anchor = f"{'p' if target_type is TargetType.PROJECT else 'n'}-{item.id}"
+    return render(
+        "matching/target.html",
+        block="target_suggestions",
+        community=community,
+        target=item,
+        target_type=target_type,
+        groups=_grouped(found, shown=None)[(target_type.value, item.id)],
+        acted=acted.get(item.id, []),
+        slot_id=f"suggestions-{target_type.value}-{item.id}",
+        focus_rows=is_htmx(),
+        back_url=url_for("matching.board", community_id=community.id, _anchor=anchor),
+        next_url=request.path,
         **_row_context(actor, community),
     )
 

@@ -1,10 +1,13 @@
 """Named reads of the project list, scoped to what the actor may see."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from coop.alliance.permissions import managed_community_ids, visible_community_ids
 from coop.auth.models import User
+from coop.categories import Category
 from coop.errors import NotFound
 from coop.extensions import db
 from coop.projects.models import Project, ProjectStatus
@@ -56,3 +59,52 @@ def get_project(actor: User | None, project_id: int, *, for_update: bool = False
     if project is None:
         raise NotFound()
     return project
+
+
+# --- The menu (点单): published and claimed projects, by category ------------------------------
+
+ON_MENU = (ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED)
+
+
+def _on_menu(actor: User | None, community_id: int) -> sa.Select:
+    return _visible(actor, community_id=community_id).where(Project.status.in_(ON_MENU))
+
+
+def _menu_order(now: datetime) -> tuple:
+    """Those she can still claim first, each part by claim deadline (soonest first)."""
+    claimable = sa.and_(Project.status == ProjectStatus.PUBLISHED, Project.claim_deadline > now)
+    return (sa.case((claimable, 0), else_=1), Project.claim_deadline, Project.id)
+
+
+def menu_counts(actor: User | None, community_id: int) -> dict[Category, int]:
+    """How many projects each category has on the community's menu (those with none left out)."""
+    query = (
+        _on_menu(actor, community_id)
+        .with_only_columns(Project.category, sa.func.count())
+        .group_by(Project.category)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def menu_firsts(actor: User | None, community_id: int, now: datetime, per_category: int) -> list:
+    """The first ``per_category`` projects of each category in menu order, in one statement."""
+    place = sa.func.row_number().over(partition_by=Project.category, order_by=_menu_order(now))
+    ranked = (
+        _on_menu(actor, community_id).with_only_columns(Project.id, place.label("place")).subquery()
+    )
+    query = (
+        sa.select(Project)
+        .join(ranked, ranked.c.id == Project.id)
+        .where(ranked.c.place <= per_category)
+        .order_by(*_menu_order(now))
+    )
+    return list(db.session.scalars(query))
+
+
+def menu_select(actor: User | None, community_id: int, category: Category, now: datetime):
+    """One category of the menu, in menu order, to page."""
+    return (
+        _on_menu(actor, community_id)
+        .where(Project.category == category)
+        .order_by(*_menu_order(now))
+    )

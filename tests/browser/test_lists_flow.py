@@ -145,6 +145,13 @@ def test_a_residents_need_becomes_a_project_a_unit_claims(
     login(liaison, "unit")
     nav(liaison, "项目菜单").click()
     expect(liaison.get_by_role("heading", level=1)).to_contain_text("项目菜单")
+    # The first view shows a few cards of each category; the category shows all of hers.
+    categories = liaison.get_by_role("navigation", name="项目类别")
+    categories.get_by_role("link", name=re.compile("^便民服务")).click()
+    expect(liaison).to_have_url(re.compile(r"/menu\?category="))
+    expect(categories.get_by_role("link", name=re.compile("^便民服务"))).to_have_attribute(
+        "aria-current", "page"
+    )
     card = liaison.locator(f"#project-{project_id}")
     expect(card.get_by_role("link", name=project_title, exact=True)).to_be_visible()
     expect(card).to_contain_text("剩余名额 2/2")
@@ -152,8 +159,9 @@ def test_a_residents_need_becomes_a_project_a_unit_claims(
     claims_before = badge_count(liaison)
     liaison.evaluate("window.__sameDocument = true")  # gone if the page is reloaded
 
-    card.get_by_text("认领", exact=True).click()  # the <summary> opening the claim form
+    card.get_by_role("link", name="认领", exact=True).click()  # htmx brings the claim form
     expect(card).to_contain_text("以“康达物业公司”的名义认领。")
+    expect(card.get_by_text("认领", exact=True)).to_be_focused()  # the form's <summary>
     card.get_by_label("留言（可不填）").fill("维修班组周六上午可到场。")
     with liaison.expect_response(re.compile(rf"/projects/{project_id}/claim$")) as answer:
         card.get_by_role("button", name="确认认领").click()
@@ -166,7 +174,7 @@ def test_a_residents_need_becomes_a_project_a_unit_claims(
     expect(panel.get_by_role("button", name="确认认领")).to_have_count(0)
     expect(liaison.locator("#claims-badge .count")).to_have_text(str(claims_before + 1))
     assert liaison.evaluate("window.__sameDocument") is True
-    expect(liaison).to_have_url(re.compile(rf"/communities/{xingwang_id}/menu$"))
+    expect(liaison).to_have_url(re.compile(rf"/communities/{xingwang_id}/menu\?category="))
     axe(liaison)
 
     # --- The secretary approves it in the claim queue ---------------------------------------

@@ -1,6 +1,7 @@
 """智能匹配 end to end on a phone: the secretary reads a project's suggested units with their
-reasons, presses 邀请认领 and the row says 已邀请 in place (htmx); the unit's liaison finds the
-invitation among the newest notices on her home page and the project under 适合本单位的项目.
+reasons (opened on the card, htmx), presses 邀请认领 and the row says 已邀请 in place (htmx); the
+unit's liaison finds the invitation among the newest notices on her home page and the project
+under 适合本单位的项目.
 On the same board she presses 忽略 on one of a listed need's suggestions: it is gone from that
 need, and stays gone after a reload and after 立即重新匹配. axe checks every page.
 
@@ -100,6 +101,12 @@ def suggestion(card: Locator, candidate: str) -> Locator:
     return card.locator("li.suggestion").filter(has=card.page.get_by_text(candidate, exact=True))
 
 
+def open_suggestions(card: Locator) -> None:
+    """Open the card's suggestions: htmx brings their reasons and buttons into the card."""
+    card.get_by_role("link", name=re.compile("^查看理由并处理")).click()
+    expect(card.locator("li.suggestion").first).to_be_visible()
+
+
 def open_board(page: Page, axe, matched: Matched) -> None:
     nav(page, "智能匹配").click()
     expect(page).to_have_url(re.compile(rf"/communities/{matched.community_id}/matching$"))
@@ -117,6 +124,13 @@ def test_the_secretary_invites_a_suggested_unit_and_its_liaison_is_told(
     project = target(secretary, matched.project)
     expect(project).to_contain_text("关心关爱")
     expect(project).to_contain_text("剩余名额 2")
+    # The card names the suggested units; their reasons and buttons open in place.
+    expect(project).to_contain_text(matched.near)
+    expect(project.get_by_role("button")).to_have_count(0)
+    secretary.evaluate("window.__sameDocument = true")  # gone if the page is reloaded
+    open_suggestions(project)
+    expect(project.locator("h3.suggestion-kind").first).to_be_focused()
+    assert secretary.evaluate("window.__sameDocument") is True
 
     # Units first: the one serving the project's 邻里单元 with nothing in hand, then the busy one.
     near, busy = suggestion(project, matched.near), suggestion(project, matched.busy)
@@ -134,7 +148,6 @@ def test_the_secretary_invites_a_suggested_unit_and_its_liaison_is_told(
     shot(secretary, "matching-board")
 
     # --- 邀请认领: the row answers in place ------------------------------------------------------
-    secretary.evaluate("window.__sameDocument = true")  # gone if the page is reloaded
     with secretary.expect_response(re.compile(r"/suggestions/\d+/invite$")) as answer:
         near.get_by_role("button", name="邀请认领").click()
     assert answer.value.request.headers.get("hx-request") == "true"
@@ -147,6 +160,8 @@ def test_the_secretary_invites_a_suggested_unit_and_its_liaison_is_told(
 
     # Reloaded, the board lists only what is still open: the invited unit is no longer offered.
     secretary.reload()
+    expect(project).to_contain_text(f"已邀请或点单：{matched.near}")
+    open_suggestions(project)
     expect(suggestion(project, matched.busy)).to_be_visible()
     expect(suggestion(project, matched.near)).to_have_count(0)
     axe(secretary)
@@ -185,6 +200,7 @@ def test_the_secretary_dismisses_a_needs_suggestion_and_it_stays_gone(
     expect(page.get_by_role("heading", name=re.compile("^尚未纳入项目的需求"))).to_contain_text("1")
     need = target(page, matched.need)
     expect(need).to_contain_text("邻里单元1")
+    open_suggestions(need)
     busy = suggestion(need, matched.busy)
     expect(busy).to_contain_text("已有1个进行中的认领")
     expect(suggestion(need, matched.near)).to_be_visible()
@@ -204,6 +220,8 @@ def test_the_secretary_dismisses_a_needs_suggestion_and_it_stays_gone(
     # Gone from that need's open suggestions, after a reload too; the project still has it.
     page.reload()
     need = target(page, matched.need)
+    open_suggestions(need)
+    open_suggestions(target(page, matched.project))
     expect(suggestion(need, matched.near)).to_be_visible()
     expect(suggestion(need, matched.busy)).to_have_count(0)
     expect(suggestion(target(page, matched.project), matched.busy)).to_be_visible()
@@ -214,6 +232,8 @@ def test_the_secretary_dismisses_a_needs_suggestion_and_it_stays_gone(
     expect(page).to_have_url(re.compile(rf"/communities/{matched.community_id}/matching$"))
     expect(page.get_by_role("status")).to_have_text("已重新匹配：1 个项目、1 条需求。")
     need = target(page, matched.need)
+    open_suggestions(need)
+    open_suggestions(target(page, matched.project))
     expect(suggestion(need, matched.near)).to_be_visible()
     expect(suggestion(need, matched.busy)).to_have_count(0)
     expect(suggestion(target(page, matched.project), matched.busy)).to_be_visible()

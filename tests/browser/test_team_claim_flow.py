@@ -32,10 +32,12 @@ def test_a_leader_claims_for_her_team_and_the_secretary_approves(
     phone = new_context(**VIEWPORTS["phone"]).new_page()
     login(phone, username, PASSWORD)
     phone.goto(f"/communities/{xingwang_id}/menu")
+    categories = phone.get_by_role("navigation", name="项目类别")
+    categories.get_by_role("link", name=re.compile("^关心关爱")).click()
     card = phone.locator(f"#project-{project_id}")
     expect(card.get_by_role("link", name=title, exact=True)).to_be_visible()
     axe(phone)  # also waits for htmx to listen
-    card.get_by_text("认领", exact=True).click()
+    card.get_by_role("link", name="认领", exact=True).click()  # htmx brings the claim form
     expect(card.get_by_role("radio", name=team_name)).to_be_checked()
     expect(card.get_by_role("radio", name="我本人")).not_to_be_checked()
     fits_the_phone(phone)

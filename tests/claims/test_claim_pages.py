@@ -84,7 +84,112 @@ def test_the_menu_groups_published_projects_by_category(client, community, unit)
     assert red < html.index("党史故事会") < convenience < html.index("理发进小区")
     assert "草稿不上菜单" not in html
     assert "剩余名额 <strong>3</strong>/3" in html and "认领截止" in html
-    assert "以“康达物业”的名义认领" in html
+    # 认领 is a link on the card: the form comes with it (htmx) or on the claim page
+    assert "以“康达物业”的名义认领" not in html and "确认认领" not in html
+
+
+def test_a_card_offers_claiming_as_a_link_htmx_swaps_in_place(client, community, unit):
+    project = make_project(community)
+    login(client, make_liaison(unit))
+    menu = f"/communities/{community.id}/menu"
+    html = client.get(menu).get_data(as_text=True)
+    card = html[html.index(f'id="project-{project.id}"') :]
+    link = re.search(r'<a class="button" href="([^"]+)" hx-get="([^"]+)"([^>]*)>认领</a>', card)
+    assert link, card[:2000]
+    href = link.group(1).replace("&amp;", "&")
+    assert href == link.group(2).replace("&amp;", "&")
+    assert href == f"/projects/{project.id}/claim?next=/communities/{community.id}/menu"
+    assert f'hx-target="#claim-panel-{project.id}"' in link.group(3)
+    assert 'hx-swap="outerHTML"' in link.group(3)
+
+
+def test_opening_claim_with_htmx_brings_the_cards_panel_with_its_form(client, community, unit):
+    project = make_project(community)
+    make_resource(unit, community, title="物业维修工")
+    login(client, make_liaison(unit))
+    menu = f"/communities/{community.id}/menu"
+    response = client.get(f"/projects/{project.id}/claim?next={menu}", headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith(f'<div class="claim-panel" id="claim-panel-{project.id}">')
+    assert "以“康达物业”的名义认领" in html and "物业维修工" in html and "确认认领" in html
+    assert "<summary autofocus>" in html  # htmx moves her focus to the form it swapped in
+    assert f'<input type="hidden" name="next" value="{menu}">' in html
+    page = client.get(f"/projects/{project.id}/claim").get_data(as_text=True)
+    assert "<html" in page and "确认认领" in page and "<summary autofocus>" not in page
+
+
+def test_the_menu_shows_a_few_cards_of_each_category_and_links_to_all(client, community, unit):
+    now = utcnow()
+    closed = make_project(community, title="已截止", claim_deadline=now - timedelta(hours=1))
+    care = [
+        make_project(community, title=f"关爱{i}", claim_deadline=now + timedelta(days=9 - i))
+        for i in range(5)
+    ]
+    make_project(community, title="党史故事会", category=Category.RED_EDUCATION)
+    login(client, make_liaison(unit))
+    html = client.get(f"/communities/{community.id}/menu").get_data(as_text=True)
+    # those she can still claim first, the soonest deadline first; 4 a category
+    shown = [p.title for p in care[::-1][:4]]
+    places = [html.index(f">{title}</a>") for title in shown]
+    assert places == sorted(places)
+    assert care[0].title not in html and closed.title not in html
+    assert "党史故事会" in html
+    more = f'href="/communities/{community.id}/menu?category=%E5%85%B3%E5%BF%83%E5%85%B3%E7%88%B1"'
+    assert f'<a class="more" {more}>查看“关心关爱”全部 6 个项目</a>' in html
+    assert "查看“红色教育”全部" not in html  # nothing more to see there
+    assert "全部 <strong>7</strong>" in html and "关心关爱 <strong>6</strong>" in html
+
+
+def test_a_category_is_paged_by_twenty(client, community, unit):
+    now = utcnow()
+    for i in range(21):
+        make_project(
+            community, title=f"关爱项目{i:02d}", claim_deadline=now + timedelta(days=1, hours=i)
+        )
+    make_project(community, title="党史故事会", category=Category.RED_EDUCATION)
+    login(client, make_liaison(unit))
+    menu = f"/communities/{community.id}/menu"
+    first = client.get(menu, query_string={"category": "关心关爱"}).get_data(as_text=True)
+    assert "关爱项目00" in first and "关爱项目19" in first and "关爱项目20" not in first
+    assert "党史故事会" not in first and "第 1 / 2 页，共 21 条" in first
+    assert 'aria-current="page">关心关爱 <strong>21</strong>' in first
+    second = client.get(menu, query_string={"category": "关心关爱", "page": 2})
+    html = second.get_data(as_text=True)
+    assert second.status_code == 200 and "关爱项目20" in html and "关爱项目19" not in html
+    assert "返回全部类别" in html
+    beyond = client.get(menu, query_string={"category": "关心关爱", "page": 3})
+    assert beyond.status_code == 200 and "这一页没有项目。" in beyond.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"page": "0"}, {"page": "abc"}, {"category": "篮球"}, {"category": "关心关爱", "page": "-1"}],
+)
+def test_a_bad_menu_page_or_category_is_refused(client, community, unit, query):
+    make_project(community)
+    login(client, make_liaison(unit))
+    response = client.get(f"/communities/{community.id}/menu", query_string=query)
+    assert response.status_code == 422
+
+
+def test_a_category_with_nothing_on_the_menu_says_so(client, community, unit):
+    make_project(community)
+    login(client, make_liaison(unit))
+    menu = f"/communities/{community.id}/menu"
+    html = client.get(menu, query_string={"category": "政策宣讲"}).get_data(as_text=True)
+    assert "“政策宣讲”现在没有可认领的项目。" in html
+
+
+def test_a_card_says_she_already_claimed_it(client, community, unit):
+    project = make_project(community, title="送医上门")
+    _claim(project, unit, ClaimStatus.APPROVED)
+    _claim(make_project(community, title="别人的"), make_unit(community))
+    login(client, make_liaison(unit))
+    html = client.get(f"/communities/{community.id}/menu").get_data(as_text=True)
+    mine = html[html.index(f'id="claim-panel-{project.id}"') :]
+    assert mine.index("您已认领") < mine.index("</div>")
+    assert html.count("您已认领") == 1
 
 
 def test_an_empty_menu_says_so(client, community):
@@ -107,7 +212,9 @@ def test_claiming_from_the_menu_swaps_the_panel_and_announces_it(client, communi
     login(client, liaison)
     menu = f"/communities/{community.id}/menu"
     html = client.get(menu).get_data(as_text=True)
-    assert "物业维修工" in html and 'hx-trigger="claims-changed from:body"' in html
+    assert 'hx-trigger="claims-changed from:body"' in html
+    panel = client.get(f"/projects/{project.id}/claim", headers=HTMX).get_data(as_text=True)
+    assert "物业维修工" in panel
     response = client.post(
         f"/projects/{project.id}/claim",
         data={
@@ -146,6 +253,37 @@ def test_claiming_works_without_javascript(client, community, unit):
     assert claim.status is ClaimStatus.APPROVED
     html = client.get(response.location).get_data(as_text=True)
     assert "认领成功" in html and "您已认领" in html
+
+
+def test_claiming_without_javascript_goes_back_to_the_menu_page_she_came_from(
+    client, community, unit
+):
+    project = make_project(community)
+    login(client, make_liaison(unit))
+    came_from = f"/communities/{community.id}/menu?category=%E5%85%B3%E5%BF%83%E5%85%B3%E7%88%B1"
+    path = f"/projects/{project.id}/claim"
+    page = client.get(path, query_string={"next": came_from}).get_data(as_text=True)
+    assert f'href="{came_from}">返回项目菜单</a>' in page
+    response = client.post(
+        path, data={"csrf_token": csrf(client, path), "claimant": "unit", "next": came_from}
+    )
+    assert response.status_code == 302 and response.location == f"{came_from}#project-{project.id}"
+
+
+def test_claiming_ignores_a_next_that_leaves_the_site(client, community, unit):
+    project = make_project(community)
+    login(client, make_liaison(unit))
+    path = f"/projects/{project.id}/claim"
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf(client, path),
+            "claimant": "unit",
+            "next": "https://evil.example/",
+        },
+    )
+    menu = f"/communities/{community.id}/menu"
+    assert response.status_code == 302 and response.location == f"{menu}#project-{project.id}"
 
 
 def test_claiming_twice_is_refused_in_place(client, community, unit):
@@ -205,8 +343,8 @@ def test_a_volunteer_claims_routine_projects_only(client, community):
     menu = f"/communities/{community.id}/menu"
     html = client.get(menu).get_data(as_text=True)
     assert "组团式项目由联盟单位认领" in html
-    assert f'action="/projects/{routine.id}/claim"' in html
-    assert f'action="/projects/{team.id}/claim"' not in html
+    assert f'href="/projects/{routine.id}/claim?' in html
+    assert f'href="/projects/{team.id}/claim?' not in html
     response = client.post(
         f"/projects/{routine.id}/claim",
         data={"csrf_token": csrf(client, menu), "claimant": "volunteer"},

@@ -131,8 +131,10 @@ def test_the_menu_offers_the_leader_her_team_and_herself(client, community, rout
     login(client, leader)
     menu = f"/communities/{community.id}/menu"
     html = client.get(menu).get_data(as_text=True)
+    assert f'href="/projects/{routine.id}/claim?' in html
+    assert f'href="/projects/{other.id}/claim?' not in html
+    html = client.get(f"/projects/{routine.id}/claim", headers=HTMX).get_data(as_text=True)
     assert f'value="team:{team.id}"' in html and "我本人" in html and "以谁的名义认领" in html
-    assert f'action="/projects/{other.id}/claim"' not in html
     response = client.post(
         f"/projects/{routine.id}/claim",
         data={"csrf_token": csrf(client, menu), "claimant": f"team:{team.id}", "note": "4 人"},
@@ -149,7 +151,7 @@ def test_a_member_sees_no_team_choice_and_a_forged_one_is_refused(
 ):
     login(client, member)
     menu = f"/communities/{community.id}/menu"
-    html = client.get(menu).get_data(as_text=True)
+    html = client.get(f"/projects/{routine.id}/claim", headers=HTMX).get_data(as_text=True)
     assert f'value="team:{team.id}"' not in html and 'value="volunteer"' in html
     response = client.post(
         f"/projects/{routine.id}/claim",

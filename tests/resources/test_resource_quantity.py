@@ -66,9 +66,9 @@ def test_the_claim_panel_shows_a_pledgeable_quantity_as_a_plain_number(client, c
     make_resource(
         unit, community, title="车棚建设资金", quantity=Decimal("1e9"), unit_of_measure="元"
     )
-    make_project(community)
+    project = make_project(community)
     login(client, make_liaison(unit))
-    html = client.get(f"/communities/{community.id}/menu").get_data(as_text=True)
+    html = client.get(f"/projects/{project.id}/claim").get_data(as_text=True)
     assert "车棚建设资金（1,000,000,000 元）" in html and "1e+09" not in html
 
 
