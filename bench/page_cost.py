@@ -110,7 +110,9 @@ def _profile(client, path: str, lines: int) -> None:
     for _ in range(20):
         client.get(path, headers=headers)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(lines)
+    pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+        lines
+    )
 
 
 if __name__ == "__main__":
