@@ -1,10 +1,11 @@
 """Named reads of claims and resource orders, scoped like the projects they belong to."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from coop.alliance.models import Agreement, Community, Membership
 from coop.alliance.permissions import (
     liaison_unit_ids,
     managed_community_ids,
@@ -113,6 +114,29 @@ def lock_project(project_id: int) -> Project:
         .with_for_update(of=Project)
         .execution_options(populate_existing=True)
     )
+
+
+def lock_serving_unit(unit_ids: set[int], community_id: int, today: date) -> sa.Row | None:
+    """The first of the units (by membership) that serves the community, under its membership's
+    row lock, as ``(unit_id, has_live_agreement, max_open_claims)``; None if none serves it.
+
+    One statement: the lock, the agreement and the community's limit of open claims. The
+    agreement is read in the statement's snapshot, which may predate the wait for the lock; an
+    agreement is not something claims race for. The open claims must be counted after it.
+    """
+    live = sa.exists().where(
+        Agreement.unit_id == Membership.unit_id,
+        Agreement.community_id == Membership.community_id,
+        Agreement.live_on(today),
+    )
+    return db.session.execute(
+        sa.select(Membership.unit_id, live.label("has_live_agreement"), Community.max_open_claims)
+        .join(Community, Community.id == Membership.community_id)
+        .where(Membership.unit_id.in_(unit_ids), Membership.community_id == community_id)
+        .order_by(Membership.id)
+        .limit(1)
+        .with_for_update(of=Membership)
+    ).one_or_none()
 
 
 def open_claims_of_unit(unit_id: int, community_id: int) -> int:
