@@ -268,7 +268,7 @@ def record(session, *, created=(), updated=()) -> None:
                 {key: _value(obj, key, value) for key, value in after.items()},
             )
         )
-    session.connection().execute(sa.insert(AuditLog.__table__).values(_rows(session, entries)))
+    session.connection().execute(sa.insert(AuditLog.__table__), _rows(session, entries))
 
 
 def _rows(session, entries: list[tuple]) -> list[dict]:
