@@ -164,16 +164,22 @@ _INSERT_CLAIM = {name: _insert_unless_live(name) for name in ("postgresql", "sql
 
 
 def _claim_in_final_state(
-    actor: User, project: Project, claimant: dict, *, note: str, resources, now: datetime
+    actor: User,
+    project: Project,
+    claimant: dict,
+    *,
+    approve: bool,
+    note: str,
+    resources,
+    now: datetime,
 ) -> Claim:
-    """Insert the claim as it ends up (approved into a free slot when the project approves by
-    itself, else pending), with Core, and write the slot and the audit rows the ORM would have.
+    """Insert the claim as it ends up (``approve``: approved into a free slot, else pending),
+    with Core, and write the slot and the audit rows the ORM would have.
 
     The returned Claim is persistent and clean, built from the values inserted rather than
     read back. :raise ProjectFull: no slot left. :raise AlreadyClaimed: the claimant's live
     claim exists.
     """
-    approve = project.auto_approve
     if approve and project.free_slots <= 0:
         raise errors.ProjectFull()
     values = {
@@ -232,17 +238,6 @@ def _slot_taken(connection, project: Project, claim_id: int) -> tuple[Project, d
     return project, before, after
 
 
-def _insert(claim: Claim) -> Claim:
-    """Add the claim; the live-claim unique index turns a racing duplicate into AlreadyClaimed."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(claim)
-            db.session.flush()
-    except sa.exc.IntegrityError as error:
-        raise errors.AlreadyClaimed() from error
-    return claim
-
-
 def claim_project(
     actor: User,
     project_id: int,
@@ -293,6 +288,7 @@ def claim_project(
         actor,
         project,
         {"claimant_type": claimant, **values},
+        approve=project.auto_approve,
         note=note,
         resources=resources,
         now=now,
@@ -574,20 +570,19 @@ def accept_order(actor: User, order_id: int, *, now: datetime) -> ResourceOrder:
     if project.status not in CLAIMABLE:
         raise errors.NotClaimable()
     _check_unit_may_claim(order.unit_id, project, now)
-    claim = _insert(
-        Claim(
-            project=project,
-            claimant_type=ClaimantType.UNIT,
-            unit_id=order.unit_id,
-            claimant_key=f"unit:{order.unit_id}",
-            resources=[order.resource],
-            note=order.note,
-            created_by_id=actor.id,
-            decided_at=now,
-        )
+    order.claim = _claim_in_final_state(
+        actor,
+        project,
+        {
+            "claimant_type": ClaimantType.UNIT,
+            "unit_id": order.unit_id,
+            "claimant_key": f"unit:{order.unit_id}",
+        },
+        approve=True,
+        note=order.note,
+        resources=[order.resource],
+        now=now,
     )
-    _take_slot(project, claim)
-    order.claim = claim
     db.session.flush()
     return _accepted(order, project, now)
 
