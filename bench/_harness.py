@@ -132,15 +132,19 @@ def statement_counter(app) -> list[int]:
 
 
 class Pgbench:
-    """pgbench on a database of its own (``pgbench -i -s 1``), running the one-row UPDATE."""
+    """pgbench on a database of its own (``pgbench -i -s 1``), running the one-row UPDATE; or,
+    with ``script`` and ``initialise=False``, that script on an existing database."""
 
-    def __init__(self, url: sa.URL, database: str):
+    def __init__(
+        self, url: sa.URL, database: str, script: str = PGBENCH_SCRIPT, *, initialise: bool = True
+    ):
         self.url, self.database = url, database
-        recreate(url, database)
-        self._call(["-i", "-q", "-s", "1"])
-        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-            script.write(PGBENCH_SCRIPT)
-        self.script = script.name
+        if initialise:
+            recreate(url, database)
+            self._call(["-i", "-q", "-s", "1"])
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
+            file.write(script)
+        self.script = file.name
 
     def _call(self, args: list[str]) -> str:
         command = [
@@ -155,13 +159,19 @@ class Pgbench:
             self.database,
         ]
         env = {**os.environ, "PGPASSWORD": self.url.password or ""}
-        return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        if done.returncode:  # e.g. a client aborted on an SQL error: say which
+            raise RuntimeError(f"pgbench exited with {done.returncode}:\n{done.stderr}")
+        return done.stdout
 
-    def tps(self, clients: int, seconds: float) -> float:
-        """Transactions per second of ``clients`` clients for ``seconds``, ``-j 2``."""
-        out = self._call(
-            ["-n", "-f", self.script, "-T", str(int(seconds)), "-c", str(clients), "-j", "2"]
-        )
+    def tps(self, clients: int, seconds: float, *, options: tuple[str, ...] = ()) -> float:
+        """Transactions per second of ``clients`` clients for ``seconds``, ``-j 2``; ``options``
+        such as ``-M prepared`` or ``-D name=value``. A client that failed is an error."""
+        run = ["-n", "-f", self.script, "-T", str(int(seconds)), "-c", str(clients), "-j", "2"]
+        out = self._call([*run, *options])
+        failed = re.search(r"number of failed transactions: (\d+)", out)
+        if failed and int(failed[1]):
+            raise RuntimeError(f"pgbench: {failed[1]} transactions failed\n{out}")
         return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)[1])
 
     def close(self) -> None:

@@ -15,10 +15,14 @@ auto-approved, and 300 units with live agreements and liaisons) and ``coop_pgben
   processes, each with its own ``create_app()`` (the GIL would otherwise cap threads at one
   core); ``--threads`` runs them as threads of one process instead.
 - pgbench: a one-row UPDATE per transaction, same client count and duration, ``-j 2``.
+- claim SQL: pgbench running ``bench/claim.sql`` against ``coop_bench``, the SQL of one
+  successful claim (the project's lock, the unit's lock with its agreement and limit, the open
+  claims, the claim inserted approved, the slot, the audit rows) for a random unit and project,
+  same clients and duration, ``-M prepared``: the physical limit of the claim's logic.
 
 Between runs the claims are deleted and the projects reset, so each run starts alike. After each
-run SQL counts projects whose approved claims exceed their slots ("oversold", must be 0) and
-projects whose ``approved_count`` disagrees with their claims ("drift", must be 0).
+claims run SQL counts projects whose approved claims exceed their slots ("oversold", must be 0)
+and projects whose ``approved_count`` disagrees with their claims ("drift", must be 0).
 """
 
 import argparse
@@ -27,6 +31,7 @@ import os
 import random
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from _harness import Pgbench, migrated_app, run_workers, seed_community, server_url
@@ -34,6 +39,7 @@ from _harness import Pgbench, migrated_app, run_workers, seed_community, server_
 BENCH_DB = "coop_bench"
 PGBENCH_DB = "coop_pgbench"
 PROJECTS, UNITS = 1000, 300
+CLAIM_SQL = Path(__file__).with_name("claim.sql")
 
 
 def seed(app) -> None:
@@ -107,6 +113,41 @@ def ids(app) -> tuple[list[int], list[int]]:
         ).all()
         projects = db.session.scalars(sa.select(Project.id)).all()
     return list(liaisons), list(projects)
+
+
+def claim_sql_defines(app) -> tuple[str, ...]:
+    """pgbench ``-D`` options naming the seeded rows ``claim.sql`` claims with: the community,
+    the first project and unit ids, how many of each, and how a unit's id maps to its
+    liaison's (the seed makes them in step)."""
+    from coop.auth.models import RoleGrant, User
+    from coop.extensions import db
+    from coop.projects.models import Project
+
+    with app.app_context():
+        community, first_project, last_project = db.session.execute(
+            sa.select(
+                sa.func.min(Project.community_id), sa.func.min(Project.id), sa.func.max(Project.id)
+            )
+        ).one()
+        pairs = db.session.execute(
+            sa.select(RoleGrant.unit_id, RoleGrant.user_id)
+            .join(User, User.id == RoleGrant.user_id)
+            .where(User.username.like("bench-liaison%"))
+            .order_by(RoleGrant.unit_id)
+        ).all()
+    offsets = {user - unit for unit, user in pairs}
+    first_unit, last_unit = pairs[0][0], pairs[-1][0]
+    assert len(offsets) == 1 and last_unit - first_unit + 1 == len(pairs) == UNITS
+    assert last_project - first_project + 1 == PROJECTS
+    values = {
+        "community": community,
+        "first_project": first_project,
+        "projects": PROJECTS,
+        "first_unit": first_unit,
+        "units": UNITS,
+        "actor_offset": offsets.pop(),
+    }
+    return ("-M", "prepared", *(f"-D{name}={value}" for name, value in values.items()))
 
 
 def reset(app) -> None:
@@ -213,6 +254,8 @@ def main() -> None:
     bench_url, app = migrated_app(url, BENCH_DB, pool=max(counts) + 2)
     seed(app)
     pgbench = Pgbench(url, PGBENCH_DB)
+    claim_sql = Pgbench(url, BENCH_DB, CLAIM_SQL.read_text(), initialise=False)
+    defines = claim_sql_defines(app)
 
     mode = "threads" if options.threads else "processes"
     print(
@@ -233,22 +276,26 @@ def main() -> None:
         )
         verified = check(app)
         tps = pgbench.tps(workers, options.seconds)
-        rows.append((workers, claims, tps, verified))
+        reset(app)  # the claim SQL starts from the same empty claims as the service did
+        claim_tps = claim_sql.tps(workers, options.seconds, options=defines)
+        rows.append((workers, claims, tps, claim_tps, verified))
+    reset(app)  # the claim SQL ignores the rules: leave no oversold projects behind
     pgbench.close()
+    claim_sql.close()
 
     print(
-        f"{'workers':>7} {'claims/s':>9} {'pgbench tps':>12} {'ratio %':>8} "
-        f"{'approved':>9} {'oversold':>9}"
+        f"{'workers':>7} {'claims/s':>9} {'pgbench tps':>12} {'ratio %':>8}"
+        f" {'claim-SQL tps':>14} {'ratio %':>8} {'approved':>9} {'oversold':>9} {'drift':>6}"
     )
-    for workers, claims, tps, verified in rows:
+    for workers, claims, tps, claim_tps, verified in rows:
         print(
-            f"{workers:>7} {claims['rate']:>9.1f} {tps:>12.1f} "
-            f"{100 * claims['rate'] / tps:>8.1f} {verified['approved']:>9} "
-            f"{verified['oversold']:>9}"
+            f"{workers:>7} {claims['rate']:>9.1f} {tps:>12.1f} {100 * claims['rate'] / tps:>8.1f}"
+            f" {claim_tps:>14.1f} {100 * claims['rate'] / claim_tps:>8.1f}"
+            f" {verified['approved']:>9} {verified['oversold']:>9} {verified['drift']:>6}"
         )
     print()
     print("outcomes per run (refusals are completed requests), latency, approved_count drift:")
-    for workers, claims, _tps, verified in rows:
+    for workers, claims, _tps, _claim_tps, verified in rows:
         outcomes = ", ".join(f"{k} {v}" for k, v in claims["outcomes"].most_common())
         print(
             f"  {workers:>2} workers: {outcomes}; p50 {claims['p50']:.1f} ms,"

@@ -224,6 +224,15 @@ class Agreement(Versioned, db.Model):
             return False
         return self.starts_on <= today <= self.ends_on
 
+    @classmethod
+    def live_on(cls, today: date) -> sa.ColumnElement[bool]:
+        """``is_live(today)`` as SQL, for a read that must not load the agreements."""
+        return sa.and_(
+            cls.starts_on <= today,
+            cls.ends_on >= today,
+            sa.or_(cls.ended_on.is_(None), cls.ended_on > today),
+        )
+
     def status(self, today: date) -> str:
         if self.ended_on is not None and self.ended_on <= today:
             return "ended"

@@ -54,6 +54,9 @@ labelled(
     },
 )
 LIVE = (ClaimStatus.PENDING, ClaimStatus.APPROVED)
+# The same as SQL, written out: the live-claim unique index's predicate, which an
+# ``ON CONFLICT … WHERE`` must repeat in constants for PostgreSQL to pick that index.
+LIVE_SQL = "status IN ('pending', 'approved')"
 
 S = ClaimStatus
 CLAIM_FLOW = StateMachine(
@@ -133,8 +136,8 @@ class Claim(db.Model):
             "project_id",
             "claimant_key",
             unique=True,
-            postgresql_where=sa.text("status IN ('pending', 'approved')"),
-            sqlite_where=sa.text("status IN ('pending', 'approved')"),
+            postgresql_where=sa.text(LIVE_SQL),
+            sqlite_where=sa.text(LIVE_SQL),
         ),
     )
 

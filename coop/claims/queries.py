@@ -1,10 +1,11 @@
 """Named reads of claims and resource orders, scoped like the projects they belong to."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from coop.alliance.models import Agreement, Community, Membership
 from coop.alliance.permissions import (
     liaison_unit_ids,
     managed_community_ids,
@@ -141,18 +142,59 @@ def lock_project(project_id: int) -> Project:
     )
 
 
+# The claim's hot path: its reads are built once and run on the session's connection with
+# parameters (building a select costs more Python than running it).
+_SERVING_UNIT = (
+    sa.select(
+        Membership.unit_id,
+        sa.exists()
+        .where(
+            Agreement.unit_id == Membership.unit_id,
+            Agreement.community_id == Membership.community_id,
+            Agreement.live_on(sa.bindparam("today")),
+        )
+        .label("has_live_agreement"),
+        Community.max_open_claims,
+    )
+    .join(Community, Community.id == Membership.community_id)
+    .where(
+        Membership.unit_id.in_(sa.bindparam("unit_ids", expanding=True)),
+        Membership.community_id == sa.bindparam("community_id"),
+    )
+    .order_by(Membership.id)
+    .limit(1)
+    .with_for_update(of=Membership)
+)
+
+
+def lock_serving_unit(unit_ids: set[int], community_id: int, today: date) -> sa.Row | None:
+    """The first of the units (by membership) that serves the community, under its membership's
+    row lock, as ``(unit_id, has_live_agreement, max_open_claims)``; None if none serves it.
+
+    One statement: the lock, the agreement and the community's limit of open claims. The
+    agreement is read in the statement's snapshot, which may predate the wait for the lock; an
+    agreement is not something claims race for. The open claims must be counted after it.
+    """
+    parameters = {"unit_ids": sorted(unit_ids), "community_id": community_id, "today": today}
+    return db.session.connection().execute(_SERVING_UNIT, parameters).one_or_none()
+
+
+_OPEN_CLAIMS = (
+    sa.select(sa.func.count())
+    .select_from(Claim)
+    .join(Project, Claim.project_id == Project.id)
+    .where(
+        Claim.unit_id == sa.bindparam("unit_id"),
+        Claim.status == ClaimStatus.APPROVED,
+        Project.community_id == sa.bindparam("community_id"),
+    )
+)
+
+
 def open_claims_of_unit(unit_id: int, community_id: int) -> int:
     """Approved claims the unit has not yet delivered in this community."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Claim)
-        .join(Project, Claim.project_id == Project.id)
-        .where(
-            Claim.unit_id == unit_id,
-            Claim.status == ClaimStatus.APPROVED,
-            Project.community_id == community_id,
-        )
-    )
+    parameters = {"unit_id": unit_id, "community_id": community_id}
+    return db.session.connection().execute(_OPEN_CLAIMS, parameters).scalar_one()
 
 
 HOLDING = (ClaimStatus.APPROVED, ClaimStatus.FULFILLED)

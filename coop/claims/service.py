@@ -9,7 +9,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
+from coop import audit
 from coop.alliance import queries as alliance_queries
 from coop.alliance.models import Membership
 from coop.alliance.permissions import liaison_unit_ids, require
@@ -18,12 +22,15 @@ from coop.claims import errors, permissions, queries
 from coop.claims.models import (
     CLAIM_FLOW,
     LIVE,
+    LIVE_SQL,
     ORDER_FLOW,
     Claim,
     ClaimantType,
     ClaimStatus,
     ResourceOrder,
+    claim_resources,
 )
+from coop.dbtypes import utcnow
 from coop.errors import Forbidden, Invalid
 from coop.extensions import db
 from coop.notices import recipients
@@ -35,14 +42,6 @@ from coop.projects.models import CLAIMABLE, Project, ProjectMode, ProjectStatus
 from coop.projects.service import _sync_fullness
 from coop.resources.models import Resource, ResourceStatus
 from coop.timeutil import COMMUNITY_TZ
-
-
-def _claimant_unit(actor: User, project: Project) -> int:
-    """The actor's unit that serves the project's community. :raise Forbidden: none does."""
-    for membership in alliance_queries.memberships_for_units(liaison_unit_ids(actor)):
-        if membership.community_id == project.community_id:
-            return membership.unit_id
-    raise Forbidden(_("只有本社区联盟单位的联络员可以代表单位认领。"))
 
 
 def _claimant_team(actor: User, project: Project, team_id: int | None) -> Team:
@@ -58,10 +57,32 @@ def _claimant_team(actor: User, project: Project, team_id: int | None) -> Team:
     return team
 
 
+def _claiming_unit(actor: User, project: Project, now: datetime) -> int:
+    """The actor's unit that serves the project's community (the first, by membership), once
+    it may claim there, with its membership's row lock held: ``_check_unit_may_claim`` in two
+    statements instead of four.
+
+    :raise Forbidden: none of her units serves the community. :raise NoLiveAgreement,
+    TooManyOpenClaims: as ``_check_unit_may_claim``.
+    """
+    unit_ids, today = liaison_unit_ids(actor), _community_today(now)
+    serving = queries.lock_serving_unit(unit_ids, project.community_id, today) if unit_ids else None
+    if serving is None:
+        raise Forbidden(_("只有本社区联盟单位的联络员可以代表单位认领。"))
+    if not serving.has_live_agreement:
+        raise errors.NoLiveAgreement()
+    _check_open_claims(serving.unit_id, project.community_id, serving.max_open_claims)
+    return serving.unit_id
+
+
+def _community_today(now: datetime):
+    # Agreements run by the community's calendar: before 08:00 there, UTC is still on yesterday.
+    return now.astimezone(COMMUNITY_TZ).date()
+
+
 def _check_unit_may_claim(unit_id: int, project: Project, now: datetime) -> None:
     """:raise NoLiveAgreement: no agreement today. :raise TooManyOpenClaims: deliver first."""
-    # Agreements run by the community's calendar: before 08:00 there, UTC is still on yesterday.
-    today = now.astimezone(COMMUNITY_TZ).date()
+    today = _community_today(now)
     if alliance_queries.live_agreement(unit_id, project.community_id, today) is None:
         raise errors.NoLiveAgreement()
     # The unit's membership row serialises its claims across projects, so two racing claims
@@ -71,8 +92,13 @@ def _check_unit_may_claim(unit_id: int, project: Project, now: datetime) -> None
         .where(Membership.unit_id == unit_id, Membership.community_id == project.community_id)
         .with_for_update()
     )
-    limit = project.community.max_open_claims
-    open_claims = queries.open_claims_of_unit(unit_id, project.community_id)
+    _check_open_claims(unit_id, project.community_id, project.community.max_open_claims)
+
+
+def _check_open_claims(unit_id: int, community_id: int, limit: int) -> None:
+    """:raise TooManyOpenClaims: the unit holds ``limit`` undelivered claims in the community.
+    Counted under the unit's membership lock."""
+    open_claims = queries.open_claims_of_unit(unit_id, community_id)
     if open_claims >= limit:
         raise errors.TooManyOpenClaims(
             _(
@@ -125,15 +151,91 @@ def _give_slot_back(project: Project, claim: Claim) -> None:
     _sync_fullness(project)
 
 
-def _insert(claim: Claim) -> Claim:
-    """Add the claim; the live-claim unique index turns a racing duplicate into AlreadyClaimed."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(claim)
-            db.session.flush()
-    except sa.exc.IntegrityError as error:
-        raise errors.AlreadyClaimed() from error
+def _insert_unless_live(dialect: str) -> sa.Insert:
+    """INSERT of a claim that does nothing if the claimant holds a live claim on the project
+    (the live-claim unique index), returning the new id: no savepoint, no IntegrityError."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Claim.__table__)
+    return insert.on_conflict_do_nothing(
+        index_elements=["project_id", "claimant_key"], index_where=sa.text(LIVE_SQL)
+    ).returning(Claim.__table__.c.id)
+
+
+_INSERT_CLAIM = {name: _insert_unless_live(name) for name in ("postgresql", "sqlite")}
+
+
+def _claim_in_final_state(
+    actor: User,
+    project: Project,
+    claimant: dict,
+    *,
+    approve: bool,
+    note: str,
+    resources,
+    now: datetime,
+) -> Claim:
+    """Insert the claim as it ends up (``approve``: approved into a free slot, else pending),
+    with Core, and write the slot and the audit rows the ORM would have.
+
+    The returned Claim is persistent and clean, built from the values inserted rather than
+    read back. :raise ProjectFull: no slot left. :raise AlreadyClaimed: the claimant's live
+    claim exists.
+    """
+    if approve and project.free_slots <= 0:
+        raise errors.ProjectFull()
+    values = {
+        "project_id": project.id,
+        "unit_id": None,
+        "volunteer_id": None,
+        "team_id": None,
+        **claimant,
+        "status": ClaimStatus.APPROVED if approve else ClaimStatus.PENDING,
+        "note": note,
+        "decision_reason": "",
+        "created_by_id": actor.id,
+        "created_at": utcnow(),
+        "decided_by_id": None,
+        "decided_at": now if approve else None,
+        "fulfilled_at": None,
+    }
+    connection = db.session.connection()
+    claim_id = connection.scalar(_INSERT_CLAIM[connection.dialect.name], values)
+    if claim_id is None:
+        raise errors.AlreadyClaimed()
+    claim = Claim(id=claim_id, **values)
+    make_transient_to_detached(claim)  # as if loaded: the session holds it, nothing to flush
+    db.session.add(claim)
+    set_committed_value(claim, "resources", list(resources))
+    if resources:
+        connection.execute(
+            claim_resources.insert(),
+            [{"claim_id": claim_id, "resource_id": r.id} for r in resources],
+        )
+    updated = [_slot_taken(connection, project, claim_id)] if approve else []
+    audit.record(db.session, created=[claim], updated=updated)
     return claim
+
+
+_TAKE_SLOT = (
+    sa.update(Project.__table__)
+    .where(Project.__table__.c.id == sa.bindparam("project_id"))
+    .values(version=Project.__table__.c.version + 1)  # as the ORM's version_id_col would
+)
+
+
+def _slot_taken(connection, project: Project, claim_id: int) -> tuple[Project, dict, dict]:
+    """``_take_slot`` for a claim inserted approved, as one UPDATE of the locked project; the
+    loaded project takes the new values without becoming dirty. Its audit entry."""
+    after = {}
+    if project.free_slots == 1:
+        after["status"] = ProjectStatus.CLAIMED  # _sync_fullness's "fill"
+    after["approved_count"] = project.approved_count + 1
+    if project.mode is ProjectMode.TEAM and project.lead_claim_id is None:
+        after["lead_claim_id"] = claim_id
+    before = {key: getattr(project, key) for key in after}
+    connection.execute(_TAKE_SLOT, {"project_id": project.id, **after})
+    for key, value in {**after, "version": project.version + 1}.items():
+        set_committed_value(project, key, value)
+    return project, before, after
 
 
 def claim_project(
@@ -163,48 +265,34 @@ def claim_project(
         raise errors.NotClaimable(
             _("该项目的认领已于 %(when)s 截止。", when=_local(project.claim_deadline))
         )
+    resources = []
     if claimant is ClaimantType.UNIT:
-        unit_id = _claimant_unit(actor, project)
-        _check_unit_may_claim(unit_id, project, now)
-        claim = Claim(
-            claimant_type=claimant,
-            unit_id=unit_id,
-            claimant_key=f"unit:{unit_id}",
-            resources=_pledged(unit_id, project, list(resource_ids)),
-        )
+        unit_id = _claiming_unit(actor, project, now)
+        resources = _pledged(unit_id, project, list(resource_ids))
+        values = {"unit_id": unit_id, "claimant_key": f"unit:{unit_id}"}
     elif claimant is ClaimantType.TEAM:
         team = _claimant_team(actor, project, team_id)
         if project.mode is not ProjectMode.ROUTINE:
             raise errors.NotClaimable(_("组团式项目由联盟单位认领，志愿服务队可认领日常型项目。"))
         if resource_ids:
             raise Invalid(errors={"resource_ids": [_("志愿服务队认领不需要承诺资源。")]})
-        claim = Claim(claimant_type=claimant, team_id=team.id, claimant_key=f"team:{team.id}")
+        values = {"team_id": team.id, "claimant_key": f"team:{team.id}"}
     else:
         require(permissions.is_volunteer_of(actor, project.community_id))
         if project.mode is not ProjectMode.ROUTINE:
             raise errors.NotClaimable(_("组团式项目由联盟单位认领，志愿者可认领日常型项目。"))
         if resource_ids:
             raise Invalid(errors={"resource_ids": [_("志愿者认领不需要承诺资源。")]})
-        claim = Claim(
-            claimant_type=claimant, volunteer_id=actor.id, claimant_key=f"volunteer:{actor.id}"
-        )
-    if db.session.scalar(
-        sa.select(Claim.id).where(
-            Claim.project_id == project.id,
-            Claim.claimant_key == claim.claimant_key,
-            Claim.status.in_(LIVE),
-        )
-    ):
-        raise errors.AlreadyClaimed()
-    claim.project = project
-    claim.note = note
-    claim.created_by_id = actor.id
-    _insert(claim)
-    if project.auto_approve:
-        claim.decided_at = now
-        _take_slot(project, claim)
-    db.session.flush()
-    return claim
+        values = {"volunteer_id": actor.id, "claimant_key": f"volunteer:{actor.id}"}
+    return _claim_in_final_state(
+        actor,
+        project,
+        {"claimant_type": claimant, **values},
+        approve=project.auto_approve,
+        note=note,
+        resources=resources,
+        now=now,
+    )
 
 
 def _local(moment: datetime) -> str:
@@ -482,20 +570,19 @@ def accept_order(actor: User, order_id: int, *, now: datetime) -> ResourceOrder:
     if project.status not in CLAIMABLE:
         raise errors.NotClaimable()
     _check_unit_may_claim(order.unit_id, project, now)
-    claim = _insert(
-        Claim(
-            project=project,
-            claimant_type=ClaimantType.UNIT,
-            unit_id=order.unit_id,
-            claimant_key=f"unit:{order.unit_id}",
-            resources=[order.resource],
-            note=order.note,
-            created_by_id=actor.id,
-            decided_at=now,
-        )
+    order.claim = _claim_in_final_state(
+        actor,
+        project,
+        {
+            "claimant_type": ClaimantType.UNIT,
+            "unit_id": order.unit_id,
+            "claimant_key": f"unit:{order.unit_id}",
+        },
+        approve=True,
+        note=order.note,
+        resources=[order.resource],
+        now=now,
     )
-    _take_slot(project, claim)
-    order.claim = claim
     db.session.flush()
     return _accepted(order, project, now)
 

@@ -40,22 +40,36 @@ def _visible(actor: User | None, *, community_id: int | None = None, **filters) 
     return query
 
 
+def _can_see(actor: User | None, project: Project) -> bool:
+    """``_visible``'s rule for one loaded project."""
+    visible = project.community_id in visible_community_ids(actor)
+    return visible and (
+        project.status is not ProjectStatus.DRAFT
+        or project.community_id in managed_community_ids(actor)
+    )
+
+
+# The locked row overwrites any copy read before the lock; its needs load when used. Built
+# once: every claim takes this lock, and building _visible's select cost more than running it.
+_LOCKED = (
+    sa.select(Project)
+    .where(Project.id == sa.bindparam("project_id"))
+    .with_for_update(of=Project)
+    .execution_options(populate_existing=True)
+)
+
+
 def get_project(actor: User | None, project_id: int, *, for_update: bool = False) -> Project:
     """:raise NotFound: the project does not exist or is not one the actor may see.
 
     ``for_update`` holds the project's row lock: every change to its claims takes it first.
     """
     if for_update:
-        # The locked row overwrites any copy read before the lock; its needs load when used.
-        query = (
-            _visible(actor)
-            .where(Project.id == project_id)
-            .with_for_update(of=Project)
-            .execution_options(populate_existing=True)
-        )
+        project = db.session.scalar(_LOCKED, {"project_id": project_id})
+        if project is not None and not _can_see(actor, project):
+            project = None
     else:
-        query = projects_select(actor).where(Project.id == project_id)
-    project = db.session.scalar(query)
+        project = db.session.scalar(projects_select(actor).where(Project.id == project_id))
     if project is None:
         raise NotFound()
     return project
