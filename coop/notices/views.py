@@ -71,7 +71,7 @@ def summary():
     actor = require_actor()
     # The titles only: no count of her whole inbox, no delivery rows (the inbox shows those).
     notices = db.session.scalars(
-        inbox.inbox_select(actor.id).options(sa.orm.noload(Notice.deliveries)).limit(SUMMARY_SIZE)
+        inbox.inbox_select(actor.id).options(sa.orm.lazyload(Notice.deliveries)).limit(SUMMARY_SIZE)
     ).all()
     return render_template(
         "notices/_summary.html",
