@@ -12,64 +12,23 @@ within the minute, as they would from a reader's own cache.
 """
 
 import contextlib
-import threading
-import time
 from collections.abc import Callable
 
 import redis
 import sqlalchemy as sa
 from flask import current_app
 
+from coop.kept import store as _store
 from coop.needs.models import Need
 
 MAX_AGE = 60
 PREFIX = "coop:board:"
-_CLIENT = "coop.board_cache"
 _FORGET = "coop.board_forget"
-
-
-class _Local:
-    """The cache of one process, for the embedded default (one process, no Redis)."""
-
-    def __init__(self):
-        self._rows: dict[str, tuple[float, bytes]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str):
-        with self._lock:
-            found = self._rows.get(key)
-            if found is None or found[0] < time.monotonic():
-                self._rows.pop(key, None)
-                return None
-            return found[1]
-
-    def set(self, key: str, value, ex: int) -> None:
-        with self._lock:
-            if len(self._rows) > 1000:  # filters × pages × languages: never unbounded
-                self._rows.clear()
-            self._rows[key] = (time.monotonic() + ex, value)
-
-    def incr(self, key: str) -> None:
-        with self._lock:
-            _, value = self._rows.get(key, (0, b"0"))
-            self._rows[key] = (float("inf"), str(int(value) + 1).encode())
 
 
 def seconds() -> int:
     config = current_app.config
     return int(config.get("BOARD_CACHE_SECONDS", 0 if config.get("TESTING") else MAX_AGE))
-
-
-def _store():
-    app = current_app._get_current_object()
-    if _CLIENT not in app.extensions:
-        url = app.config.get("REDIS_URL")
-        app.extensions[_CLIENT] = (
-            redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-            if url
-            else _Local()
-        )
-    return app.extensions[_CLIENT]
 
 
 def _generation_key(community_id: int) -> str:

@@ -3,8 +3,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.htmx import is_htmx
-from coop.notices import inbox as notices
-from coop.todo import service
+from coop.todo.badge import counts as badge_counts
 
 bp = Blueprint("todo", __name__)
 
@@ -16,9 +15,5 @@ def badge():
     消息 count swapped out of band). Visited directly: the 待办 page."""
     if not is_htmx():
         return redirect(url_for("shell.home"))
-    actor = require_actor()
-    return render_template(
-        "todo/_badge.html",
-        todo_count=service.count_for(actor, utcnow()),
-        unread_count=notices.unread_count(actor.id),
-    )
+    todo_count, unread_count = badge_counts(require_actor(), utcnow())
+    return render_template("todo/_badge.html", todo_count=todo_count, unread_count=unread_count)

@@ -6,7 +6,7 @@ import os
 import pytest
 import redis
 
-from coop.public import cache
+from coop import kept
 from tests.factories import bearer, make_community, make_need, make_secretary
 
 BACKENDS = ["process", pytest.param("redis", marks=pytest.mark.redis)]
@@ -17,9 +17,9 @@ def cached_board(request, app, monkeypatch):
     monkeypatch.setitem(app.config, "BOARD_CACHE_SECONDS", 60)
     if request.param == "redis":
         client = redis.Redis.from_url(os.environ["REDIS_URL"])
-        monkeypatch.setitem(app.extensions, cache._CLIENT, client)
+        monkeypatch.setitem(app.extensions, kept._CLIENT, client)
     else:
-        monkeypatch.setitem(app.extensions, cache._CLIENT, cache._Local())
+        monkeypatch.setitem(app.extensions, kept._CLIENT, kept._Local())
     return request.param
 
 
