@@ -1,8 +1,10 @@
 """Coop · 共建联盟服务平台."""
 
+import gc
 import os
 from datetime import UTC
 
+import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from flask_babel import format_datetime
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -94,7 +96,18 @@ def create_app(config: dict | None = None) -> Flask:
     from coop import queue
 
     queue.init_app(app)  # last: the task modules import services freely
+    if not app.config.get("TESTING"):
+        _freeze_what_lives_forever()
     return app
+
+
+def _freeze_what_lives_forever() -> None:
+    """The app, its mappers and the modules live as long as the process: ~355,000 objects the
+    cycle collector would otherwise walk in every full collection (~200 ms, during which every
+    thread of a gunicorn worker waits: the bursts of slow requests under load). Frozen, a full
+    collection walks only what requests made (~9 ms)."""
+    sa.orm.configure_mappers()
+    gc.freeze()
 
 
 def _register_blueprints(app: Flask) -> None:
