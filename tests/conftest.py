@@ -156,6 +156,21 @@ def _require_redis_in_ci(items):
         item.add_marker(pytest.mark.skip(reason="needs REDIS_URL"))
 
 
+@pytest.fixture(params=["process", pytest.param("redis", marks=pytest.mark.redis)])
+def kept_store(request, app, monkeypatch):
+    """``coop.kept``'s store for the test: the process's, then Redis; its name is returned."""
+    from coop import kept
+
+    if request.param == "redis":
+        import redis
+
+        store = redis.Redis.from_url(os.environ["REDIS_URL"])
+    else:
+        store = kept._Local()
+    monkeypatch.setitem(app.extensions, kept._CLIENT, store)
+    return request.param
+
+
 @pytest.fixture
 def count_queries(app):
     """``with count_queries() as counted: ...`` then ``counted.n`` is the statements run."""

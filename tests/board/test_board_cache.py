@@ -1,26 +1,15 @@
 """The rendered 公示栏 is kept a minute (in Redis, or in the process without it), and a need
 taken off the board leaves it at once."""
 
-import os
-
 import pytest
-import redis
 
-from coop import kept
 from tests.factories import bearer, make_community, make_need, make_secretary
 
-BACKENDS = ["process", pytest.param("redis", marks=pytest.mark.redis)]
 
-
-@pytest.fixture(params=BACKENDS)
-def cached_board(request, app, monkeypatch):
+@pytest.fixture
+def cached_board(kept_store, app, monkeypatch):
     monkeypatch.setitem(app.config, "BOARD_CACHE_SECONDS", 60)
-    if request.param == "redis":
-        client = redis.Redis.from_url(os.environ["REDIS_URL"])
-        monkeypatch.setitem(app.extensions, kept._CLIENT, client)
-    else:
-        monkeypatch.setitem(app.extensions, kept._CLIENT, kept._Local())
-    return request.param
+    return kept_store
 
 
 def paths(community):

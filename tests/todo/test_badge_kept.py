@@ -2,11 +2,9 @@
 view within it counts nothing again; what another person does shows when it runs out; what she
 does herself shows at once."""
 
-import os
 import re
 
 import pytest
-import redis
 
 from coop import kept
 from coop.needs import service as needs_service
@@ -16,18 +14,12 @@ from coop.uow import unit_of_work
 from tests.factories import login, make_community, make_need, make_secretary
 
 HTMX = {"HX-Request": "true"}
-BACKENDS = ["process", pytest.param("redis", marks=pytest.mark.redis)]
 
 
-@pytest.fixture(params=BACKENDS)
-def kept_badge(request, app, monkeypatch):
+@pytest.fixture
+def kept_badge(kept_store, app, monkeypatch):
     monkeypatch.setitem(app.config, "TODO_BADGE_SECONDS", 30)
-    if request.param == "redis":
-        client = redis.Redis.from_url(os.environ["REDIS_URL"])
-        monkeypatch.setitem(app.extensions, kept._CLIENT, client)
-    else:
-        monkeypatch.setitem(app.extensions, kept._CLIENT, kept._Local())
-    return request.param
+    return kept_store
 
 
 def _todo_count(client) -> str:
@@ -58,4 +50,22 @@ def test_without_keeping_the_badge_counts_every_time(client):
     make_need(community, status=NeedStatus.SUBMITTED)
     assert _todo_count(client) == "1"
     make_need(community, status=NeedStatus.SUBMITTED)
+    assert _todo_count(client) == "2"
+
+
+def test_what_another_person_does_shows_when_the_kept_counts_run_out(
+    client, kept_store, app, monkeypatch
+):
+    import time
+
+    monkeypatch.setitem(app.config, "TODO_BADGE_SECONDS", 1)
+    community = make_community()
+    secretary = make_secretary(community)
+    make_need(community, status=NeedStatus.SUBMITTED)
+    login(client, secretary)
+    kept.store().delete(f"{badge.PREFIX}{secretary.id}")
+    assert _todo_count(client) == "1"
+    make_need(community, status=NeedStatus.SUBMITTED)  # another person's doing
+    assert _todo_count(client) == "1"
+    time.sleep(1.1)
     assert _todo_count(client) == "2"
