@@ -26,15 +26,17 @@ def workers(app):
 def test_items_run_on_their_own_connections_and_counts_add_up(ctx, workers):
     backends, heard = set(), []
     lock = threading.Lock()
-    # The first two items wait for each other, so they must run at once; a sleep instead let
-    # one worker finish every item before the other started on a loaded machine.
+    # The first two items each take their connection, then wait for each other: both are held
+    # at once, so they must be two. (Asking after the wait let one item finish and hand its
+    # pooled connection to the other on a loaded machine.)
     together = threading.Barrier(workers, timeout=30)
 
     def one(item):
+        backend = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
         if item <= workers:
             together.wait()
-        with lock:
-            backends.add(db.session.scalar(sa.text("SELECT pg_backend_pid()")))
+            with lock:
+                backends.add(backend)
         return Counter(items=1, total=item)
 
     totals = parallel.each(range(1, 9), one, heard.append)
