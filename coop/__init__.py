@@ -14,6 +14,7 @@ from coop import (
     i18n,
     sqlite,  # noqa: F401  (SQLite's pragmas; write transactions begin IMMEDIATE)
 )
+from coop.auth.cookie import RefreshedByPages
 from coop.extensions import api, babel, csrf, db, migrate
 
 LANGUAGES = ("zh", "en")
@@ -59,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     if proxies := app.config.get("TRUSTED_PROXIES"):  # the client's address, scheme and host
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    app.session_interface = RefreshedByPages()
 
     from coop import edge
 
