@@ -10,7 +10,8 @@ auto-approved, and 300 units with live agreements and liaisons) and ``coop_pgben
 
 - claims: every worker loops for ``--seconds``, each request a random liaison claiming a random
   project with ``coop.claims.service.claim_project`` inside ``unit_of_work``, in a fresh app
-  context like a web request (the actor is loaded each time). Refusals (ProjectFull,
+  context like a web request (the actor is found by her session's id each time, as a signed-in
+  page finds her: each worker signs every liaison in once). Refusals (ProjectFull,
   AlreadyClaimed, TooManyOpenClaims) are completed requests and are counted apart. Workers are
   processes, each with its own ``create_app()`` (the GIL would otherwise cap threads at one
   core); ``--threads`` runs them as threads of one process instead.
@@ -168,19 +169,19 @@ def reset(app) -> None:
         )
 
 
-def request(app, liaison: int, project: int) -> str:
-    """One claim as a web request would make it; the claim's status or the refusal's code."""
-    from coop.auth.models import User
+def request(app, session: str, project: int) -> str:
+    """One claim as a web request would make it, by the liaison signed in with ``session`` (the
+    cookie's raw id); the claim's status or the refusal's code."""
+    from coop.auth.service import session_user
     from coop.claims import service
     from coop.claims.models import ClaimantType
     from coop.dbtypes import utcnow
     from coop.errors import DomainError
-    from coop.extensions import db
     from coop.uow import unit_of_work
 
     with app.app_context():
         try:
-            actor = db.session.get(User, liaison)
+            actor = session_user(session)
             with unit_of_work(actor):
                 claim = service.claim_project(
                     actor, project, claimant=ClaimantType.UNIT, now=utcnow()
@@ -209,15 +210,27 @@ def warm_up(app, liaisons, projects) -> None:
             db.session.rollback()
 
 
+def signed_in(app, liaisons) -> list[str]:
+    """A browser session for each liaison, as signing in makes it: the raw ids."""
+    from coop.auth.models import User
+    from coop.auth.service import start_session
+    from coop.extensions import db
+
+    with app.app_context():
+        sessions = [start_session(db.session.get(User, liaison)) for liaison in liaisons]
+        db.session.commit()
+    return sessions
+
+
 def setup(app, n: int, args) -> tuple:
     liaisons, projects = args
     warm_up(app, liaisons, projects)
-    return random.Random(n), liaisons, projects
+    return random.Random(n), signed_in(app, liaisons), projects
 
 
 def step(app, state) -> str:
-    rng, liaisons, projects = state
-    return request(app, rng.choice(liaisons), rng.choice(projects))
+    rng, sessions, projects = state
+    return request(app, rng.choice(sessions), rng.choice(projects))
 
 
 def check(app) -> dict:

@@ -107,6 +107,12 @@ class User(Versioned, db.Model):
         return list(dict.fromkeys(g.label for g in ordered))
 
 
+# Locking a user's row: of her row only. The signed-in user is loaded with her grants joined
+# (coop.auth.service), and a refresh or get repeats that join, whose nullable side PostgreSQL
+# will not lock ("FOR UPDATE cannot be applied to the nullable side of an outer join").
+LOCK_USER_ROW = {"of": User}
+
+
 class RoleGrant(db.Model):
     """A role and the scope it holds: a street, a community or a unit."""
 

@@ -1,5 +1,6 @@
 """Signing in, browser sessions, API tokens and changing one's password."""
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -7,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from coop.auth.errors import InvalidCredentials
@@ -52,9 +54,21 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return raw, token
 
 
+# Every request asks who is asking, and every answer needs her grants: one statement with them
+# (a selectin load was a second round trip), built once (on first use: the loader options need
+# every mapper configured).
+@functools.cache
+def _token_query() -> sa.Select:
+    return (
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == sa.bindparam("digest"))
+        .options(joinedload(ApiToken.user).joinedload(User.grants))
+    )
+
+
 def token_for(raw: str) -> ApiToken | None:
-    """The live token with this raw value, if any."""
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    """The live token with this raw value, if any, its user and her grants loaded."""
+    token = db.session.scalars(_token_query(), {"digest": _digest(raw)}).unique().one_or_none()
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     if not token.user.is_active:
@@ -87,18 +101,26 @@ def start_session(user: User) -> str:
     return raw
 
 
-def session_user(raw: str) -> User | None:
-    """The active user of the live session with this raw id, if any (one query)."""
-    return db.session.scalar(
+@functools.cache
+def _session_user_query() -> sa.Select:
+    return (
         sa.select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
-            UserSession.token_hash == _digest(raw),
+            UserSession.token_hash == sa.bindparam("digest"),
             UserSession.ended_at.is_(None),
-            UserSession.expires_at > utcnow(),
+            UserSession.expires_at > sa.bindparam("now"),
             User.is_active.is_(True),
         )
+        .options(joinedload(User.grants))
     )
+
+
+def session_user(raw: str) -> User | None:
+    """The active user of the live session with this raw id, if any, with her grants (one
+    query)."""
+    parameters = {"digest": _digest(raw), "now": utcnow()}
+    return db.session.scalars(_session_user_query(), parameters).unique().one_or_none()
 
 
 def end_session(raw: str) -> None:

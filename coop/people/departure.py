@@ -27,7 +27,7 @@ from coop.alliance import queries as alliance_queries
 from coop.alliance.models import Community
 from coop.audit import AuditLog
 from coop.auth import service as auth
-from coop.auth.models import Role, RoleGrant, User
+from coop.auth.models import LOCK_USER_ROW, Role, RoleGrant, User
 from coop.claims import queries as claim_queries
 from coop.claims import service as claims
 from coop.claims.models import LIVE, Claim
@@ -108,7 +108,7 @@ def community_of(actor: User, user_id: int) -> int:
 
 def _locked(person: User) -> User:
     """Her row under lock, re-read: two secretaries acting at once queue here."""
-    return db.session.get(User, person.id, with_for_update=True, populate_existing=True)
+    return db.session.get(User, person.id, with_for_update=LOCK_USER_ROW, populate_existing=True)
 
 
 def _latest_departure(user_id: int) -> Departure | None:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from coop.alliance.models import Community, Membership, Neighbourhood, Unit
 from coop.alliance.permissions import can_view_people, managed_community_ids, require
-from coop.auth.models import Role, User
+from coop.auth.models import LOCK_USER_ROW, Role, User
 from coop.errors import Forbidden, Invalid, NotFound
 from coop.extensions import db
 from coop.people.errors import AlreadyAnonymised
@@ -137,7 +137,7 @@ def edit_person(actor: User, person_id: int, *, version: int, **changes) -> User
     allowed = editable_fields(actor, person)
     if any(name not in allowed for name in changes):
         raise Forbidden(_("党员身份、工作单位等请联系社区工作人员修改。"))
-    db.session.refresh(person, with_for_update=True)
+    db.session.refresh(person, with_for_update=LOCK_USER_ROW)
     if _anonymised(person.id):  # her details were erased on purpose: none come back
         raise AlreadyAnonymised()
     check_version(person, version)

@@ -236,3 +236,22 @@ def test_guessing_the_current_password_is_throttled(client, user):
         client.post("/api/v1/me/password", json=body, headers=headers).status_code for _ in range(8)
     ]
     assert statuses[0] == 422 and statuses[-1] == 429
+
+
+def test_who_is_asking_is_one_statement_with_her_grants(ctx, count_queries):
+    from coop.auth import service
+    from tests.factories import make_community, make_secretary
+
+    secretary = make_secretary(make_community())
+    raw_session = service.start_session(secretary)
+    raw_token, _token = service.issue_token(secretary)
+    db.session.expunge_all()  # a new request's session knows nobody
+    with count_queries() as counted:
+        by_cookie = service.session_user(raw_session)
+        roles = by_cookie.roles
+    assert counted.n == 1 and roles and by_cookie.id == secretary.id
+    db.session.expunge_all()
+    with count_queries() as counted:
+        by_token = service.token_for(raw_token).user
+        roles = by_token.roles
+    assert counted.n == 1 and roles and by_token.id == secretary.id

@@ -244,6 +244,19 @@ def test_she_reads_her_own_version_and_patches_herself(client, volunteer):
     assert response.json["version"] == read.json["version"] + 1
 
 
+def test_she_patches_herself_in_a_request_that_found_her_with_her_grants(client, volunteer):
+    """Her row is locked alone: the request loaded her with her grants joined, and PostgreSQL
+    will not lock an outer join's nullable side."""
+    headers, version = bearer(volunteer), volunteer.version
+    db.session.expunge_all()  # the request finds her as a fresh one does
+    response = client.patch(
+        f"/api/v1/people/{volunteer.id}",
+        json={"version": version, "skills": ["理发", "摄影"]},
+        headers=headers,
+    )
+    assert response.status_code == 200 and response.json["skills"] == ["理发", "摄影"]
+
+
 def test_a_stale_patch_is_409_version_conflict_and_changes_nothing(client, secretary, volunteer):
     volunteer.display_name = "别人刚改过"
     db.session.flush()
@@ -422,6 +435,14 @@ def test_she_edits_her_own_name_phone_and_skills_from_me(client, volunteer):
     assert response.location == "/me"
     db.session.refresh(volunteer)
     assert volunteer.display_name == "王晓明" and volunteer.volunteer.is_party_member is True
+
+
+def test_she_edits_herself_from_a_page_that_found_her_with_her_grants(client, volunteer):
+    login(client, volunteer)
+    form = _form(client, volunteer, is_party_member="")
+    del form["is_party_member"]
+    db.session.expunge_all()  # the request finds her as a fresh one does
+    assert client.post(f"/people/{volunteer.id}/edit", data=form).location == "/me"
 
 
 def test_a_residents_edit_page_asks_for_her_neighbourhood(client, community, secretary, resident):

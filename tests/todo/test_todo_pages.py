@@ -94,8 +94,9 @@ def test_the_home_page_costs_the_same_however_much_waits(client, community, coun
         make_need(community, status=NeedStatus.SUBMITTED)
     with count_queries() as many:
         client.get("/")
-    # her session and grants, her community's name, one per kind; the test client's savepoint (2)
-    assert few.n == many.n == 2 + 1 + len(todo_service.SECRETARY_KINDS) + 2
+    # her session with her grants, her community's name, one per kind; the test client's
+    # savepoint (2)
+    assert few.n == many.n == 1 + 1 + len(todo_service.SECRETARY_KINDS) + 2
 
 
 # --- The menu's counts --------------------------------------------------------------------
@@ -133,9 +134,9 @@ def test_the_counts_cost_one_statement_per_kind(client, community, count_queries
     client.get("/todo/badge", headers=HTMX)
     with count_queries() as counted:
         client.get("/todo/badge", headers=HTMX)
-    # her session and grants, her community's name, one per kind, the unread notices; and the
+    # her session with her grants, her community's name, one per kind, the unread notices; and the
     # test client's savepoint (2)
-    assert counted.n == 2 + 1 + len(todo_service.SECRETARY_KINDS) + 1 + 2
+    assert counted.n == 1 + 1 + len(todo_service.SECRETARY_KINDS) + 1 + 2
 
 
 def test_the_counts_visited_directly_are_the_todo_page(client, community):
