@@ -31,7 +31,7 @@ from coop.claims.models import (
     claim_resources,
 )
 from coop.dbtypes import utcnow
-from coop.errors import Forbidden, Invalid
+from coop.errors import Forbidden, Invalid, NotFound
 from coop.extensions import db
 from coop.notices import recipients
 from coop.notices.changes import moment_text
@@ -57,16 +57,34 @@ def _claimant_team(actor: User, project: Project, team_id: int | None) -> Team:
     return team
 
 
-def _claiming_unit(actor: User, project: Project, now: datetime) -> int:
-    """The actor's unit that serves the project's community (the first, by membership), once
-    it may claim there, with its membership's row lock held: ``_check_unit_may_claim`` in two
-    statements instead of four.
+def _locked_with_serving_unit(actor: User, project_id: int, now: datetime) -> tuple:
+    """For a unit's claim: the project under its lock, and the actor's unit that serves its
+    community (the first, by membership) with its membership's row lock, its live agreement and
+    the community's limit (``lock_serving_unit``), or None. A unit of hers serving the community
+    shows she belongs to it, so her communities need no query of their own.
+
+    :raise NotFound: no such project, or not one she may see.
+    """
+    project = project_queries.locked_project(project_id)
+    unit_ids = liaison_unit_ids(actor)
+    serving = None
+    if project is not None and unit_ids:
+        today = _community_today(now)
+        serving = queries.lock_serving_unit(unit_ids, project.community_id, today)
+    if project is None or not project_queries.can_see(
+        actor, project, community_seen=serving is not None
+    ):
+        raise NotFound()
+    return project, serving
+
+
+def _claiming_unit(serving, project: Project) -> int:
+    """The serving unit's id once it may claim in the project's community: with
+    ``_locked_with_serving_unit``, ``_check_unit_may_claim`` in two statements instead of four.
 
     :raise Forbidden: none of her units serves the community. :raise NoLiveAgreement,
     TooManyOpenClaims: as ``_check_unit_may_claim``.
     """
-    unit_ids, today = liaison_unit_ids(actor), _community_today(now)
-    serving = queries.lock_serving_unit(unit_ids, project.community_id, today) if unit_ids else None
     if serving is None:
         raise Forbidden(_("只有本社区联盟单位的联络员可以代表单位认领。"))
     if not serving.has_live_agreement:
@@ -256,7 +274,10 @@ def claim_project(
     :raise NoLiveAgreement, TooManyOpenClaims: the unit may not claim now.
     :raise AlreadyClaimed: a live claim by the same claimant exists. :raise ProjectFull: no slot.
     """
-    project = project_queries.get_project(actor, project_id, for_update=True)
+    if claimant is ClaimantType.UNIT:
+        project, serving = _locked_with_serving_unit(actor, project_id, now)
+    else:
+        project = project_queries.get_project(actor, project_id, for_update=True)
     if project.status is ProjectStatus.CLAIMED:
         raise errors.ProjectFull()
     if project.status not in CLAIMABLE:
@@ -267,7 +288,7 @@ def claim_project(
         )
     resources = []
     if claimant is ClaimantType.UNIT:
-        unit_id = _claiming_unit(actor, project, now)
+        unit_id = _claiming_unit(serving, project)
         resources = _pledged(unit_id, project, list(resource_ids))
         values = {"unit_id": unit_id, "claimant_key": f"unit:{unit_id}"}
     elif claimant is ClaimantType.TEAM:

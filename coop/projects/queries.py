@@ -40,9 +40,11 @@ def _visible(actor: User | None, *, community_id: int | None = None, **filters) 
     return query
 
 
-def _can_see(actor: User | None, project: Project) -> bool:
-    """``_visible``'s rule for one loaded project."""
-    visible = project.community_id in visible_community_ids(actor)
+def can_see(actor: User | None, project: Project, *, community_seen: bool = False) -> bool:
+    """``_visible``'s rule for one loaded project. ``community_seen``: the caller has shown the
+    actor belongs to the project's community (a unit of hers serves it), which spares the
+    query of her communities."""
+    visible = community_seen or project.community_id in visible_community_ids(actor)
     return visible and (
         project.status is not ProjectStatus.DRAFT
         or project.community_id in managed_community_ids(actor)
@@ -59,14 +61,20 @@ _LOCKED = (
 )
 
 
+def locked_project(project_id: int) -> Project | None:
+    """The project under its row lock, whoever asks: the caller checks ``can_see`` before
+    anything else about it is told."""
+    return db.session.scalar(_LOCKED, {"project_id": project_id})
+
+
 def get_project(actor: User | None, project_id: int, *, for_update: bool = False) -> Project:
     """:raise NotFound: the project does not exist or is not one the actor may see.
 
     ``for_update`` holds the project's row lock: every change to its claims takes it first.
     """
     if for_update:
-        project = db.session.scalar(_LOCKED, {"project_id": project_id})
-        if project is not None and not _can_see(actor, project):
+        project = locked_project(project_id)
+        if project is not None and not can_see(actor, project):
             project = None
     else:
         project = db.session.scalar(projects_select(actor).where(Project.id == project_id))

@@ -101,6 +101,13 @@ def test_a_unit_from_another_community_cannot_claim(community):
         claim(other_liaison, project)
 
 
+def test_a_draft_is_not_found_even_by_a_unit_serving_its_community(community):
+    """Her unit serving the community shows she belongs to it, not that she sees its drafts."""
+    draft = make_project(community, status=ProjectStatus.DRAFT)
+    with pytest.raises(NotFound):
+        claim(liaison_of_new_unit(community), draft)
+
+
 def test_a_unit_with_too_many_open_claims_delivers_first(community):
     community.max_open_claims = 2
     liaison = liaison_of_new_unit(community)

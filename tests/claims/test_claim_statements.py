@@ -40,10 +40,10 @@ def audit_rows(object_type: str, object_id: int) -> list[AuditLog]:
 
 @pytest.mark.parametrize(
     "auto_approve, statements",
-    # Her communities (a liaison's are her unit's memberships), the project's lock, her unit's
-    # membership lock with its agreement and the community's limit, the unit's open claims,
-    # the claim, the slot (auto-approved only), the audit rows.
-    [(True, 7), (False, 6)],
+    # The project's lock, her unit's membership lock with its agreement and the community's
+    # limit (which also shows she belongs to the community: no query of her communities), the
+    # unit's open claims, the claim, the slot (auto-approved only), the audit rows.
+    [(True, 6), (False, 5)],
     ids=["auto-approved", "reviewed"],
 )
 def test_a_units_claim_sends_a_fixed_number_of_statements(
