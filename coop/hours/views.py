@@ -1,7 +1,6 @@
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from coop import stats_monthly, xlsx
@@ -25,7 +24,7 @@ from coop.pagination import paginate
 from coop.people import queries as people_queries
 from coop.privacy import mask_phone
 from coop.schemas import ReasonIn, load_form
-from coop.timeutil import local_today, next_month
+from coop.timeutil import COMMUNITY_TZ, local_today, next_month
 from coop.uow import unit_of_work
 
 bp = Blueprint("hours", __name__)
@@ -88,7 +87,7 @@ def _activity_options(actor, community, now) -> list[tuple[int, str]]:
     return [
         (
             a.id,
-            f"{format_datetime(a.starts_at, 'yyyy-MM-dd')} {a.title}"
+            f"{a.starts_at.astimezone(COMMUNITY_TZ):%Y-%m-%d} {a.title}"
             f"（{duration_text((a.ends_at - a.starts_at).total_seconds() / 3600)}）",
         )
         for a in rows
