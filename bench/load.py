@@ -4,7 +4,8 @@ served the same way: requests per second and each page's p50/p95/p99, in one run
     .venv/bin/pip install -e '.[bench]'
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/coop_test \\
         .venv/bin/python bench/load.py [--scale 1] [--reuse] [--users 50] [--seconds 60]
-        [--think 1,5] [--workers 4] [--threads 4] [--single 15] [--only single,saturation,think]
+        [--think 1,5] [--workers 4] [--threads 4] [--single 15] [--warm 20]
+        [--only single,saturation,think]
 
 DATABASE_URL only names the server. The city (``bench/city.py``: 50 communities, 1 M volunteers,
 200 k needs, 5 M service records at scale 1) is built, or kept with ``--reuse``, then cloned as
@@ -12,7 +13,9 @@ DATABASE_URL only names the server. The city (``bench/city.py``: 50 communities,
 has run for a month (``--reuse`` also keeps that clone when it was made from the same build).
 The benchmark gives ``--users`` accounts per role a password (70 % volunteers, 20 % secretaries
 of different communities, 10 % unit liaisons) and serves the clone with gunicorn ``--workers``
-× ``--threads`` (``COOP_ENV=production``, Redis when ``REDIS_URL`` is set), then runs:
+× ``--threads`` (``COOP_ENV=production``, Redis when ``REDIS_URL`` is set), warms it up with
+``--warm`` seconds of the crowd below (not counted: every worker has then compiled every page's
+templates and statements, as a server that has run a while has), then runs:
 
 1. **single**: one signed-in person per role opens each page ``--single`` times, one request at
    a time (after 3 untimed ones); the median and the slowest are that page's cost alone.
@@ -23,7 +26,10 @@ of different communities, 10 % unit liaisons) and serves the clone with gunicorn
 3. **think**: the same people with ``--think`` seconds between pages, the load a street has.
 
 Every client runs in one locust process on the same machine as the server and PostgreSQL, as
-the issue measured; the load average is printed before and after each run.
+the issue measured; the load average is printed before and after each run. Beside locust's
+figures, each page's p50/p95/p99 inside the server (gunicorn's access log, the page named by a
+header the simulated people send): what a client on another machine would see, less the
+network, without the time locust's own process waited for the shared CPUs.
 """
 
 import argparse
@@ -45,6 +51,7 @@ from pathlib import Path
 import city
 import sqlalchemy as sa
 from _harness import ROOT, server_url
+from load_pages import PAGE_HEADER
 
 BIN = Path(sys.executable).parent
 LOAD_DB = "coop_bench_city_load"
@@ -148,8 +155,12 @@ class Gunicorn:
     def __init__(self, app: str, env: dict, port: int, workers: int, threads: int, log_to: Path):
         self.base = f"http://127.0.0.1:{port}"
         self.out = open(log_to, "w")  # noqa: SIM115 (open for the server's lifetime)
+        # Each request's page (the header load_users.py sends) and its time inside the server.
+        self.access_log = log_to.with_suffix(".access")
         command = [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads)]
-        command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
+        command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+        command += ["--access-logfile", str(self.access_log), "--access-logformat", ACCESS_FORMAT]
+        command.append(app)
         self.process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT
         )
@@ -173,6 +184,28 @@ class Gunicorn:
             self.process.kill()
             self.process.wait()
         self.out.close()
+
+
+ACCESS_FORMAT = "%({" + PAGE_HEADER.lower() + "}i)s %(D)s"  # the page's name, microseconds
+
+
+def inside_the_server(access_log: Path, since: int) -> dict[str, list[float]]:
+    """Milliseconds each named page took inside gunicorn, from byte ``since`` of its access log
+    (what a client on another machine would see, less the network): the client's own process
+    shares the CPUs here, and its waits for them are in locust's figures, not in these."""
+    times: dict[str, list[float]] = {}
+    with open(access_log, "rb") as f:
+        f.seek(since)
+        for line in f.read().decode().splitlines():
+            name, _, micros = line.rpartition(" ")
+            if name and name != "-":
+                times.setdefault(urllib.parse.unquote(name), []).append(int(micros) / 1000)
+    return times
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def server_env(database_url: str) -> dict:
@@ -255,8 +288,10 @@ def single_requests(base: str, plan: dict, times: int) -> list[tuple]:
 # --- a crowd ----------------------------------------------------------------------------------
 
 
-def locust(base: str, env: dict, users: int, seconds: int, work: Path, tag: str) -> list[dict]:
-    prefix = work / tag
+def locust(server: Gunicorn, env: dict, users: int, seconds: int, work: Path, tag: str) -> list:
+    """locust's rows, each with the same page's times inside the server (``inside``)."""
+    base, prefix = server.base, work / tag
+    since = server.access_log.stat().st_size
     command = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "load_users.py"), "--headless"]
     command += ["-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", base]
     command += ["--csv", str(prefix), "--only-summary", "--stop-timeout", "10"]
@@ -266,14 +301,16 @@ def locust(base: str, env: dict, users: int, seconds: int, work: Path, tag: str)
         sys.exit(f"locust failed ({done.returncode}):\n{done.stderr[-3000:]}")
     with open(f"{prefix}_stats.csv", newline="") as f:
         rows = list(csv.DictReader(f))
+    inside = inside_the_server(server.access_log, since)
     for row in rows:
-        row["load"] = load
+        row["load"], row["inside"] = load, inside.get(row["Name"], [])
     return rows
 
 
 def table(rows: list[dict], skip_sign_in: bool = True) -> tuple[list[str], float]:
     lines = [
         f"  {'page':38} {'requests':>8} {'rps':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'fail':>5}"
+        f"  {'server p50':>10} {'p95':>6} {'p99':>6}"
     ]
     total = 0.0
     for row in sorted(rows, key=lambda r: r["Name"]):
@@ -281,11 +318,21 @@ def table(rows: list[dict], skip_sign_in: bool = True) -> tuple[list[str], float
             continue
         rps = float(row["Requests/s"])
         total += rps
+        inside = row.get("inside")
+        server = (
+            f"  {percentile(inside, 0.5):10.0f} {percentile(inside, 0.95):6.0f}"
+            f" {percentile(inside, 0.99):6.0f}"
+            if inside
+            else ""
+        )
         lines.append(
             f"  {row['Name']:38} {int(row['Request Count']):8,} {rps:7.1f}"
-            f" {row['50%']:>6} {row['95%']:>6} {row['99%']:>6} {row['Failure Count']:>5}"
+            f" {row['50%']:>6} {row['95%']:>6} {row['99%']:>6} {row['Failure Count']:>5}{server}"
         )
-    lines.append(f"  {'all pages and fragments':38} {'':8} {total:7.1f}   (ms; rps over the run)")
+    lines.append(
+        f"  {'all pages and fragments':38} {'':8} {total:7.1f}   (ms; rps over the run;"
+        " server: inside gunicorn, from its access log)"
+    )
     return lines, total
 
 
@@ -300,6 +347,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--single", type=int, default=15, help="timed requests per page")
+    parser.add_argument("--warm", type=int, default=20, help="seconds of load before timing")
     parser.add_argument("--only", default="single,saturation,think")
     parser.add_argument("--port", type=int, default=8791)
     options = parser.parse_args()
@@ -322,6 +370,13 @@ def main() -> None:
 
     coop = Gunicorn("coop:create_app()", server_env(database_url), *shape, work / "coop.log")
     try:
+        if options.warm:
+            # A server that has run a while: every worker has compiled each page's templates
+            # and statements (a cold first view costs hundreds of ms, and with a dozen views
+            # of a page per run it would be the page's p95).
+            log(f"warming up: {options.users} users, no pause, {options.warm} s (not counted)")
+            env = dict(client_env, LOAD_WAIT="0,0")
+            locust(coop, env, options.users, options.warm, work, "warm")
         if "single" in only:
             log(f"single requests: {options.single} timed per page, one at a time")
             print(f"  {'page':38} {'status':>6} {'median':>8} {'slowest':>8} {'bytes':>9}")
@@ -334,11 +389,11 @@ def main() -> None:
         if "saturation" in only:
             log(f"saturation: {options.users} users, no pause, {options.seconds} s")
             env = dict(client_env, LOAD_WAIT="0,0")
-            results["coop"] = locust(coop.base, env, options.users, options.seconds, work, "sat")
+            results["coop"] = locust(coop, env, options.users, options.seconds, work, "sat")
         if "think" in only:
             log(f"think time {options.think} s: {options.users} users, {options.seconds} s")
             env = dict(client_env, LOAD_WAIT=options.think)
-            think = locust(coop.base, env, options.users, options.seconds, work, "think")
+            think = locust(coop, env, options.users, options.seconds, work, "think")
             lines, _ = table(think)
             print("\n".join(lines))
     finally:
@@ -353,7 +408,7 @@ def main() -> None:
                 log(f"baseline {path}: {options.users} users, no pause, {options.seconds} s")
                 env = dict(client_env, LOAD_TARGET="baseline", LOAD_BASELINE_PATH=path)
                 results[path] = locust(
-                    baseline.base, env, options.users, options.seconds, work, path.strip("/")
+                    baseline, env, options.users, options.seconds, work, path.strip("/")
                 )
         finally:
             baseline.stop()

@@ -40,6 +40,10 @@ LOAD_TAG = re.compile(r"<[^>]*hx-trigger=\"load\"[^>]*>")
 HX_GET = re.compile(r'hx-get="([^"]+)"')
 
 
+# The request header naming the page or fragment, logged by gunicorn (``load.py``).
+PAGE_HEADER = "X-Bench-Page"
+
+
 def fragment_name(path: str) -> str:
     """``/communities/12/honours`` -> ``fragment /communities/[id]/honours``."""
     return "fragment " + re.sub(r"/\d+", "/[id]", path.split("?")[0])

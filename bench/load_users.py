@@ -5,7 +5,8 @@ one of her role's and signs in through the real form (``GET /login`` for the CSR
 ``POST /login``), as a person does. She then opens her role's pages at random, each followed by
 the fragments the page loads itself (``hx-trigger="load"``: the 待办 badge, the 月月红 roll …),
 as a browser would, waiting ``LOAD_WAIT`` seconds ("0,0": none; "1,5": one to five) between
-pages. Requests are named by page (``secretary hours``), so locust's statistics are per page.
+pages. Requests are named by page (``secretary hours``), so locust's statistics are per page;
+the name goes in a header too, so the server's access log can say what each page cost inside.
 
 ``LOAD_TARGET=baseline`` runs the yardsticks instead: ``/hello`` and ``/one-query`` alternately
 (``LOAD_BASELINE_PATH`` picks one).
@@ -18,10 +19,11 @@ import json
 import os
 import random
 import re
+import urllib.parse
 from pathlib import Path
 
 import gevent.event
-from load_pages import HX_GET, LOAD_TAG, PAGES, fragment_name
+from load_pages import HX_GET, LOAD_TAG, PAGE_HEADER, PAGES, fragment_name
 from locust import FastHttpUser, between, constant, task
 from locust.exception import StopUser
 
@@ -40,6 +42,12 @@ _signed_in = {"n": 0}
 _everyone_in = gevent.event.Event()
 for people in _unused.values():
     random.Random(7).shuffle(people)
+
+
+def named(name: str) -> dict:
+    """The page's name for the server's access log (``load.py`` times each page inside the
+    server too); percent-encoded, as a header is Latin-1."""
+    return {PAGE_HEADER: urllib.parse.quote(name)}
 
 
 class Person(FastHttpUser):
@@ -98,7 +106,8 @@ class Person(FastHttpUser):
     def open_a_page(self) -> None:
         name, template, _ = random.choices(self.pages, self.weights)[0]
         path = template.format(c=self.account["community_id"])
-        with self.client.get(path, name=name, headers=self._headers(), catch_response=True) as page:
+        headers = self._headers(named(name))
+        with self.client.get(path, name=name, headers=headers, catch_response=True) as page:
             if page.status_code != 200:
                 page.failure(f"{page.status_code}")
                 return
@@ -108,10 +117,9 @@ class Person(FastHttpUser):
             found = HX_GET.search(tag)
             if found:
                 fragment = found.group(1).replace("&amp;", "&")
+                name = fragment_name(fragment)
                 self.client.get(
-                    fragment,
-                    name=fragment_name(fragment),
-                    headers=self._headers({"HX-Request": "true"}),
+                    fragment, name=name, headers=self._headers({"HX-Request": "true"} | named(name))
                 )
 
 
