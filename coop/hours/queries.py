@@ -35,10 +35,20 @@ def records_select(
         visible &= {community_id}
     staff = visible & managed_community_ids(actor)
     mine = ServiceRecord.volunteer_id == actor.id if actor is not None else sa.false()
-    query = sa.select(ServiceRecord).where(
-        ServiceRecord.community_id.in_(visible),
-        sa.or_(ServiceRecord.community_id.in_(staff), mine),
-    )
+    # Written as simply as the actor allows: the community's condition twice (in the list and
+    # inside the OR) made PostgreSQL square its selectivity, expect 1,700 of a community's
+    # 97,000 records, and sort them all instead of walking the status index to the page's end
+    # (the hours page: 240 ms for one community of the city).
+    if visible <= staff:
+        scope = ServiceRecord.community_id.in_(visible)
+    elif not staff:
+        scope = sa.and_(ServiceRecord.community_id.in_(visible), mine)
+    else:
+        scope = sa.and_(
+            ServiceRecord.community_id.in_(visible),
+            sa.or_(ServiceRecord.community_id.in_(staff), mine),
+        )
+    query = sa.select(ServiceRecord).where(scope)
     if served_in:
         first = date(int(served_in[:4]), int(served_in[5:7]), 1)
         query = query.where(
