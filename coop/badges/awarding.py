@@ -39,7 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from coop.activities.models import Activity
 from coop.alliance.models import Community, Membership
-from coop.badges import catalog, telling
+from coop.badges import catalog, kept_roll, telling
 from coop.badges.catalog import ensure_catalog
 from coop.badges.models import Badge, BadgeAward, HolderType
 from coop.badges.themes import theme_of
@@ -110,6 +110,7 @@ def monthly_badges(
     counts = Counter({"communities": 0, "granted": 0, "restored": 0, "revoked": 0, "bonuses": 0})
     for done, community_id in enumerate(ids, start=1):
         counts.update(_evaluate(community_id, month, now=now))
+        kept_roll.forget_after_commit(db.session(), community_id)  # written with Core
         counts["communities"] += 1
         if progress is not None:
             progress(done)

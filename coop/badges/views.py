@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from coop.alliance import queries as alliance_queries
 from coop.alliance.permissions import can_manage_community, require
 from coop.auth.current import login_required, require_actor
-from coop.badges import catalog, queries, themes
+from coop.badges import catalog, kept_roll, queries, themes
 from coop.badges.awarding import CLAIM_HOURS, TIERS
 from coop.badges.schemas import ThemeIn
 from coop.errors import Invalid, retry_form
@@ -62,7 +62,7 @@ def honours(community_id: int):
     if period is not None:
         theme = themes.theme_of(community.id, int(period[5:]))
         theme = {"title": theme.title, "description": theme.description}
-        roll = queries.honour_roll(community.id, period, limit=ROLL_LIMIT)
+        roll = kept_roll.honour_roll(community.id, period, limit=ROLL_LIMIT)
     return render(
         "badges/honours.html",
         block="honour_roll",
