@@ -8,8 +8,9 @@
 -- Every statement runs in every transaction: pgbench cannot branch on a refusal the way the
 -- service does. Once a project is full its UPDATE changes no row (the condition keeps the CHECK
 -- on approved_count from failing); a claimant who already holds a live claim meets ON CONFLICT
--- DO NOTHING. Not in here, because they are not the claim's: the request's own reads (the
--- signed-in user, her grants, the communities she sees).
+-- DO NOTHING. Not in here, because it is not the claim's: the request's own read (the
+-- signed-in user with her grants, one statement). Her communities are not read: her unit's
+-- membership, locked below, shows she belongs to the project's community.
 \set project random(:first_project, :first_project + :projects - 1)
 \set unit random(:first_unit, :first_unit + :units - 1)
 \set actor :unit + :actor_offset
