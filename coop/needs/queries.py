@@ -30,6 +30,8 @@ def needs_select(
     }
     # Nobody signed in owns nothing: `== None` would read as IS NULL, i.e. every staff-recorded need.
     own = Need.requester_id == actor.id if actor is not None else sa.false()
+    if community_id is not None:  # a community's list: her own needs there, not everywhere
+        own = sa.and_(own, Need.community_id == community_id)
     scope = sa.or_(
         Need.community_id.in_(staff),
         sa.and_(Need.community_id.in_(visible), Need.status.in_(permissions.PUBLIC_STATUSES)),

@@ -113,6 +113,17 @@ def test_the_unfiltered_pager_counts_this_communitys_needs_only(client, communit
     assert "第 1 / 2 页，共 3 条" in html and "全部 <strong>3</strong>" in html
 
 
+def test_her_own_need_in_another_community_is_not_on_this_communitys_list(client, community):
+    """Her own needs are hers to see, but a community's list is that community's."""
+    secretary = make_secretary(community)
+    make_need(community, status=NeedStatus.SUBMITTED, title="本社区的需求")
+    make_need(make_community(), requester_id=secretary.id, title="她在别的社区提的需求")
+    login(client, secretary)
+    html = client.get(f"/communities/{community.id}/needs").get_data(as_text=True)
+    assert "本社区的需求" in html and "她在别的社区提的需求" not in html
+    assert "全部 <strong>1</strong>" in html
+
+
 def test_an_unknown_filter_value_is_refused(client, community):
     login(client, make_secretary(community))
     assert client.get(f"/communities/{community.id}/needs?status=lost").status_code == 422
