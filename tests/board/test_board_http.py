@@ -12,6 +12,7 @@ from coop.dbtypes import utcnow
 from coop.extensions import db
 from coop.needs.models import Beneficiary, NeedStatus
 from coop.public import queries
+from coop.timeutil import COMMUNITY_TZ
 from tests.factories import (
     bearer,
     csrf,
@@ -153,7 +154,9 @@ def test_needs_come_newest_first_in_pages(client, community):
     beyond = board_json(client, community, per_page=2, page=9)
     assert beyond["needs"]["items"] == [] and beyond["needs"]["total"] == 5
     html = page_text(client, community)
-    assert html.index(f"{(now).date()}") < html.index(f"{(now - timedelta(days=4)).date()}")
+    days = [(now - timedelta(days=d)).astimezone(COMMUNITY_TZ).date() for d in (0, 4)]
+    newest, oldest = days
+    assert html.index(f"{newest}") < html.index(f"{oldest}")  # the community's dates, not UTC's
 
 
 def test_the_board_filters_by_status_and_category(client, community):
