@@ -288,14 +288,6 @@ def single_requests(base: str, plan: dict, times: int) -> list[tuple]:
 # --- a crowd ----------------------------------------------------------------------------------
 
 
-def _client_first() -> None:
-    """The simulated people stand for browsers on other machines: when an answer arrives, their
-    process runs first instead of queueing behind the server for the CPUs they share (a nicer
-    priority needs root; without it they run as they are)."""
-    with contextlib.suppress(OSError):
-        os.nice(-10)
-
-
 def locust(server: Gunicorn, env: dict, users: int, seconds: int, work: Path, tag: str) -> list:
     """locust's rows, each with the same page's times inside the server (``inside``)."""
     base, prefix = server.base, work / tag
@@ -304,9 +296,7 @@ def locust(server: Gunicorn, env: dict, users: int, seconds: int, work: Path, ta
     command += ["-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", base]
     command += ["--csv", str(prefix), "--only-summary", "--stop-timeout", "10"]
     load = os.getloadavg()[0]
-    done = subprocess.run(
-        command, env=env, cwd=ROOT, capture_output=True, text=True, preexec_fn=_client_first
-    )
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     if not Path(f"{prefix}_stats.csv").exists():
         sys.exit(f"locust failed ({done.returncode}):\n{done.stderr[-3000:]}")
     with open(f"{prefix}_stats.csv", newline="") as f:
