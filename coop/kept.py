@@ -1,13 +1,21 @@
 """Values kept a short while and shared by the web processes: in Redis (``REDIS_URL``) or,
 without it, in the process (the embedded default runs one). Used for what many requests would
-otherwise compute again: the rendered 公示栏 (``coop.public.cache``) and each person's 待办
-badge (``coop.todo.badge``). Redis away means computing it, never an error."""
+otherwise compute again: the rendered 公示栏 (``coop.public.cache``), each person's 待办 badge
+(``coop.todo.badge``) and the 月月红 roll (``coop.badges.kept_roll``). Redis away means
+computing it, never an error.
 
+What is kept for a community (``kept``) carries the community's generation in its key:
+``forget`` bumps it, so everything kept for that community is built anew from the next request;
+``forget_after_commit`` does so once the unit of work at hand commits."""
+
+import contextlib
 import threading
 import time
+from collections.abc import Callable
 
 import redis
-from flask import current_app
+import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 _CLIENT = "coop.kept"
 
@@ -53,3 +61,51 @@ def store():
             else _Local()
         )
     return app.extensions[_CLIENT]
+
+
+def _generation_key(prefix: str, scope: int) -> str:
+    return f"{prefix}{scope}:generation"
+
+
+def kept(prefix: str, scope: int, variant: str, ttl: int, build: Callable[[], bytes]) -> bytes:
+    """``build()``'s bytes, kept ``ttl`` seconds under the scope's current generation."""
+    try:
+        generation = (store().get(_generation_key(prefix, scope)) or b"0").decode()
+        key = f"{prefix}{scope}:{generation}:{variant}"
+        found = store().get(key)
+    except redis.RedisError:
+        return build()
+    if found is not None:
+        return found
+    body = build()
+    with contextlib.suppress(redis.RedisError):  # kept next time, if Redis is back
+        store().set(key, body, ex=ttl)
+    return body
+
+
+def forget(prefix: str, scope: int) -> None:
+    """What is kept for the scope is built anew from the next request."""
+    try:
+        store().incr(_generation_key(prefix, scope))
+    except redis.RedisError:
+        current_app.logger.warning("kept: could not forget %s%s", prefix, scope)
+
+
+_FORGET = "coop.kept.forget"
+
+
+def forget_after_commit(session, prefix: str, scope: int) -> None:
+    session.info.setdefault(_FORGET, set()).add((prefix, scope))
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _forget_after_commit(session) -> None:
+    forgotten = session.info.pop(_FORGET, ())
+    if forgotten and has_app_context():
+        for prefix, scope in forgotten:
+            forget(prefix, scope)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _nothing_to_forget(session) -> None:
+    session.info.pop(_FORGET, None)
