@@ -8,6 +8,7 @@ from either. Every series takes the communities it counts for, which lets the co
 the queries. The definitions match ``coop.stats`` (activities held) and the lists they link to.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -66,57 +67,83 @@ def last_months(now: datetime, count: int = 12) -> list[Period]:
     return [month(m) for m in reversed(months)]
 
 
-def _bucket(column, periods: list[Period], *, dates: bool = False):
-    """The index of the period ``column`` falls in (NULL outside them all), and that range."""
-    lower = periods[0].first if dates else periods[0].starts
-    upper = periods[-1].after if dates else periods[-1].ends
-    index = sa.case(
-        *[(column < (p.after if dates else p.ends), i) for i, p in enumerate(periods)],
-        else_=None,
-    )
-    return index, sa.and_(column >= lower, column < upper)
+# Each series' statement is built once per number of periods (building it took longer than
+# PostgreSQL took to answer it); the communities and the periods' bounds are its parameters.
+COMMUNITIES = sa.bindparam("communities", expanding=True)
 
 
-def _rows(query) -> dict:
+def _bucket(column, count: int):
+    """The index of the period ``column`` falls in (NULL outside them all), and that range: the
+    periods' bounds are the parameters ``lower`` and ``end_0`` … ``end_{count-1}``."""
+    ends = [sa.bindparam(f"end_{i}", type_=column.type) for i in range(count)]
+    index = sa.case(*[(column < end, i) for i, end in enumerate(ends)], else_=None)
+    return index, sa.and_(column >= sa.bindparam("lower", type_=column.type), column < ends[-1])
+
+
+def _rows(query, community_ids: list[int], periods: list[Period], *, dates=False, **more) -> dict:
     """{(community_id, period index[, key]): value} from (community, index[, key], value) rows."""
+    params = {
+        "communities": list(community_ids),
+        "lower": periods[0].first if dates else periods[0].starts,
+        **{f"end_{i}": p.after if dates else p.ends for i, p in enumerate(periods)},
+        **more,
+    }
     found = {}
-    for *key, value in db.session.execute(query):
+    for *key, value in db.session.execute(query, params):
         found[tuple(key)] = value
     return found
 
 
-def needs_in(community_ids: list[int], periods: list[Period]) -> dict:
-    """Needs that came in (``created_at``), by community, period and category."""
-    index, in_range = _bucket(Need.created_at, periods)
-    return _rows(
+@functools.cache
+def _needs_by_category(column_name: str, count: int) -> sa.Select:
+    index, in_range = _bucket(getattr(Need, column_name), count)
+    return (
         sa.select(Need.community_id, index, Need.category, sa.func.count())
-        .where(Need.community_id.in_(community_ids), in_range)
+        .where(Need.community_id.in_(COMMUNITIES), in_range)
         .group_by(Need.community_id, index, Need.category)
     )
 
 
+def needs_in(community_ids: list[int], periods: list[Period]) -> dict:
+    """Needs that came in (``created_at``), by community, period and category."""
+    return _rows(_needs_by_category("created_at", len(periods)), community_ids, periods)
+
+
 def needs_solved(community_ids: list[int], periods: list[Period]) -> dict:
     """Needs solved (``resolved_at``, the latest solution), by community, period and category."""
-    index, in_range = _bucket(Need.resolved_at, periods)
-    return _rows(
-        sa.select(Need.community_id, index, Need.category, sa.func.count())
-        .where(Need.community_id.in_(community_ids), in_range)
-        .group_by(Need.community_id, index, Need.category)
+    return _rows(_needs_by_category("resolved_at", len(periods)), community_ids, periods)
+
+
+HELD_BEFORE = sa.bindparam("now", type_=Activity.ends_at.type)
+
+
+@functools.cache
+def _activities_held(count: int) -> sa.Select:
+    index, in_range = _bucket(Activity.ends_at, count)
+    return (
+        sa.select(Activity.community_id, index, sa.func.count())
+        .where(
+            Activity.community_id.in_(COMMUNITIES),
+            Activity.status == ActivityStatus.SCHEDULED,
+            Activity.ends_at < HELD_BEFORE,
+            in_range,
+        )
+        .group_by(Activity.community_id, index)
     )
 
 
 def activities_held(community_ids: list[int], periods: list[Period], now: datetime) -> dict:
     """Sessions held, as ``coop.stats.activities_held`` counts them, in the period they ended."""
-    index, in_range = _bucket(Activity.ends_at, periods)
-    return _rows(
-        sa.select(Activity.community_id, index, sa.func.count())
-        .where(
-            Activity.community_id.in_(community_ids),
-            Activity.status == ActivityStatus.SCHEDULED,
-            Activity.ends_at < now,
-            in_range,
-        )
-        .group_by(Activity.community_id, index)
+    return _rows(_activities_held(len(periods)), community_ids, periods, now=now)
+
+
+@functools.cache
+def _verified_hours(count: int) -> sa.Select:
+    index, in_range = _bucket(MonthlyHours.month, count)
+    return (
+        sa.select(MonthlyHours.community_id, index, sa.func.sum(MonthlyHours.hours))
+        .where(MonthlyHours.community_id.in_(COMMUNITIES), in_range)
+        .group_by(MonthlyHours.community_id, index)
     )
 
 
@@ -124,26 +151,20 @@ def verified_hours(community_ids: list[int], periods: list[Period]) -> dict:
     """Verified hours still standing (not reversed) by the month they were served: read from
     ``coop.hours.summary`` (kept in the same transaction as each record, so the same figure
     as summing the records, without reading millions of them)."""
-    index, in_range = _bucket(MonthlyHours.month, periods, dates=True)
-    found = _rows(
-        sa.select(MonthlyHours.community_id, index, sa.func.sum(MonthlyHours.hours))
-        .where(MonthlyHours.community_id.in_(community_ids), in_range)
-        .group_by(MonthlyHours.community_id, index)
-    )
+    found = _rows(_verified_hours(len(periods)), community_ids, periods, dates=True)
     return {key: Decimal(value or 0) for key, value in found.items() if value}
 
 
-def units_taking_part(community_ids: list[int], periods: list[Period], now: datetime) -> dict:
-    """Distinct units with an approved or fulfilled claim on a project one of whose sessions
-    was held in the period."""
-    index, in_range = _bucket(Activity.ends_at, periods)
-    return _rows(
+@functools.cache
+def _units_taking_part(count: int) -> sa.Select:
+    index, in_range = _bucket(Activity.ends_at, count)
+    return (
         sa.select(Activity.community_id, index, sa.func.count(sa.distinct(Claim.unit_id)))
         .join(Claim, Claim.project_id == Activity.project_id)
         .where(
-            Activity.community_id.in_(community_ids),
+            Activity.community_id.in_(COMMUNITIES),
             Activity.status == ActivityStatus.SCHEDULED,
-            Activity.ends_at < now,
+            Activity.ends_at < HELD_BEFORE,
             Claim.unit_id.is_not(None),
             Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.FULFILLED)),
             in_range,
@@ -152,13 +173,26 @@ def units_taking_part(community_ids: list[int], periods: list[Period], now: date
     )
 
 
-def _points(community_ids: list[int], periods: list[Period], column) -> dict:
-    index, in_range = _bucket(MonthlyPoints.month, periods, dates=True)
-    found = _rows(
-        sa.select(MonthlyPoints.community_id, index, sa.func.sum(column))
-        .where(MonthlyPoints.community_id.in_(community_ids), in_range)
+def units_taking_part(community_ids: list[int], periods: list[Period], now: datetime) -> dict:
+    """Distinct units with an approved or fulfilled claim on a project one of whose sessions
+    was held in the period."""
+    return _rows(_units_taking_part(len(periods)), community_ids, periods, now=now)
+
+
+@functools.cache
+def _points_select(column_name: str, count: int) -> sa.Select:
+    index, in_range = _bucket(MonthlyPoints.month, count)
+    return (
+        sa.select(
+            MonthlyPoints.community_id, index, sa.func.sum(getattr(MonthlyPoints, column_name))
+        )
+        .where(MonthlyPoints.community_id.in_(COMMUNITIES), in_range)
         .group_by(MonthlyPoints.community_id, index)
     )
+
+
+def _points(community_ids: list[int], periods: list[Period], column_name: str) -> dict:
+    found = _rows(_points_select(column_name, len(periods)), community_ids, periods, dates=True)
     return {key: int(value) for key, value in found.items() if value}
 
 
@@ -166,12 +200,12 @@ def points_issued(community_ids: list[int], periods: list[Period]) -> dict:
     """Points that left the community's pool for hours and honours, net of reversals: read
     from ``coop.ledger.summary`` (kept by the database with each entry, so the same figure as
     summing the pool's entries, without reading them)."""
-    return _points(community_ids, periods, MonthlyPoints.issued)
+    return _points(community_ids, periods, "issued")
 
 
 def points_spent(community_ids: list[int], periods: list[Period]) -> dict:
     """Points the supermarket received: redemptions picked up (``coop.ledger.summary``)."""
-    return _points(community_ids, periods, MonthlyPoints.spent)
+    return _points(community_ids, periods, "spent")
 
 
 def figures(community_ids: list[int], periods: list[Period], now: datetime) -> dict:

@@ -18,6 +18,7 @@ a need still inside its time limit counts nowhere yet.
 Each is None when there is nothing to count.
 """
 
+import functools
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -65,7 +66,28 @@ def _bounds(months: list[date], now: datetime) -> list[tuple[datetime, datetime,
     ]
 
 
-def _count_columns(bounds, now: datetime) -> list:
+# The statements are built once per number of months (building them cost more than their
+# answer); each month's bounds are parameters: ``start_i``, ``end_i`` and ``due_end_i``.
+_AT = Need.created_at.type
+
+
+def _at(name: str) -> sa.BindParameter:
+    return sa.bindparam(name, type_=_AT)
+
+
+def _bound_params(bounds, now: datetime) -> dict:
+    params = {"now": now}
+    for i, (start, end, due_end) in enumerate(bounds):
+        params |= {f"start_{i}": start, f"end_{i}": end, f"due_end_{i}": due_end}
+    params |= {
+        "lowest": min(start for start, _end, _due in bounds),
+        "highest_end": max(end for _start, end, _due in bounds),
+        "highest_due": max(due for _start, _end, due in bounds),
+    }
+    return params
+
+
+def _count_columns(count: int) -> list:
     """Per month: response decided, answered in time, resolution decided, solved in time."""
     # The first answer: listed, or rejected (a need listed and later turned down was answered
     # when it was listed).
@@ -73,11 +95,15 @@ def _count_columns(bounds, now: datetime) -> list:
         Need.listed_at <= Need.respond_by, Need.rejected_at <= Need.respond_by
     )
     solved_in_time = Need.resolved_at <= Need.resolve_by
+    now = _at("now")
     columns = []
-    for start, end, due_end in bounds:
-        came_in = sa.and_(Need.created_at >= start, Need.created_at < end)
+    for i in range(count):
+        start = _at(f"start_{i}")
+        came_in = sa.and_(Need.created_at >= start, Need.created_at < _at(f"end_{i}"))
         due_in_month = sa.and_(
-            Need.resolve_by >= start, Need.resolve_by < due_end, Need.rejected_at.is_(None)
+            Need.resolve_by >= start,
+            Need.resolve_by < _at(f"due_end_{i}"),
+            Need.rejected_at.is_(None),
         )
         columns += [
             sa.func.count().filter(came_in, sa.or_(answered_in_time, Need.respond_by <= now)),
@@ -88,27 +114,28 @@ def _count_columns(bounds, now: datetime) -> list:
     return columns
 
 
-def _counted(bounds):
-    """The needs any of the months' counts may read: came in or due within them."""
-    lowest = min(start for start, _end, _due in bounds)
-    return sa.or_(
-        sa.and_(
-            Need.created_at >= lowest,
-            Need.created_at < max(end for _start, end, _due in bounds),
-        ),
-        sa.and_(
-            Need.resolve_by >= lowest,
-            Need.resolve_by < max(due for _start, _end, due in bounds),
-            Need.rejected_at.is_(None),
-        ),
+# The needs any of the months' counts may read: came in or due within them.
+_COUNTED = sa.or_(
+    sa.and_(Need.created_at >= _at("lowest"), Need.created_at < _at("highest_end")),
+    sa.and_(
+        Need.resolve_by >= _at("lowest"),
+        Need.resolve_by < _at("highest_due"),
+        Need.rejected_at.is_(None),
+    ),
+)
+_SOLVED_WITHIN = sa.and_(Need.resolved_at >= _at("lowest"), Need.resolved_at < _at("highest_end"))
+
+
+@functools.cache
+def _counts(count: int) -> sa.Select:
+    return sa.select(*_count_columns(count)).where(
+        Need.community_id == sa.bindparam("community_id"), _COUNTED
     )
 
 
-def _solved_within(bounds):
-    lowest = min(start for start, _end, _due in bounds)
-    return sa.and_(
-        Need.resolved_at >= lowest, Need.resolved_at < max(end for _start, end, _due in bounds)
-    )
+_DURATIONS = sa.select(Need.created_at, Need.resolved_at).where(
+    Need.community_id == sa.bindparam("community_id"), _SOLVED_WITHIN
+)
 
 
 def _hours(created: datetime, resolved: datetime) -> float:
@@ -121,17 +148,10 @@ def months_rates(community_id: int, months: list[date], now: datetime) -> list[d
     needs' durations, and the ratings."""
     firsts = [month_start(m) for m in months]
     bounds = _bounds(months, now)
-    counts = db.session.execute(
-        sa.select(*_count_columns(bounds, now)).where(
-            Need.community_id == community_id, _counted(bounds)
-        )
-    ).one()
+    params = {"community_id": community_id, **_bound_params(bounds, now)}
+    counts = db.session.execute(_counts(len(bounds)), params).one()
     durations: list[list[float]] = [[] for _ in months]
-    for created, resolved in db.session.execute(
-        sa.select(Need.created_at, Need.resolved_at).where(
-            Need.community_id == community_id, _solved_within(bounds)
-        )
-    ):
+    for created, resolved in db.session.execute(_DURATIONS, params):
         for i, (start, end, _due) in enumerate(bounds):
             if start <= resolved < end:
                 durations[i].append(_hours(created, resolved))
@@ -166,21 +186,10 @@ def months_rates(community_id: int, months: list[date], now: datetime) -> list[d
 def month_rates_by_community(community_ids: list[int], month: date, now: datetime) -> dict:
     """community id → the month's response rate, resolution rate and median hours (as
     ``month_rates`` has them), for many communities in two statements: the street's list."""
-    bounds = _bounds([month], now)
-    counts = {
-        row[0]: row[1:]
-        for row in db.session.execute(
-            sa.select(Need.community_id, *_count_columns(bounds, now))
-            .where(Need.community_id.in_(community_ids), _counted(bounds))
-            .group_by(Need.community_id)
-        )
-    }
+    params = {"communities": list(community_ids), **_bound_params(_bounds([month], now), now)}
+    counts = {row[0]: row[1:] for row in db.session.execute(_COUNTS_BY_COMMUNITY, params)}
     durations: dict[int, list[float]] = {}
-    for community_id, created, resolved in db.session.execute(
-        sa.select(Need.community_id, Need.created_at, Need.resolved_at).where(
-            Need.community_id.in_(community_ids), _solved_within(bounds)
-        )
-    ):
+    for community_id, created, resolved in db.session.execute(_DURATIONS_BY_COMMUNITY, params):
         durations.setdefault(community_id, []).append(_hours(created, resolved))
     found = {}
     for community_id in community_ids:
@@ -192,3 +201,13 @@ def month_rates_by_community(community_ids: list[int], month: date, now: datetim
             "median_hours_to_resolve": round(median, 1) if median is not None else None,
         }
     return found
+
+
+_COUNTS_BY_COMMUNITY = (
+    sa.select(Need.community_id, *_count_columns(1))
+    .where(Need.community_id.in_(sa.bindparam("communities", expanding=True)), _COUNTED)
+    .group_by(Need.community_id)
+)
+_DURATIONS_BY_COMMUNITY = sa.select(Need.community_id, Need.created_at, Need.resolved_at).where(
+    Need.community_id.in_(sa.bindparam("communities", expanding=True)), _SOLVED_WITHIN
+)
