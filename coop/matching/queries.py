@@ -377,16 +377,26 @@ def _ranked_for_needs(
     ).all()
     if not needs:
         return {}
-    query = sa.select(MatchRanking).where(
+    # Rows, not MatchRanking objects: a board reads a few hundred and changes none.
+    columns = [
+        MatchRanking.id,
+        MatchRanking.community_id,
+        MatchRanking.need_id,
+        MatchRanking.candidate_type,
+        MatchRanking.candidate_id,
+        MatchRanking.score,
+        MatchRanking.computed_at,
+    ]
+    if reasons:
+        columns += [MatchRanking.reasons, MatchRanking.matched]
+    query = sa.select(*columns).where(
         MatchRanking.community_id.in_({n.community_id for n in needs}),
         MatchRanking.need_id.in_([n.id for n in needs]),
     )
     if candidate_type is not None:
         query = query.where(MatchRanking.candidate_type == candidate_type)
-    if not reasons:
-        query = query.options(defer(MatchRanking.reasons), defer(MatchRanking.matched))
-    rankings: dict[int, list[MatchRanking]] = {}
-    for row in db.session.scalars(query.order_by(MatchRanking.rank, MatchRanking.id)):
+    rankings: dict[int, list[sa.Row]] = {}
+    for row in db.session.execute(query.order_by(MatchRanking.rank, MatchRanking.id)):
         rankings.setdefault(row.need_id, []).append(row)
     order = list(CandidateType)
     found = {}
