@@ -80,6 +80,7 @@ RECORD_FLOW = StateMachine(
 
 
 LIVE_RECORD = "origin <> 'reversal' AND status <> 'rejected' AND reversed_at IS NULL"
+REVERSAL_PAIR = "origin = 'reversal' OR reversed_at IS NOT NULL"
 
 
 class ServiceRecord(db.Model):
@@ -151,6 +152,16 @@ class ServiceRecord(db.Model):
             "community_id",
             "service_date",
             postgresql_include=["volunteer_id", "hours", "status", "activity_id"],
+        ),
+        # The records the monthly summary (coop.hours.summary) leaves out of its count though
+        # they are verified: reversals and the records they reversed. A few; the hours page
+        # adds them to the summary's count instead of counting a community's records.
+        sa.Index(
+            "ix_service_records_reversal_pairs",
+            "community_id",
+            "service_date",
+            postgresql_where=sa.text(REVERSAL_PAIR),
+            sqlite_where=sa.text(REVERSAL_PAIR),
         ),
         # The hours page's lists, newest first: a community's pending or verified records.
         sa.Index(

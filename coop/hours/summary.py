@@ -24,7 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from coop.extensions import db
-from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord
+from coop.hours.models import REVERSAL_PAIR, RecordOrigin, RecordStatus, ServiceRecord
+from coop.timeutil import next_month
 
 
 class MonthlyHours(db.Model):
@@ -163,6 +164,27 @@ def live_hours(community_ids: list[int] | None = None):
     if community_ids is not None:
         query = query.where(ServiceRecord.community_id.in_(community_ids))
     return query
+
+
+def verified_count(community_id: int, month: date | None = None) -> int:
+    """How many verified records the community has (served in ``month``, its first day): the
+    hours page's count, without reading them. The summary counts all but the reversals and the
+    records they reversed; those few are counted live, by their partial index (its predicate
+    written as constants, so that a prepared statement's generic plan can still use it)."""
+    summed = sa.select(sa.func.coalesce(sa.func.sum(MonthlyHours.records), 0)).where(
+        MonthlyHours.community_id == community_id
+    )
+    pairs = sa.select(sa.func.count()).where(
+        ServiceRecord.community_id == community_id,
+        sa.text(f"({REVERSAL_PAIR})"),
+        ServiceRecord.status == RecordStatus.VERIFIED,
+    )
+    if month is not None:
+        summed = summed.where(MonthlyHours.month == month)
+        pairs = pairs.where(
+            ServiceRecord.service_date >= month, ServiceRecord.service_date < next_month(month)
+        )
+    return db.session.scalar(sa.select(summed.scalar_subquery() + pairs.scalar_subquery()))
 
 
 def _month_of(column):

@@ -16,7 +16,7 @@ from coop.extensions import db
 from coop.forms import submit_once
 from coop.hours import errors as hour_errors
 from coop.hours import export as hours_export
-from coop.hours import permissions, queries, service
+from coop.hours import permissions, queries, service, summary
 from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord, duration_text
 from coop.hours.schemas import QueueArgs, RecordIn
 from coop.htmx import is_htmx, render
@@ -113,6 +113,11 @@ def _queue_context(actor, community, *, q: str = "") -> dict:
         ),
         args["page"],
         args["per_page"],
+        # The page is for her community's managers: the list is the community's verified
+        # records, which the monthly summary counts without reading them.
+        count=summary.verified_count(
+            community.id, stats_monthly.parse_period(month).first if month else None
+        ),
     )
     return {
         "community": community,

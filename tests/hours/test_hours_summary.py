@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from coop import stats_monthly
 from coop.extensions import db
 from coop.hours import errors, service
-from coop.hours.summary import MonthlyHours, live_hours, rebuild
+from coop.hours.models import RecordStatus, ServiceRecord
+from coop.hours.queries import records_select
+from coop.hours.summary import MonthlyHours, live_hours, rebuild, verified_count
 from coop.uow import unit_of_work
 from tests.factories import bearer, make_activity, make_community, make_secretary, make_volunteer
 from tests.hours.test_hours_rules import attend
@@ -133,3 +135,49 @@ def test_the_charts_and_the_comparison_read_the_summary_with_the_live_figures(co
     # the figure is the summary's: were it wrong, the chart would be too (one place)
     db.session.execute(sa.update(MonthlyHours).values(hours=Decimal(7)))
     assert stats_monthly.verified_hours([community.id], [period])[(community.id, 0)] == 7
+
+
+def test_the_hours_pages_verified_count_is_the_lists_with_reversals_and_months(community):
+    """``verified_count`` (the summary plus the reversal pairs) equals counting the list, in
+    every month and in all: a verified record, a reversed one and its reversal, a 补录, and
+    pending and rejected ones that count nowhere."""
+    secretary, clerk = make_secretary(community), make_secretary(community)
+    her, him = make_volunteer(community), make_volunteer(community)
+    first = make_activity(community)
+    later = make_activity(community, starts_at=first.starts_at + timedelta(days=40))
+    for volunteer, activity in ((her, first), (him, first), (her, later)):
+        record = attend(community, volunteer, activity, 0, 60)
+        service.verify_record(secretary, record.id, now=record.created_at)
+    reversed_one = attend(community, him, later, 0, 30)
+    service.verify_record(secretary, reversed_one.id, now=reversed_one.created_at)
+    service.reverse_record(secretary, reversed_one.id, reason="时长有误", now=record.created_at)
+    rejected = attend(community, make_volunteer(community), later, 0, 60)
+    service.reject_record(secretary, rejected.id, reason="未到场", now=rejected.created_at)
+    attend(community, make_volunteer(community), first, 0, 60)  # pending
+    entered = service.enter_hours(
+        clerk, community.id, volunteer_id=him.id, activity_id=later.id, hours=Decimal("1")
+    )
+    service.verify_record(secretary, entered.id, now=entered.created_at)
+    other = make_community()  # its records are not this community's
+    stranger = attend(other, make_volunteer(other), make_activity(other), 0, 60)
+    service.verify_record(make_secretary(other), stranger.id, now=stranger.created_at)
+
+    def listed(month=None) -> int:
+        query = records_select(
+            secretary,
+            community_id=community.id,
+            status=RecordStatus.VERIFIED,
+            served_in=month.strftime("%Y-%m") if month else None,
+        )
+        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+    months = {
+        r.service_date.replace(day=1)
+        for r in db.session.scalars(sa.select(ServiceRecord)).all()
+        if r.community_id == community.id
+    }
+    assert len(months) == 2
+    assert verified_count(community.id) == listed() == 6  # 4 standing + the reversed + reversal
+    for month in months:
+        assert verified_count(community.id, month) == listed(month)
+    assert verified_count(community.id, min(months).replace(year=2000)) == 0
