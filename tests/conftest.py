@@ -18,6 +18,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from coop import create_app
 from coop.auth import throttle
 from coop.extensions import db
+from tests.statements import statements_sent
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = BASE_URL.startswith(("postgresql", "postgres:"))
@@ -173,23 +174,12 @@ def kept_store(request, app, monkeypatch):
 
 @pytest.fixture
 def count_queries(app):
-    """``with count_queries() as counted: ...`` then ``counted.n`` is the statements run."""
-    from contextlib import contextmanager
-    from types import SimpleNamespace
+    """``with count_queries() as sent: ...`` then ``sent.n`` is the statements run, ``sent`` the
+    statements themselves and ``sent.writes`` those that change the database."""
 
-    @contextmanager
     def counting():
-        counted = SimpleNamespace(n=0)
-
-        def count(*args):
-            counted.n += 1
-
         with app.app_context():
             engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            yield counted
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
+        return statements_sent(engine)
 
     return counting

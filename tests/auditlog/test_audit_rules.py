@@ -33,6 +33,7 @@ from tests.factories import (
     make_unit,
     make_volunteer,
 )
+from tests.statements import statements_sent
 
 
 def _record_need(secretary, community, **fields):
@@ -101,14 +102,7 @@ def test_a_parent_the_session_does_not_hold_is_read_once_per_flush_not_per_row(c
     activity_id = activity.id
     db.session.expunge(activity)  # the listener must look the activity up itself
 
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(db.session.get_bind()) as statements:
         for volunteer in volunteers:
             db.session.add(
                 Signup(
@@ -118,8 +112,6 @@ def test_a_parent_the_session_does_not_hold_is_read_once_per_flush_not_per_row(c
                 )
             )
         db.session.flush()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     lookups = [
         s for s in statements if s.lstrip().upper().startswith("SELECT") and "activities" in s
     ]

@@ -1,8 +1,5 @@
 """The badge wall, the community's honour roll and the secretary's theme settings."""
 
-import re
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
@@ -153,31 +150,13 @@ def test_the_honour_roll_lists_each_volunteer_under_her_highest_tier_and_counts_
     assert roll["unit_star"] == {"total": 0, "holders": []}
 
 
-@contextmanager
-def writes(app):
-    """The statements that change the database sent inside the block."""
-    found = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        if re.match(r"\s*(INSERT|UPDATE|DELETE)", statement, re.IGNORECASE):
-            found.append(statement.split("(")[0].strip())
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield found
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
-
-
 def _stored_themes(community) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).where(MonthlyTheme.community_id == community.id)
     )
 
 
-def test_reading_the_honour_roll_and_the_themes_writes_nothing(app, client, community):
+def test_reading_the_honour_roll_and_the_themes_writes_nothing(client, community, count_queries):
     volunteer = make_volunteer(community, display_name="陈秀英")
     add_hours(volunteer, october_activity(community, theme=True), 5)
     monthly_badges(PERIOD, now=NOW, community_ids=[community.id])
@@ -193,11 +172,11 @@ def test_reading_the_honour_roll_and_the_themes_writes_nothing(app, client, comm
         (f"/api/v1/communities/{community.id}/themes/10", token),
     ]
 
-    with writes(app) as written:
+    with count_queries() as sent:
         pages = [client.get(path, headers=headers) for path, headers in paths]
 
     assert [p.status_code for p in pages] == [200] * 5
-    assert written == [] and _stored_themes(community) == 0
+    assert sent.writes == [] and _stored_themes(community) == 0
     assert "红色颂歌献祖国" in pages[0].get_data(as_text=True)  # October's default theme
     assert [t["month"] for t in pages[3].json] == list(range(1, 13))
     assert pages[4].json["title"] == "红色颂歌献祖国"
