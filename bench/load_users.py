@@ -68,6 +68,10 @@ class Person(FastHttpUser):
             self.environment.stats.reset_all()
             _everyone_in.set()
         _everyone_in.wait(timeout=60)
+        if WAIT[1] > 0:
+            # Released together, fifty people would open their first pages in the same instant,
+            # a burst a street never sends: each first thinks, as she will between pages.
+            gevent.sleep(random.uniform(*WAIT))
 
     def _headers(self, extra: dict | None = None) -> dict:
         headers = {"Cookie": f"session={self.cookie}"} if self.cookie else {}
