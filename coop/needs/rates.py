@@ -136,6 +136,15 @@ def _counts(count: int) -> sa.Select:
 _DURATIONS = sa.select(Need.created_at, Need.resolved_at).where(
     Need.community_id == sa.bindparam("community_id"), _SOLVED_WITHIN
 )
+# The street's list: one month, many communities.
+_COUNTS_BY_COMMUNITY = (
+    sa.select(Need.community_id, *_count_columns(1))
+    .where(Need.community_id.in_(sa.bindparam("communities", expanding=True)), _COUNTED)
+    .group_by(Need.community_id)
+)
+_DURATIONS_BY_COMMUNITY = sa.select(Need.community_id, Need.created_at, Need.resolved_at).where(
+    Need.community_id.in_(sa.bindparam("communities", expanding=True)), _SOLVED_WITHIN
+)
 
 
 def _hours(created: datetime, resolved: datetime) -> float:
@@ -201,13 +210,3 @@ def month_rates_by_community(community_ids: list[int], month: date, now: datetim
             "median_hours_to_resolve": round(median, 1) if median is not None else None,
         }
     return found
-
-
-_COUNTS_BY_COMMUNITY = (
-    sa.select(Need.community_id, *_count_columns(1))
-    .where(Need.community_id.in_(sa.bindparam("communities", expanding=True)), _COUNTED)
-    .group_by(Need.community_id)
-)
-_DURATIONS_BY_COMMUNITY = sa.select(Need.community_id, Need.created_at, Need.resolved_at).where(
-    Need.community_id.in_(sa.bindparam("communities", expanding=True)), _SOLVED_WITHIN
-)
