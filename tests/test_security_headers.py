@@ -73,7 +73,7 @@ def with_token(method, path):
 CASES = {
     "public page": (get("/login"), 200),
     "signed-in page": (signed_in("/my/notices"), 200),
-    "htmx fragment": (signed_in("/my/notices/summary", headers=HTMX), 200),
+    "htmx fragment": (signed_in("/todo/badge", headers=HTMX), 200),
     "redirect": (get("/"), 302),
     "page 404": (get("/no-such-page"), 404),
     "page 405": (get("/logout"), 405),

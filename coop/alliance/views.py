@@ -24,6 +24,7 @@ from coop.honours import queries as honours_queries
 from coop.htmx import render
 from coop.needs import permissions as needs_permissions
 from coop.needs import rates
+from coop.notices import inbox
 from coop.pagination import paginate
 from coop.privacy import mask_phone
 from coop.schemas import load_form
@@ -47,7 +48,12 @@ def communities():
     rates_now = rates.month_rates_by_community(ids, month, now)
     rows = [(c, {**counts[c.id], **rates_now[c.id]}) for c in communities]
     can_set_up = bool(setup_permissions.administered_street_ids(actor))
-    return render("alliance/communities.html", rows=rows, can_set_up=can_set_up)
+    return render(
+        "alliance/communities.html",
+        rows=rows,
+        can_set_up=can_set_up,
+        notices_summary=inbox.summary(actor.id),
+    )
 
 
 def _trend(title, periods, series, links=None, *, grouped=False):
@@ -183,6 +189,7 @@ def community(community_id: int):
         trends=_trends(community, now, links=needs_permissions.can_see_all_needs(actor, community)),
         can_manage=permissions.can_manage_community(actor, community),
         can_view_people=permissions.can_view_people(actor, community),
+        notices_summary=inbox.summary(actor.id),
     )
 
 
@@ -291,14 +298,16 @@ def unit(unit_id: int):
                     permissions.can_manage_community(actor, membership.community),
                 )
             )
+    is_own_unit = unit.id in permissions.liaison_unit_ids(actor)
     return render(
         "alliance/unit.html",
         unit=unit,
         today=today,
         served=served,
-        is_own_unit=unit.id in permissions.liaison_unit_ids(actor),
+        is_own_unit=is_own_unit,
         can_edit=permissions.can_edit_unit(actor, unit),
         honours=honours_queries.approved_of(unit_id=unit.id),
+        notices_summary=inbox.summary(actor.id) if is_own_unit else None,
     )
 
 

@@ -5,45 +5,24 @@ from coop import xlsx
 from coop.alliance import queries as alliance_queries
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
-from coop.auth.models import Role
 from coop.errors import Invalid
-from coop.hours import queries as hours_queries
-from coop.htmx import is_htmx, render
+from coop.htmx import render
+from coop.ledger import balance, standings
 from coop.ledger import service as ledger
-from coop.ledger import standings
 from coop.ledger.models import AccountType
 from coop.ledger.schemas import StandingsArgs
 from coop.pagination import paginate
 from coop.privacy import mask_phone
 from coop.schemas import load_form
-from coop.timeutil import local_today
 
 bp = Blueprint("ledger", __name__)
-
-
-def _balance_context(actor) -> dict:
-    """Her balance (per community when she has points in more than one) and what is held."""
-    mine = ledger.accounts_for_owner(AccountType.VOLUNTEER, actor.id)
-    held = ledger.accounts_for_owner(AccountType.HOLD, actor.id)
-    balances = [(a.community_id, ledger.balance_of(a)) for a in mine]
-    if len(balances) > 1:
-        names = {c.id: c.name for c in alliance_queries.communities_for(actor)}
-        balances = [(names.get(community_id, ""), amount) for community_id, amount in balances]
-    home = next((g.community_id for g in actor.grants_of(Role.VOLUNTEER)), None)
-    return {
-        "accounts": mine,
-        "balance": sum(amount for _, amount in balances),
-        "balances": balances if len(balances) > 1 else [],
-        "points_per_hour": hours_queries.points_per_hour(home, local_today()) if home else None,
-        "held": sum(ledger.balance_of(a) for a in held),
-    }
 
 
 def _points_context(actor) -> dict:
     args, errors = load_form(PageArgs(), request.args)
     if errors:
         raise Invalid(errors=errors)
-    context = _balance_context(actor)
+    context = balance.of_volunteer(actor)
     # Her spendable account's statement; a hold's entries mirror its reservations.
     context["page"] = paginate(
         ledger.entries_select([a.id for a in context["accounts"]]), args["page"], args["per_page"]
@@ -80,16 +59,6 @@ def export_mine():
     return xlsx.list_export(
         "我的积分", MY_EXPORT_HEADERS, rows, place=actor.display_name, slug="my-points"
     )
-
-
-@bp.get("/my/points/summary")
-@login_required
-def summary():
-    """The balance, for 我的 (loaded with htmx); the whole statement when visited."""
-    actor = require_actor()
-    if not is_htmx():
-        return render("ledger/points.html", **_points_context(actor))
-    return render("ledger/points.html", block="points_summary", **_balance_context(actor))
 
 
 # --- 积分台账: the community's volunteers and their points, for its staff ---------------------

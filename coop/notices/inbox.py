@@ -28,10 +28,33 @@ def latest(user_id: int, *, limit: int = 20) -> list[Notice]:
     return list(db.session.scalars(inbox_select(user_id).limit(limit)))
 
 
+SUMMARY_SIZE = 3
+
+
+def summary(user_id: int) -> dict:
+    """The top of her home pages: her newest few notices (titles only: no delivery rows), which
+    of them are unread, and how many she has unread in all. One statement: the count rides on
+    each row (with no notice at all there is nothing unread either)."""
+    rows = db.session.execute(
+        inbox_select(user_id)
+        .add_columns(_unread_count_select(user_id).scalar_subquery())
+        .options(sa.orm.lazyload(Notice.deliveries))
+        .limit(SUMMARY_SIZE)
+    ).all()
+    notices = [notice for notice, _count in rows]
+    return {
+        "notices": notices,
+        "unread": {n.id for n in notices if n.read_at is None},
+        "unread_count": rows[0][1] if rows else 0,
+    }
+
+
+def _unread_count_select(user_id: int) -> sa.Select:
+    return sa.select(sa.func.count()).where(Notice.user_id == user_id, Notice.read_at.is_(None))
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(Notice.user_id == user_id, Notice.read_at.is_(None))
-    )
+    return db.session.scalar(_unread_count_select(user_id))
 
 
 def get_notice(user_id: int, notice_id: int, *, for_update: bool = False) -> Notice:

@@ -1,14 +1,11 @@
-import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
 from coop.errors import Invalid
-from coop.extensions import db
-from coop.htmx import is_htmx, render
+from coop.htmx import render
 from coop.notices import inbox
-from coop.notices.models import Notice
 from coop.pagination import paginate
 from coop.schemas import load_form
 from coop.uow import unit_of_work
@@ -16,7 +13,6 @@ from coop.uow import unit_of_work
 bp = Blueprint("notices", __name__)
 
 INBOX_SIZE = 20  # a phone screen or two
-SUMMARY_SIZE = 3
 
 
 @bp.app_template_filter("notice_link")
@@ -59,23 +55,3 @@ def read_all():
     with unit_of_work(actor):
         inbox.mark_all_read(actor.id, now=utcnow())
     return redirect(url_for("notices.index"), 303)
-
-
-@bp.get("/my/notices/summary")
-@login_required
-def summary():
-    """The unread count and the newest few, for the top of 我的 (loaded with htmx); showing
-    them there marks nothing read. Visited directly: the inbox."""
-    if not is_htmx():
-        return redirect(url_for("notices.index"))
-    actor = require_actor()
-    # The titles only: no count of her whole inbox, no delivery rows (the inbox shows those).
-    notices = db.session.scalars(
-        inbox.inbox_select(actor.id).options(sa.orm.lazyload(Notice.deliveries)).limit(SUMMARY_SIZE)
-    ).all()
-    return render_template(
-        "notices/_summary.html",
-        notices=notices,
-        unread={n.id for n in notices if n.read_at is None},
-        unread_count=inbox.unread_count(actor.id),
-    )

@@ -12,6 +12,8 @@ from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
 from coop.hours.queries import volunteer_totals
 from coop.htmx import render
+from coop.ledger import balance
+from coop.notices import inbox
 from coop.pagination import paginate
 from coop.people import departure, editing, export, queries, service
 from coop.people.invitation_views import hand_over
@@ -35,6 +37,8 @@ def me():
         resident=getattr(actor, "resident", None),
         communities=alliance_queries.communities_for(actor),
         totals=volunteer_totals(actor.id) if getattr(actor, "volunteer", None) else None,
+        notices_summary=inbox.summary(actor.id),
+        **(balance.of_volunteer(actor) if getattr(actor, "volunteer", None) else {}),
     )
 
 

@@ -22,7 +22,8 @@ from coop.dbtypes import utcnow
 from coop.errors import Forbidden, Invalid, NotFound, retry_form
 from coop.extensions import db
 from coop.forms import submit_once
-from coop.htmx import render
+from coop.htmx import is_htmx, render
+from coop.notices import inbox
 from coop.pagination import paginate
 from coop.rewards import errors as reward_errors
 from coop.rewards import permissions, queries, service
@@ -357,7 +358,16 @@ def counter():
                 # Said beside the field, not as an error page: the next person is waiting.
                 errors = {"code": [_("没有找到这个领取码，请核对后重新输入。")]}
     context = _counter_context(actor, raw, redemption, community_id=community_id)
-    return render("rewards/counter.html", block="lookup", form={}, errors=errors, **context)
+    # htmx asks for the lookup's result only; the whole desk ends with her notices.
+    notices_summary = None if is_htmx() else inbox.summary(actor.id)
+    return render(
+        "rewards/counter.html",
+        block="lookup",
+        form={},
+        errors=errors,
+        notices_summary=notices_summary,
+        **context,
+    )
 
 
 @bp.post("/supermarket/redemptions/<int:redemption_id>/pickup")

@@ -4,6 +4,7 @@ from coop import LANGUAGES
 from coop.auth.current import current_actor
 from coop.auth.models import Role
 from coop.dbtypes import utcnow
+from coop.notices import inbox
 from coop.todo import service as todo
 
 bp = Blueprint("shell", __name__)
@@ -20,7 +21,10 @@ def home():
         return redirect(url_for("rewards.counter"))
     sections = todo.todo_for(actor, utcnow())
     return render_template(
-        "todo/home.html", sections=sections, total=sum(s.count for s in sections)
+        "todo/home.html",
+        sections=sections,
+        total=sum(s.count for s in sections),
+        notices_summary=inbox.summary(actor.id),
     )
 
 

@@ -51,7 +51,6 @@ def test_a_badge_answering_after_a_sign_in_keeps_her_new_session_and_its_welcome
     "path, headers",
     [
         ("/todo/badge", HTMX),
-        ("/my/notices/summary", HTMX),
         ("/static/coop.css", {"Sec-Fetch-Dest": "style"}),
         ("/static/coop.css", {}),
         ("/me", {"Sec-Fetch-Dest": "empty"}),  # fetched by a script, not opened

@@ -110,11 +110,14 @@ def test_htmx_loads_a_fragment_under_the_policy(page: Page, login):
     watch = Watch(page)
     login(page, "volunteer")
 
-    with page.expect_response(re.compile(r"/summary$")) as answer:
+    with page.expect_response(re.compile(r"/todo/badge$")) as answer:
         nav(page, "我的").click()
 
     assert answer.value.request.headers.get("hx-request") == "true"
-    expect(page.locator("#points-summary")).to_be_visible()
+    # swapped in: the menu's count now listens for changes instead of loading
+    expect(page.locator("#nav-count-todo")).to_have_attribute(
+        "hx-trigger", re.compile("claims-changed")
+    )
     watch.assert_quiet()
 
 

@@ -22,8 +22,6 @@ from tests.factories import (
     make_volunteer,
 )
 
-HTMX = {"HX-Request": "true"}
-
 
 @pytest.fixture
 def community(ctx):
@@ -98,21 +96,20 @@ def test_no_points_yet_says_how_to_earn_them(client, volunteer):
     assert '<p class="balance">0</p>' in html and "还没有积分记录" in html
 
 
-def test_the_balance_is_a_fragment_for_the_me_page(client, community, volunteer):
+def test_the_me_page_is_drawn_with_her_balance_and_notices(client, community, volunteer):
+    """Not loaded after the page: arriving later, they pushed down the buttons below them."""
     _serve(community, volunteer)
+    notify(volunteer.id, "服务时长已核实")
     login(client, volunteer)
     me = client.get("/me").get_data(as_text=True)
-    assert 'hx-get="/my/points/summary"' in me and 'hx-get="/my/notices/summary"' in me
-    fragment = client.get("/my/points/summary", headers=HTMX).get_data(as_text=True)
-    assert "<html" not in fragment and '<p class="balance">15</p>' in fragment
-    page = client.get("/my/points/summary").get_data(as_text=True)
-    assert "<html" in page and "积分明细" in page
+    assert '<p class="balance">15</p>' in me and 'id="notices-summary"' in me
+    assert "服务时长已核实" in me and 'hx-trigger="load"' not in me.split("<main", 1)[1]
 
 
 def test_a_resident_has_no_points_on_her_me_page(client, community):
     login(client, make_resident(community))
     me = client.get("/me").get_data(as_text=True)
-    assert "/my/points/summary" not in me and 'hx-get="/my/notices/summary"' in me
+    assert 'id="points-summary"' not in me and 'id="notices-summary"' in me
 
 
 def test_someone_elses_points_never_show(client, community, volunteer):
@@ -138,23 +135,17 @@ def test_the_unread_badge_shows_without_marking_read(client, volunteer):
     for n in range(4):
         notify(volunteer.id, f"通知{n}")
     login(client, volunteer)
-    fragment = client.get("/my/notices/summary", headers=HTMX).get_data(as_text=True)
-    assert "<html" not in fragment and '<span class="count"' in fragment and ">4</span>" in fragment
-    assert "通知3" in fragment and "通知0" not in fragment  # the newest few only
+    me = client.get("/me").get_data(as_text=True)
+    assert '<span class="count"' in me and ">4</span>" in me
+    assert "通知3" in me and "通知0" not in me  # the newest few only
     assert unread_count(volunteer.id) == 4
-
-
-def test_the_summary_visited_directly_is_the_inbox(client, volunteer):
-    login(client, volunteer)
-    response = client.get("/my/notices/summary")
-    assert response.status_code == 302 and response.location == "/my/notices"
 
 
 def test_no_unread_badge_when_all_is_read(client, volunteer):
     db.session.add(Notice(user_id=volunteer.id, title="旧消息", read_at=utcnow()))
     login(client, volunteer)
-    fragment = client.get("/my/notices/summary", headers=HTMX).get_data(as_text=True)
-    assert "旧消息" in fragment and '<span class="count"' not in fragment
+    summary = client.get("/me").get_data(as_text=True).split('id="notices-summary"', 1)[1]
+    assert "旧消息" in summary and '<span class="count"' not in summary
 
 
 def test_notices_need_a_sign_in(client):
@@ -169,7 +160,7 @@ def test_the_nav_takes_a_volunteer_to_activities_and_points(client, community, v
     login(client, volunteer)
     html = client.get("/me").get_data(as_text=True)
     assert f'href="/communities/{community.id}/activities"' in html
-    assert 'href="/my/points"' in html and "时长核实" not in html
+    assert 'href="/my/points"' in html and ">时长核实</a>" not in html
 
 
 def test_the_nav_takes_a_secretary_to_activities_and_the_hours_queue(client, community):

@@ -1,4 +1,4 @@
-"""Every role's home page carries her newest notices (loaded with htmx)."""
+"""Every role's home page carries her newest notices, drawn with the page."""
 
 import pytest
 
@@ -13,7 +13,7 @@ from tests.factories import (
     make_volunteer,
 )
 
-SUMMARY = 'hx-get="/my/notices/summary"'
+SUMMARY = 'id="notices-summary"'
 
 
 @pytest.mark.parametrize("role", ["street", "secretary", "liaison", "volunteer", "staff"])

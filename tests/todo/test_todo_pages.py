@@ -94,9 +94,9 @@ def test_the_home_page_costs_the_same_however_much_waits(client, community, coun
         make_need(community, status=NeedStatus.SUBMITTED)
     with count_queries() as many:
         client.get("/")
-    # her session with her grants, her community's name, one per kind; the test client's
-    # savepoint (2)
-    assert few.n == many.n == 1 + 1 + len(todo_service.SECRETARY_KINDS) + 2
+    # her session with her grants, her community's name, one per kind, her newest notices;
+    # the test client's savepoint (2)
+    assert few.n == many.n == 1 + 1 + len(todo_service.SECRETARY_KINDS) + 1 + 2
 
 
 # --- The menu's counts --------------------------------------------------------------------
