@@ -27,9 +27,11 @@ def _loaded_later(page: Page, path: str) -> dict:
     held = []
     page.route(
         re.compile(r".*"),
-        lambda route: held.append(route)
-        if route.request.resource_type in ("xhr", "fetch")
-        else route.continue_(),
+        lambda route: (
+            held.append(route)
+            if route.request.resource_type in ("xhr", "fetch")
+            else route.continue_()
+        ),
     )
     page.goto(path)
     page.wait_for_load_state()
