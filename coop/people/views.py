@@ -30,15 +30,16 @@ bp = Blueprint("people", __name__)
 @login_required
 def me():
     actor = require_actor()
+    volunteer = getattr(actor, "volunteer", None)
     return render(
         "people/me.html",
         person=actor,
-        volunteer=getattr(actor, "volunteer", None),
+        volunteer=volunteer,
         resident=getattr(actor, "resident", None),
         communities=alliance_queries.communities_for(actor),
-        totals=volunteer_totals(actor.id) if getattr(actor, "volunteer", None) else None,
+        totals=volunteer_totals(actor.id) if volunteer else None,
         notices_summary=inbox.summary(actor.id),
-        **(balance.of_volunteer(actor) if getattr(actor, "volunteer", None) else {}),
+        **(balance.of_volunteer(actor) if volunteer else {}),
     )
 
 
