@@ -69,7 +69,7 @@ def last_months(now: datetime, count: int = 12) -> list[Period]:
 
 # Each series' statement is built once per number of periods (building it took longer than
 # PostgreSQL took to answer it); the communities and the periods' bounds are its parameters.
-COMMUNITIES = sa.bindparam("communities", expanding=True)
+_COMMUNITIES = sa.bindparam("communities", expanding=True)
 
 
 def _bucket(column, count: int):
@@ -99,7 +99,7 @@ def _needs_by_category(column_name: str, count: int) -> sa.Select:
     index, in_range = _bucket(getattr(Need, column_name), count)
     return (
         sa.select(Need.community_id, index, Need.category, sa.func.count())
-        .where(Need.community_id.in_(COMMUNITIES), in_range)
+        .where(Need.community_id.in_(_COMMUNITIES), in_range)
         .group_by(Need.community_id, index, Need.category)
     )
 
@@ -114,7 +114,7 @@ def needs_solved(community_ids: list[int], periods: list[Period]) -> dict:
     return _rows(_needs_by_category("resolved_at", len(periods)), community_ids, periods)
 
 
-HELD_BEFORE = sa.bindparam("now", type_=Activity.ends_at.type)
+_HELD_BEFORE = sa.bindparam("now", type_=Activity.ends_at.type)
 
 
 @functools.cache
@@ -123,9 +123,9 @@ def _activities_held(count: int) -> sa.Select:
     return (
         sa.select(Activity.community_id, index, sa.func.count())
         .where(
-            Activity.community_id.in_(COMMUNITIES),
+            Activity.community_id.in_(_COMMUNITIES),
             Activity.status == ActivityStatus.SCHEDULED,
-            Activity.ends_at < HELD_BEFORE,
+            Activity.ends_at < _HELD_BEFORE,
             in_range,
         )
         .group_by(Activity.community_id, index)
@@ -142,7 +142,7 @@ def _verified_hours(count: int) -> sa.Select:
     index, in_range = _bucket(MonthlyHours.month, count)
     return (
         sa.select(MonthlyHours.community_id, index, sa.func.sum(MonthlyHours.hours))
-        .where(MonthlyHours.community_id.in_(COMMUNITIES), in_range)
+        .where(MonthlyHours.community_id.in_(_COMMUNITIES), in_range)
         .group_by(MonthlyHours.community_id, index)
     )
 
@@ -162,9 +162,9 @@ def _units_taking_part(count: int) -> sa.Select:
         sa.select(Activity.community_id, index, sa.func.count(sa.distinct(Claim.unit_id)))
         .join(Claim, Claim.project_id == Activity.project_id)
         .where(
-            Activity.community_id.in_(COMMUNITIES),
+            Activity.community_id.in_(_COMMUNITIES),
             Activity.status == ActivityStatus.SCHEDULED,
-            Activity.ends_at < HELD_BEFORE,
+            Activity.ends_at < _HELD_BEFORE,
             Claim.unit_id.is_not(None),
             Claim.status.in_((ClaimStatus.APPROVED, ClaimStatus.FULFILLED)),
             in_range,
@@ -186,7 +186,7 @@ def _points_select(column_name: str, count: int) -> sa.Select:
         sa.select(
             MonthlyPoints.community_id, index, sa.func.sum(getattr(MonthlyPoints, column_name))
         )
-        .where(MonthlyPoints.community_id.in_(COMMUNITIES), in_range)
+        .where(MonthlyPoints.community_id.in_(_COMMUNITIES), in_range)
         .group_by(MonthlyPoints.community_id, index)
     )
 
