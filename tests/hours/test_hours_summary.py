@@ -1,6 +1,7 @@
 """hours_monthly is kept in the same transaction as the records: after verifying, rejecting,
 reversing and 补录 it equals the live sum of the records, and the dashboards read it."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,7 +15,14 @@ from coop.hours.models import RecordStatus, ServiceRecord
 from coop.hours.queries import records_select
 from coop.hours.summary import MonthlyHours, live_hours, rebuild, verified_count
 from coop.uow import unit_of_work
-from tests.factories import bearer, make_activity, make_community, make_secretary, make_volunteer
+from tests.factories import (
+    bearer,
+    login,
+    make_activity,
+    make_community,
+    make_secretary,
+    make_volunteer,
+)
 from tests.hours.test_hours_rules import attend
 
 
@@ -137,10 +145,9 @@ def test_the_charts_and_the_comparison_read_the_summary_with_the_live_figures(co
     assert stats_monthly.verified_hours([community.id], [period])[(community.id, 0)] == 7
 
 
-def test_the_hours_pages_verified_count_is_the_lists_with_reversals_and_months(community):
-    """``verified_count`` (the summary plus the reversal pairs) equals counting the list, in
-    every month and in all: a verified record, a reversed one and its reversal, a 补录, and
-    pending and rejected ones that count nowhere."""
+def _records_of_two_months(community):
+    """A verified record, a reversed one and its reversal, a 补录, and pending and rejected ones
+    that count nowhere, over two months; another community's verified record. Her secretary."""
     secretary, clerk = make_secretary(community), make_secretary(community)
     her, him = make_volunteer(community), make_volunteer(community)
     first = make_activity(community)
@@ -161,23 +168,50 @@ def test_the_hours_pages_verified_count_is_the_lists_with_reversals_and_months(c
     other = make_community()  # its records are not this community's
     stranger = attend(other, make_volunteer(other), make_activity(other), 0, 60)
     service.verify_record(make_secretary(other), stranger.id, now=stranger.created_at)
+    return secretary
 
-    def listed(month=None) -> int:
-        query = records_select(
-            secretary,
-            community_id=community.id,
-            status=RecordStatus.VERIFIED,
-            served_in=month.strftime("%Y-%m") if month else None,
-        )
-        return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
-    months = {
+def _months(community) -> set:
+    return {
         r.service_date.replace(day=1)
         for r in db.session.scalars(sa.select(ServiceRecord)).all()
         if r.community_id == community.id
     }
+
+
+def _listed(secretary, community, month=None) -> int:
+    """Counting the hours page's verified list itself."""
+    query = records_select(
+        secretary,
+        community_id=community.id,
+        status=RecordStatus.VERIFIED,
+        served_in=month.strftime("%Y-%m") if month else None,
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def test_the_hours_pages_verified_count_is_the_lists_with_reversals_and_months(community):
+    """``verified_count`` (the summary plus the reversal pairs) equals counting the list, in
+    every month and in all."""
+    secretary = _records_of_two_months(community)
+    months = _months(community)
     assert len(months) == 2
-    assert verified_count(community.id) == listed() == 6  # 4 standing + the reversed + reversal
+    # 4 standing + the reversed one + its reversal
+    assert verified_count(community.id) == _listed(secretary, community) == 6
     for month in months:
-        assert verified_count(community.id, month) == listed(month)
+        assert verified_count(community.id, month) == _listed(secretary, community, month)
     assert verified_count(community.id, min(months).replace(year=2000)) == 0
+
+
+def test_the_hours_page_shows_the_lists_count_in_all_and_by_month(client, community):
+    secretary = _records_of_two_months(community)
+    login(client, secretary)
+    page = f"/communities/{community.id}/hours"
+    html = client.get(page).get_data(as_text=True)
+    assert re.search(r"<dt>已核实</dt><dd>6</dd>", html)
+    for month in _months(community):
+        key = month.strftime("%Y-%m")
+        html = client.get(f"{page}?month={key}").get_data(as_text=True)
+        n = _listed(secretary, community, month)
+        assert f"<dt>{key}已核实</dt><dd>{n}</dd>" in html and f"共{n}条" in html
+    assert client.get(f"{page}?month=2026-13").status_code == 422
