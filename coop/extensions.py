@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from coop.apidoc import CoopApi
+from coop.references import include_object
 
 # Named constraints so Alembic can alter them on both SQLite (batch mode) and PostgreSQL.
 NAMING_CONVENTION = {
@@ -22,7 +23,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
+migrate = Migrate(render_as_batch=True, compare_type=True, include_object=include_object)
 api = CoopApi()
 csrf = CSRFProtect()
 babel = Babel()

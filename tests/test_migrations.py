@@ -5,12 +5,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from coop.extensions import db
+from coop.references import include_object
 from tests.conftest import ON_POSTGRES, _database_url, make_app
 
 
 def _differences(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         return compare_metadata(context, db.metadata)
 
 

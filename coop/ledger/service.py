@@ -188,7 +188,9 @@ class LedgerReport:
     postings: int
     entries: int
     accounts: int
-    unbalanced_postings: list[int]  # posting ids whose entries do not sum to zero (or are none)
+    # posting ids whose entries do not sum to zero (or are none), or that entries name but
+    # that do not exist
+    unbalanced_postings: list[int]
     drifted_accounts: list[tuple[int, int, int]]  # (account id, cached balance, sum of entries)
     negative_user_accounts: list[tuple[int, int]]  # (account id, sum of entries), pool excepted
 
@@ -210,11 +212,19 @@ def check() -> LedgerReport:
         .group_by(Entry.posting_id)
         .subquery()
     )
+    # Full: entries whose posting does not exist count too (PostgreSQL checks that reference
+    # per statement, by trigger: coop.references).
+    posting_id = sa.func.coalesce(Posting.id, per_posting.c.posting_id)
     unbalanced = db.session.scalars(
-        sa.select(Posting.id)
-        .outerjoin(per_posting, per_posting.c.posting_id == Posting.id)
-        .where(sa.or_(per_posting.c.total.is_(None), per_posting.c.total != 0))
-        .order_by(Posting.id)
+        sa.select(posting_id)
+        .select_from(Posting)
+        .join(per_posting, per_posting.c.posting_id == Posting.id, full=True)
+        .where(
+            sa.or_(
+                Posting.id.is_(None), per_posting.c.total.is_(None), per_posting.c.total != 0
+            )
+        )
+        .order_by(posting_id)
     ).all()
     per_account = (
         sa.select(Entry.account_id, sa.func.sum(Entry.amount).label("total"))
