@@ -220,9 +220,7 @@ def check() -> LedgerReport:
         .select_from(Posting)
         .join(per_posting, per_posting.c.posting_id == Posting.id, full=True)
         .where(
-            sa.or_(
-                Posting.id.is_(None), per_posting.c.total.is_(None), per_posting.c.total != 0
-            )
+            sa.or_(Posting.id.is_(None), per_posting.c.total.is_(None), per_posting.c.total != 0)
         )
         .order_by(posting_id)
     ).all()
