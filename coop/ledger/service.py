@@ -212,17 +212,18 @@ def check() -> LedgerReport:
         .group_by(Entry.posting_id)
         .subquery()
     )
-    # Full: entries whose posting does not exist count too (PostgreSQL checks that reference
-    # per statement, by trigger: coop.references).
-    posting_id = sa.func.coalesce(Posting.id, per_posting.c.posting_id)
+    without_lines_or_unbalanced = (
+        sa.select(Posting.id)
+        .outerjoin(per_posting, per_posting.c.posting_id == Posting.id)
+        .where(sa.or_(per_posting.c.total.is_(None), per_posting.c.total != 0))
+    )
+    # Entries whose posting does not exist: PostgreSQL checks that reference per statement, by
+    # trigger (coop.references), so a restore without triggers could leave some.
+    named_but_missing = sa.select(Entry.posting_id).where(
+        ~sa.select(Posting.id).where(Posting.id == Entry.posting_id).exists()
+    )
     unbalanced = db.session.scalars(
-        sa.select(posting_id)
-        .select_from(Posting)
-        .join(per_posting, per_posting.c.posting_id == Posting.id, full=True)
-        .where(
-            sa.or_(Posting.id.is_(None), per_posting.c.total.is_(None), per_posting.c.total != 0)
-        )
-        .order_by(posting_id)
+        sa.union(without_lines_or_unbalanced, named_but_missing).order_by(sa.literal_column("1"))
     ).all()
     per_account = (
         sa.select(Entry.account_id, sa.func.sum(Entry.amount).label("total"))
