@@ -74,6 +74,10 @@ labelled(
 
 
 class Account(db.Model):
+    """Points held by a volunteer, a unit, a hold, a community's pool or its supermarket. Never
+    deleted or renumbered (PostgreSQL refuses it): entries name accounts without a foreign key
+    there (``coop.references``)."""
+
     __tablename__ = "accounts"
     __audit__ = False
 
