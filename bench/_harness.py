@@ -55,14 +55,17 @@ def recreate(url: sa.URL, name: str) -> sa.URL:
 
 
 def make_app(url: sa.URL, pool: int, name: str = "bench", batch: bool = False):
-    """``batch``: configured as the queue's worker and the clock are (coop.create_app)."""
+    """``batch``: configured as the queue's worker and the clock are (coop.create_app). The
+    engine keeps the options a deployment has (``coop.config.ENGINE_OPTIONS``: the pool's ping)."""
     from coop import create_app
+    from coop.config import ENGINE_OPTIONS
 
     return create_app(
         {
             "BATCH": batch,
             "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
             "SQLALCHEMY_ENGINE_OPTIONS": {
+                **ENGINE_OPTIONS,
                 "pool_size": pool,
                 "max_overflow": 0,
                 "connect_args": {"application_name": name},

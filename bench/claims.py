@@ -20,6 +20,9 @@ auto-approved, and 300 units with live agreements and liaisons) and ``coop_pgben
   successful claim (the project's lock, the unit's lock with its agreement and limit, the open
   claims, the claim inserted approved, the slot, the audit rows) for a random unit and project,
   same clients and duration, ``-M prepared``: the physical limit of the claim's logic.
+- the Python ceiling: the same ``claim.sql`` transaction from worker processes with bare
+  psycopg (no app, no ORM, no rules, every statement prepared), same workers and duration: what
+  any Python client pays for those round trips on this machine (``psycopg tps``).
 
 Between runs the claims are deleted and the projects reset, so each run starts alike. After each
 claims run SQL counts projects whose approved claims exceed their slots ("oversold", must be 0)
@@ -30,6 +33,7 @@ import argparse
 import contextlib
 import os
 import random
+import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -116,10 +120,9 @@ def ids(app) -> tuple[list[int], list[int]]:
     return list(liaisons), list(projects)
 
 
-def claim_sql_defines(app) -> tuple[str, ...]:
-    """pgbench ``-D`` options naming the seeded rows ``claim.sql`` claims with: the community,
-    the first project and unit ids, how many of each, and how a unit's id maps to its
-    liaison's (the seed makes them in step)."""
+def claim_sql_values(app) -> dict[str, int]:
+    """The seeded rows ``claim.sql`` claims with: the community, the first project and unit ids,
+    how many of each, and how a unit's id maps to its liaison's (the seed makes them in step)."""
     from coop.auth.models import RoleGrant, User
     from coop.extensions import db
     from coop.projects.models import Project
@@ -140,7 +143,7 @@ def claim_sql_defines(app) -> tuple[str, ...]:
     first_unit, last_unit = pairs[0][0], pairs[-1][0]
     assert len(offsets) == 1 and last_unit - first_unit + 1 == len(pairs) == UNITS
     assert last_project - first_project + 1 == PROJECTS
-    values = {
+    return {
         "community": community,
         "first_project": first_project,
         "projects": PROJECTS,
@@ -148,7 +151,59 @@ def claim_sql_defines(app) -> tuple[str, ...]:
         "units": UNITS,
         "actor_offset": offsets.pop(),
     }
+
+
+def claim_sql_defines(values: dict[str, int]) -> tuple[str, ...]:
+    """pgbench's options for ``claim.sql``: prepared statements and ``-D`` for each value."""
     return ("-M", "prepared", *(f"-D{name}={value}" for name, value in values.items()))
+
+
+def claim_sql_statements() -> list[str]:
+    """``claim.sql``'s statements between BEGIN and END for psycopg: comments dropped, each
+    ``:name`` a ``%(name)s`` placeholder (``::type`` casts and ``'unit:'`` stay)."""
+    script = re.sub(r"--[^\n]*", "", CLAIM_SQL.read_text())
+    body = script[script.index("BEGIN;") + len("BEGIN;") : script.index("END;")]
+    return [
+        re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", statement.replace("%", "%%")).strip()
+        for statement in body.split(";")
+        if statement.strip()
+    ]
+
+
+def bare_setup(_app, n: int, args) -> tuple:
+    """A worker of the Python ceiling: its own psycopg connection, preparing every statement as
+    pgbench's ``-M prepared`` does, and the statements (warmed up by one rolled-back claim)."""
+    import psycopg
+
+    conninfo, values = args
+    connection = psycopg.connect(conninfo, prepare_threshold=0, application_name="bench-bare")
+    state = (connection, random.Random(n), values, claim_sql_statements())
+    bare_step(None, state, commit=False)
+    return state
+
+
+def bare_step(_app, state, *, commit: bool = True) -> str:
+    """``claim.sql``'s transaction from Python with bare psycopg, its ids drawn as pgbench's
+    ``\\set`` lines draw them: no app, no ORM, no rules. The ceiling of any Python client."""
+    connection, rng, values, statements = state
+    unit = rng.randint(values["first_unit"], values["first_unit"] + values["units"] - 1)
+    parameters = {
+        "community": values["community"],
+        "project": rng.randint(
+            values["first_project"], values["first_project"] + values["projects"] - 1
+        ),
+        "unit": unit,
+        "actor": unit + values["actor_offset"],
+    }
+    for statement in statements:  # the first begins the transaction, as pgbench's BEGIN does
+        cursor = connection.execute(statement, parameters)
+        if cursor.description is not None:
+            cursor.fetchall()
+    if commit:
+        connection.commit()
+    else:
+        connection.rollback()
+    return "transaction"
 
 
 def reset(app) -> None:
@@ -268,7 +323,8 @@ def main() -> None:
     seed(app)
     pgbench = Pgbench(url, PGBENCH_DB)
     claim_sql = Pgbench(url, BENCH_DB, CLAIM_SQL.read_text(), initialise=False)
-    defines = claim_sql_defines(app)
+    values = claim_sql_values(app)
+    conninfo = bench_url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     mode = "threads" if options.threads else "processes"
     print(
@@ -290,25 +346,45 @@ def main() -> None:
         verified = check(app)
         tps = pgbench.tps(workers, options.seconds)
         reset(app)  # the claim SQL starts from the same empty claims as the service did
-        claim_tps = claim_sql.tps(workers, options.seconds, options=defines)
-        rows.append((workers, claims, tps, claim_tps, verified))
+        claim_tps = claim_sql.tps(workers, options.seconds, options=claim_sql_defines(values))
+        reset(app)
+        bare = run_workers(
+            bench_url,
+            setup=bare_setup,
+            step=bare_step,
+            args=[(conninfo, values)] * workers,
+            seconds=options.seconds,
+            threads_app=app if options.threads else None,
+        )
+        rows.append((workers, claims, tps, claim_tps, bare, verified))
     reset(app)  # the claim SQL ignores the rules: leave no oversold projects behind
     pgbench.close()
     claim_sql.close()
 
     print(
         f"{'workers':>7} {'claims/s':>9} {'pgbench tps':>12} {'ratio %':>8}"
-        f" {'claim-SQL tps':>14} {'ratio %':>8} {'approved':>9} {'oversold':>9} {'drift':>6}"
+        f" {'claim-SQL tps':>14} {'ratio %':>8} {'psycopg tps':>12} {'ratio %':>8}"
+        f" {'approved':>9} {'oversold':>9} {'drift':>6}"
     )
-    for workers, claims, tps, claim_tps, verified in rows:
+    for workers, claims, tps, claim_tps, bare, verified in rows:
+        rate = claims["rate"]
         print(
-            f"{workers:>7} {claims['rate']:>9.1f} {tps:>12.1f} {100 * claims['rate'] / tps:>8.1f}"
-            f" {claim_tps:>14.1f} {100 * claims['rate'] / claim_tps:>8.1f}"
+            f"{workers:>7} {rate:>9.1f} {tps:>12.1f} {100 * rate / tps:>8.1f}"
+            f" {claim_tps:>14.1f} {100 * rate / claim_tps:>8.1f}"
+            f" {bare['rate']:>12.1f} {100 * rate / bare['rate']:>8.1f}"
             f" {verified['approved']:>9} {verified['oversold']:>9} {verified['drift']:>6}"
         )
     print()
+    print("the Python ceiling: claim.sql from worker processes with bare psycopg (psycopg tps):")
+    for workers, _claims, _tps, claim_tps, bare, _verified in rows:
+        print(
+            f"  {workers:>2} workers: {100 * bare['rate'] / claim_tps:.1f} % of the claim SQL's"
+            f" pgbench tps; {bare['cpu']:.2f} ms of Python CPU a transaction;"
+            f" p50 {bare['p50']:.1f} ms, p95 {bare['p95']:.1f} ms"
+        )
+    print()
     print("outcomes per run (refusals are completed requests), latency, approved_count drift:")
-    for workers, claims, _tps, _claim_tps, verified in rows:
+    for workers, claims, _tps, _claim_tps, _bare, verified in rows:
         outcomes = ", ".join(f"{k} {v}" for k, v in claims["outcomes"].most_common())
         print(
             f"  {workers:>2} workers: {outcomes}; p50 {claims['p50']:.1f} ms,"

@@ -51,6 +51,10 @@ def environment() -> str:
     )
 
 
+# A pooled connection is tested before each use, so a database restart fails no request.
+ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
 def from_environment(instance_path: str) -> dict:
     env = environment()
     secret = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
@@ -64,7 +68,7 @@ def from_environment(instance_path: str) -> dict:
         "COOP_ENV": env,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},  # survive a database restart
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(ENGINE_OPTIONS),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
