@@ -1,7 +1,8 @@
 -- One successful claim's SQL: what coop.claims.service.claim_project sends for a liaison whose
 -- unit claims an auto-approved team project (the costliest claim: it also takes a slot and
 -- names the lead), written once for pgbench as the physical limit of this logic. bench/claims.py
--- runs it against coop_bench with -M prepared (psycopg prepares repeated statements too) and
+-- runs it against coop_bench with -M prepared (psycopg prepares a statement at its fifth use on a
+-- connection, and forgets them all at each ROLLBACK, such as a refused claim's) and
 -- defines community, first_project, projects, first_unit, units and actor_offset (a unit's
 -- liaison is user unit + actor_offset).
 --
