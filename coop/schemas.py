@@ -87,6 +87,17 @@ class Id(Int):
         super().__init__(minimum=1, **kwargs)
 
 
+class Year(Int):
+    """A calendar year within the window every date lies in (``EARLIEST`` … ``LATEST``): a year
+    outside it cannot begin a date (year 0 or −34) or is beyond any record."""
+
+    def __init__(self, **kwargs):
+        window = validate.Range(
+            min=EARLIEST.year, max=LATEST.year, error="请填写 2000–2100 年之间的年份。"
+        )
+        super().__init__(validate=window, **kwargs)
+
+
 def month(*, error: str, blank: bool = False) -> validate.Regexp:
     """YYYY-MM, from 2000-01 to 2100-12 (ASCII digits only); ``blank`` also lets "" through."""
     pattern = r"(20[0-9]{2}|2100)-(0[1-9]|1[0-2])"

@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from coop.alliance.models import HonourKind, HonourStatus
-from coop.schemas import Id, LocalDateTime, Trimmed, length
+from coop.schemas import Id, LocalDateTime, Trimmed, Year, length
 
 
 class NominationIn(ma.Schema):
@@ -17,7 +17,7 @@ class NominationIn(ma.Schema):
         metadata={"description": "pioneer (同心共建先锋, a unit) or team (最美志愿服务队)"},
     )
     holder_id = Id(required=True, metadata={"description": "the unit's or the team's id"})
-    year = fields.Integer(required=True)
+    year = Year(required=True)
     citation = Trimmed(load_default="", validate=length(max=1000))
 
 
@@ -27,7 +27,7 @@ class HonourReasonIn(ma.Schema):
 
 class HonourArgs(ma.Schema):
     community_id = Id(required=True)
-    year = fields.Integer()
+    year = Year()
     status = fields.Enum(HonourStatus, by_value=True)
     kind = fields.Enum(HonourKind, by_value=True)
 
@@ -67,7 +67,7 @@ class WeightsOut(WeightsIn):
 
 
 class IndexArgs(ma.Schema):
-    year = fields.Integer()
+    year = Year()
 
 
 class UnitIndexOut(ma.Schema):

@@ -128,3 +128,14 @@ def test_weights_that_do_not_sum_to_100_are_422(client, secretary, community):
     )
     assert response.status_code == 422 and response.json["code"] == "bad_weights"
     assert _count(PioneerWeights) == 0
+
+
+@pytest.mark.parametrize("year", ["-34", "0", "99999999999", "1999", "2101"])
+def test_a_year_off_the_calendar_is_422_not_an_error(client, secretary, community, year):
+    for path in (
+        f"/api/v1/communities/{community.id}/pioneer-index?year={year}",
+        f"/api/v1/nominations?community_id={community.id}&year={year}",
+    ):
+        response = client.get(path, headers=bearer(secretary))
+        assert response.status_code == 422, (path, response.json)
+        assert response.json["errors"]["year"] == ["请填写 2000–2100 年之间的年份。"]
