@@ -76,9 +76,10 @@ def _trend(title, periods, series, links=None, *, grouped=False):
     }
 
 
-def _trends(community, now, *, links: bool) -> list[dict]:
+def _trends(community, now, *, links: bool, staff_links: bool) -> list[dict]:
     """The community page's charts over the last 12 months, each figure linked to its list
-    (for those who may read the list)."""
+    for those who may read the list: ``links`` for the needs, activities and units, which the
+    street reads too; ``staff_links`` for the hours and points ledgers, the community staff's."""
     periods = stats_monthly.last_months(now)
     found = stats_monthly.figures([community.id], periods, now)
     months = range(len(periods))
@@ -129,7 +130,7 @@ def _trends(community, now, *, links: bool) -> list[dict]:
             _("每月核实服务时长（小时）"),
             periods,
             [(_("已核实时长"), values("verified_hours"))],
-            month_links("hours.queue", "#verified") if links else None,
+            month_links("hours.queue", "#verified") if staff_links else None,
         )
     )
     trends.append(
@@ -145,7 +146,7 @@ def _trends(community, now, *, links: bool) -> list[dict]:
             _("每月积分发放与兑换"),
             periods,
             [(_("发放积分"), values("points_issued")), (_("兑换积分"), values("points_spent"))],
-            month_links("ledger.community_points") * 2 if links else None,
+            month_links("ledger.community_points") * 2 if staff_links else None,
             grouped=True,
         )
     )
@@ -162,6 +163,7 @@ DASHBOARD_UNITS = 50
 def community(community_id: int):
     actor = require_actor()
     community = queries.get_community(actor, community_id)
+    can_manage = permissions.can_manage_community(actor, community)
     today = local_today()
     alliance = queries.alliance_for_dashboard(community.id)
     term, deputy = queries.current_term_and_deputy(alliance, today) if alliance else (None, None)
@@ -186,8 +188,13 @@ def community(community_id: int):
         stats=figures,
         current_rates=rates_by_month[0],
         rates_by_month=rates_by_month,
-        trends=_trends(community, now, links=needs_permissions.can_see_all_needs(actor, community)),
-        can_manage=permissions.can_manage_community(actor, community),
+        trends=_trends(
+            community,
+            now,
+            links=needs_permissions.can_see_all_needs(actor, community),
+            staff_links=can_manage,
+        ),
+        can_manage=can_manage,
         can_view_people=permissions.can_view_people(actor, community),
         notices_summary=inbox.summary(actor.id),
     )

@@ -1,6 +1,7 @@
 """The activities and hours lists take ?month=YYYY-MM; the community page's monthly figures open
 them filtered to that month; the exports follow the filter; a malformed month is a 422."""
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from tests.factories import (
     make_activity,
     make_community,
     make_secretary,
+    make_street_admin,
     make_volunteer,
 )
 
@@ -125,3 +127,20 @@ def test_the_dashboards_monthly_figures_open_the_list_for_that_month(client, com
         f"/communities/{community.id}/hours", query_string={"month": this_month}
     ).get_data(as_text=True)
     assert "共1条" in page
+
+
+def test_the_street_admins_dashboard_links_only_lists_she_may_open(client, community, secretary):
+    """The street reads a community's needs and activities but not its hours or points
+    ledgers: those figures are shown without a link, not linked to a 403."""
+    her = make_volunteer(community)
+    served(her, community, secretary, Decimal("1.5"), days_ago=0)
+    admin = make_street_admin(community.street)
+    login(client, admin)
+    html = client.get(f"/communities/{community.id}").get_data(as_text=True)
+    assert f"/communities/{community.id}/hours?month=" not in html
+    assert f"/communities/{community.id}/points?month=" not in html
+    linked = set(re.findall(rf'href="(/communities/{community.id}/[^"#]*)', html))
+    assert linked
+    for path in linked:
+        status = client.get(path.replace("&amp;", "&")).status_code
+        assert status == 200, (path, status)
