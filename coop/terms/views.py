@@ -5,7 +5,7 @@ from coop.alliance import queries as alliance_queries
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
-from coop.errors import Invalid, NotFound, retry_form
+from coop.errors import Invalid, retry_form
 from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.meetings import queries as meetings_queries
@@ -69,14 +69,20 @@ def _term_context(actor, term) -> dict:
 @bp.get("/communities/<int:community_id>/term")
 @login_required
 def current(community_id: int):
-    """The community page's link: the alliance's current term, else its latest."""
+    """The community page's link: the alliance's current term, else its latest; before its
+    first (a community set up mid-term), when the clock will open it."""
     community = alliance_queries.get_community(require_actor(), community_id)
     alliance = community.alliance
+    today = local_today()
     term = None
     if alliance is not None:
-        term = queries.term_at(alliance.id, local_today()) or queries.latest_term(alliance.id)
+        term = queries.term_at(alliance.id, today) or queries.latest_term(alliance.id)
     if term is None:
-        raise NotFound(_("本社区的联盟还没有任期。"))
+        return render(
+            "terms/none.html",
+            community=community,
+            opens_on=queries.next_half_year_start(today),
+        )
     return redirect(url_for("terms.term", term_id=term.id))
 
 

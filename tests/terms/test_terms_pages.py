@@ -1,6 +1,8 @@
 """The term page: 六个一 cards with progress, the 联盟大会, the deputy form while the plan waits;
 linking in place with htmx; the proposals page."""
 
+from datetime import date
+
 import pytest
 
 from coop.terms.models import ItemKind
@@ -15,6 +17,22 @@ def test_the_community_link_leads_to_the_current_term(client, plan, community, s
     assert f"/communities/{community.id}/term" in client.get(
         f"/communities/{community.id}"
     ).get_data(as_text=True)
+
+
+def test_a_community_before_its_first_term_is_told_when_it_opens(
+    client, community, secretary, monkeypatch
+):
+    """A community set up mid-term has no term until the clock opens the next half year: the
+    menu's 六个一 says so, and when, instead of answering 404."""
+    login(client, secretary)
+    monkeypatch.setattr("coop.terms.views.local_today", lambda: date(2026, 12, 7))
+    response = client.get(f"/communities/{community.id}/term")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "本社区的联盟还没有任期" in html and "2027-01-01" in html
+    assert f'href="/communities/{community.id}"' in html
+    monkeypatch.setattr("coop.terms.views.local_today", lambda: date(2027, 3, 1))
+    assert "2027-07-01" in client.get(f"/communities/{community.id}/term").get_data(as_text=True)
 
 
 def test_the_page_shows_the_assembly_and_the_way_to_the_choice_while_it_waits(
