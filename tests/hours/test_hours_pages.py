@@ -13,6 +13,7 @@ from coop.hours.models import RecordOrigin, RecordStatus, ServiceRecord
 from coop.ledger import service as ledger
 from coop.ledger.models import AccountType
 from coop.people.models import VolunteerProfile
+from coop.timeutil import local_today
 from tests.factories import (
     csrf,
     login,
@@ -306,3 +307,49 @@ def test_the_reverse_button_is_absent_on_her_own_verified_hours(client, communit
     html = client.get(f"/communities/{community.id}/hours").get_data(as_text=True)
     assert f'id="record-{record.id}"' in html and ">冲正</a>" not in html
     assert client.get(f"/service-records/{record.id}/reverse").status_code == 403
+
+
+def _export_args(**offsets) -> dict:
+    """?from=&to= as days from today (an int) or as typed (a str)."""
+    return {
+        name: (local_today() + timedelta(days=v)).isoformat() if isinstance(v, int) else v
+        for name, v in offsets.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("offsets", "field", "message"),
+    [
+        ({"from": -1, "to": -30}, "from", "开始日期不能晚于结束日期。"),
+        ({"from": -30, "to": 30}, "to", "结束日期不能晚于今天。"),
+        ({"from": 30, "to": -300}, "from", "开始日期不能晚于今天。"),
+        ({"from": -400, "to": 0}, "from", "一次最多导出 366 天的记录，请缩小日期范围。"),
+        ({"from": "2025-02-30"}, "from", "请按 年-月-日 填写日期"),
+    ],
+    ids=["from-after-to", "to-after-today", "from-after-today", "over-366-days", "not-a-date"],
+)
+def test_a_refused_export_range_redraws_the_form_beside_its_field(
+    client, community, offsets, field, message
+):
+    login(client, make_secretary(community))
+    args = _export_args(**offsets)
+    export = f"/communities/{community.id}/hours/export.xlsx"
+    response = client.get(export, query_string=args)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "spreadsheetml" not in response.content_type
+    assert f'action="{export}"' in html  # the form itself, to send again
+    assert f'id="e-{field}"' in html and message in html
+    for value in args.values():
+        assert f'value="{value}"' in html  # what she typed is kept
+
+
+def test_a_valid_export_range_still_downloads_the_file(client, community):
+    login(client, make_secretary(community))
+    response = client.get(
+        f"/communities/{community.id}/hours/export.xlsx",
+        query_string=_export_args(**{"from": -365, "to": 0}),
+    )
+    assert response.status_code == 200
+    assert "spreadsheetml" in response.content_type
+    assert "attachment" in response.headers["Content-Disposition"]
