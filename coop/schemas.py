@@ -140,16 +140,52 @@ class Trimmed(fields.String):
         return text
 
 
+# What people type between the items of a list: commas (, ，), the enumeration comma 、 that
+# Chinese lists use, and semicolons. The people import reads a skills cell with the same.
+LIST_SEPARATORS = re.compile("[,，、;；]")
+
+
+def split_list(text: str) -> list[str]:
+    """The items typed in ``text``: split on ``LIST_SEPARATORS``, trimmed, blanks dropped."""
+    return [part.strip() for part in LIST_SEPARATORS.split(text) if part.strip()]
+
+
 class CommaList(fields.List):
-    """A list in JSON; in a form, one text box with items separated by commas (， or ,)."""
+    """Short labels (skills): a list of strings in JSON; in a form, one text box with the items
+    separated by ``LIST_SEPARATORS``. Items are trimmed, at most ``ITEM_MAX`` characters, and an
+    item given twice is kept once, in the order given.
+
+    A bad item is said once for the whole field (``{"skills": ["每项最多…"]}``), not under its
+    index as marshmallow's List does (``{"skills": {0: [...]}}``): a form shows a field's
+    messages under its box, and which item is meant is in the message."""
+
+    ITEM_MAX = 32
+    default_error_messages = {
+        "too_long": "每项最多 32 个字，多项用逗号或顿号分隔。",
+        "blank": "不能有空白的项。",
+    }
 
     def __init__(self, **kwargs):
-        super().__init__(Trimmed(validate=length(min=1, max=32)), **kwargs)
+        super().__init__(Trimmed(), **kwargs)
+        # Length validators (not checks in _deserialize), so the OpenAPI document shows the
+        # items' bounds; their messages are this field's, which a schema may reword.
+        self.inner.validators = [
+            validate.Length(min=1, error=self.error_messages["blank"]),
+            validate.Length(max=self.ITEM_MAX, error=self.error_messages["too_long"]),
+        ]
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
-            value = [part for part in value.replace("，", ",").split(",") if part.strip()]
-        return super()._deserialize(value, attr, data, **kwargs)
+            value = split_list(value)
+        try:
+            items = super()._deserialize(value, attr, data, **kwargs)
+        except ma.ValidationError as error:
+            if not isinstance(error.messages, dict):
+                raise
+            per_item = error.messages.values()  # {index: [message, ...]}
+            messages = dict.fromkeys(message for item in per_item for message in item)
+            raise ma.ValidationError(list(messages)) from error
+        return list(dict.fromkeys(items))
 
 
 class ReasonIn(ma.Schema):

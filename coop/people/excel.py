@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -26,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from coop import xlsx
 from coop.alliance.models import UnitKind
-from coop.people.schemas import PHONE
+from coop.people.schemas import PHONE, PersonIn
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000  # people and units of all sheets together
@@ -36,6 +37,7 @@ EXCERPT = 30  # a bad cell is quoted back to this many characters at most
 EXAMPLE_MARK = "示例"
 HELP_SHEET = "填写说明"
 CHOICES_SHEET = "选项"
+SKILLS = PersonIn().fields["skills"]  # the add-person form's field, rules and all
 
 
 class Kind(enum.StrEnum):
@@ -429,11 +431,10 @@ def validate_row(
                     )
                 )
         elif column.key == "skills":
-            skills = [s.strip() for s in re.split(r"[,，、;；]", text) if s.strip()]
-            if any(len(skill) > 32 for skill in skills):
+            try:  # the add-person form's rules: the same separators, limit and no repeats
+                fields[column.key] = SKILLS.deserialize(text)
+            except ValidationError:
                 errors.append(_("“技能特长”每项最多 32 个字，多项用逗号分隔。"))
-            else:
-                fields[column.key] = list(dict.fromkeys(skills))
         else:
             fields[column.key] = text
     return fields, errors

@@ -37,7 +37,10 @@ class PersonIn(ma.Schema):
     unit_id = Id(load_default=None)
     is_party_member = fields.Boolean(load_default=False)
     work_unit_id = Id(load_default=None)
-    skills = CommaList(load_default=list)
+    skills = CommaList(
+        load_default=list,
+        error_messages={"too_long": "每项技能最多 32 个字，多项用逗号或顿号分隔。"},
+    )
     neighbourhood_id = Id(load_default=None)
     address = Trimmed(load_default="", validate=length(max=255))
     joined_on = Date(load_default=local_today)
