@@ -109,7 +109,11 @@ def _within_project(project, starts_at: datetime, ends_at: datetime) -> None:
     """
     first, last = _project_days(project, project.starts_at, project.ends_at)
     if _local_day(starts_at) < first:
-        raise Invalid(errors={"starts_at": [_("活动不能早于项目开始日期（%(day)s）。", day=first)]})
+        if first < _local_day(project.starts_at):  # the day it was recorded, not its start
+            message = _("活动最早可安排在项目登记当天（%(day)s），如启动仪式。", day=first)
+        else:
+            message = _("活动不能早于项目开始日期（%(day)s）。", day=first)
+        raise Invalid(errors={"starts_at": [message]})
     if _local_day(ends_at) > last:
         raise Invalid(errors={"ends_at": [_("活动不能晚于项目结束日期（%(day)s）。", day=last)]})
 

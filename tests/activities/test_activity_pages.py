@@ -252,6 +252,23 @@ def test_a_project_session_is_scheduled_from_the_project(client, community):
     assert "重阳节包饺子" in section.get_data(as_text=True)
 
 
+def test_a_session_before_the_project_was_recorded_names_that_day(client, community):
+    """A kick-off may come before the project starts, from the day it was recorded on: the
+    refusal names the recorded day as such, not as the project's start."""
+    project = make_project(community, status=ProjectStatus.IN_PROGRESS)
+    recorded = project.created_at.astimezone(COMMUNITY_TZ).date()
+    starts = project.starts_at.astimezone(COMMUNITY_TZ).date()
+    assert recorded < starts
+    login(client, make_secretary(community))
+    path = f"/projects/{project.id}/activities/new"
+    day = recorded - timedelta(days=1)
+    early = {"starts_at": f"{day}T09:00", "ends_at": f"{day}T11:30"}
+    html = client.post(path, data=_schedule_form(client, path, **early)).get_data(as_text=True)
+    assert f"活动最早可安排在项目登记当天（{recorded}）" in html
+    assert f"项目开始日期（{recorded}）" not in html
+    assert db.session.scalars(sa.select(Activity)).all() == []
+
+
 def test_a_session_ending_before_it_starts_is_refused_beside_the_field(client, community):
     login(client, make_secretary(community))
     path = f"/communities/{community.id}/activities/new"
