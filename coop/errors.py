@@ -169,7 +169,7 @@ def respond(error: DomainError):
             template, form=request.form, errors=error.errors, form_message=form_message, **context
         ), error.status
     if error.status == 401:
-        return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if error.status in (403, 404, 405) or request.method == "GET":
         return render("errors/page.html", error=error), error.status
     flash(error.message, "error")

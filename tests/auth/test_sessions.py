@@ -255,3 +255,9 @@ def test_who_is_asking_is_one_statement_with_her_grants(ctx, count_queries):
         by_token = service.token_for(raw_token).user
         roles = by_token.roles
     assert counted.n == 1 and roles and by_token.id == secretary.id
+
+
+def test_the_sign_in_redirect_names_the_page_without_a_stray_question_mark(client):
+    assert client.get("/me/password").location == "/login?next=/me/password"
+    answer = client.get("/me/password?tab=1")
+    assert answer.location == "/login?next=/me/password?tab%3D1"
