@@ -115,6 +115,14 @@ def test_an_empty_inbox_says_so(client, her):
     assert "还没有消息" in html and "全部标为已读" not in html
 
 
+def test_a_page_past_the_end_says_so_and_leads_back(client, her):
+    notice(her)
+    login(client, her)
+    html = client.get("/my/notices?page=2").get_data(as_text=True)
+    assert "这一页没有消息" in html and 'href="/my/notices"' in html
+    assert "还没有消息" not in html
+
+
 def test_a_bad_page_is_a_422(client, her):
     login(client, her)
     assert client.get("/my/notices?page=0").status_code == 422
