@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
 
-from coop.timeutil import COMMUNITY_TZ
+from coop.timeutil import COMMUNITY_TZ, local_today
 
 INT32_MAX = 2**31 - 1  # integer columns are int32 on PostgreSQL
 # The sane window for any date a person enters (docs/decisions.md): wide enough for founding
@@ -108,6 +108,17 @@ def month(*, error: str, blank: bool = False) -> validate.Regexp:
 
 def in_window(day: date) -> bool:
     return EARLIEST <= day <= LATEST
+
+
+def not_after_today(*, error: str):
+    """A validator: the date is today or earlier by the community's calendar (when something
+    happened: a founding, a joining)."""
+
+    def check(day: date) -> None:
+        if day > local_today():
+            raise ma.ValidationError(error)
+
+    return check
 
 
 class Date(fields.Date):

@@ -4,7 +4,7 @@ from marshmallow import fields
 from coop.alliance.models import OfficeRole, UnitKind
 from coop.apidoc import PageArgs
 from coop.auth.current import actor_community_ids
-from coop.schemas import Date, Id, Trimmed, VersionIn, length
+from coop.schemas import Date, Id, Trimmed, VersionIn, length, not_after_today
 from coop.timeutil import local_today
 
 
@@ -165,7 +165,9 @@ class UnitDetails(ma.Schema):
 
 
 class UnitIn(UnitDetails):
-    joined_on = Date(load_default=local_today)
+    joined_on = Date(
+        load_default=local_today, validate=not_after_today(error="加入日期不能晚于今天。")
+    )
 
 
 class UnitEdit(UnitDetails, VersionIn):

@@ -8,7 +8,7 @@ from coop.auth.invitations import has_password
 from coop.auth.models import Role, StaffTitle
 from coop.people.schemas import PHONE
 from coop.privacy import mask_phone
-from coop.schemas import Date, Id, Int, Trimmed, length
+from coop.schemas import Date, Id, Int, Trimmed, length, not_after_today
 from coop.setup.models import GridPost
 
 USERNAME = [
@@ -54,7 +54,11 @@ class CommunityIn(ma.Schema):
         validate=length(max=64),
         metadata={"description": "blank: “<community name>党建联盟”"},
     )
-    founded_on = Date(load_default=None, metadata={"description": "the alliance's; blank: today"})
+    founded_on = Date(
+        load_default=None,
+        validate=not_after_today(error="成立日期不能晚于今天。"),
+        metadata={"description": "the alliance's; blank: today"},
+    )
 
 
 class NeighbourhoodIn(ma.Schema):

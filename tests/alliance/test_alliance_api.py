@@ -187,6 +187,17 @@ def test_a_resident_cannot_add_a_unit(client, community):
     assert db.session.scalars(sa.select(Unit).where(Unit.name == "居民的单位")).all() == []
 
 
+def test_a_unit_joining_in_the_future_is_422_and_not_added(client, community):
+    response = client.post(
+        f"/api/v1/communities/{community.id}/units",
+        json={"name": "未来的单位", "kind": "district", "joined_on": "2099-01-01"},
+        headers=bearer(make_secretary(community)),
+    )
+    assert response.status_code == 422
+    assert response.json["errors"]["joined_on"] == ["加入日期不能晚于今天。"]
+    assert db.session.scalars(sa.select(Unit).where(Unit.name == "未来的单位")).all() == []
+
+
 def test_bad_agreement_dates_are_422_and_change_nothing(client, community):
     unit = make_unit(community, live=False)
     response = client.post(

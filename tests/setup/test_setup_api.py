@@ -58,6 +58,7 @@ def test_a_street_admin_creates_a_community_with_its_alliance(client, admin, str
         ("admin", {"name": "春华社区", "street_id": "other"}, 404),
         ("admin", {"address": "没有名称"}, 422),
         ("admin", {"name": "春华社区", "founded_on": "2026-13-01"}, 422),
+        ("admin", {"name": "春华社区", "founded_on": "2099-01-01"}, 422),
     ],
 )
 def test_a_refused_community_is_not_created(client, admin, community, who, body, status):
