@@ -15,6 +15,7 @@ from coop.terms.schemas import (
     PlanOut,
     ProposalIn,
     ProposalOut,
+    TermOpenIn,
 )
 from coop.uow import unit_of_work
 
@@ -37,6 +38,21 @@ class AllianceTerms(MethodView):
         (null until the secretary records it) and its 六个一 plan's status."""
         alliance = queries.get_alliance(require_actor(), alliance_id)
         return [queries.term_view(row) for row in queries.terms_of(alliance.id)]
+
+    @blp.arguments(TermOpenIn)
+    @blp.response(201, AllianceTermOut)
+    @documents_errors(blp, 401, 403, 404, 409, 422)
+    def post(self, fields, alliance_id):
+        """Open the half year's term now, for an alliance that has none today (a community set
+        up mid-term): the term, its 六个一 plan and the 联盟大会 on ``assembly_on``. The clock
+        opens every later term (secretary). 409 ``term_already_open``."""
+        actor = require_actor()
+        with unit_of_work(actor):
+            term = service.open_current_term(
+                actor, alliance_id, assembly_on=fields["assembly_on"], now=utcnow()
+            )
+        row = next(r for r in queries.terms_of(term.alliance_id) if r.term.id == term.id)
+        return queries.term_view(row)
 
 
 @blp.route("/terms/<int:term_id>/plan")

@@ -15,6 +15,11 @@ class NoCurrentTerm(Conflict):
     default_message = _l("联盟当前没有任期，不能登记合理化建议。")
 
 
+class TermAlreadyOpen(Conflict):
+    code = "term_already_open"
+    default_message = _l("本届任期已经开启。")
+
+
 class AwaitingDeputy(Conflict):
     code = "awaiting_deputy"
     default_message = _l("请先录入联盟大会推选的轮值副书记，再登记六个一的佐证。")

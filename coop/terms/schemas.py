@@ -4,7 +4,7 @@ same input schemas."""
 import marshmallow as ma
 from marshmallow import fields
 
-from coop.schemas import Id, LocalDateTime, Trimmed, length
+from coop.schemas import Date, Id, LocalDateTime, Trimmed, length
 from coop.terms.models import EvidenceType, ItemKind, PlanStatus
 
 
@@ -28,6 +28,12 @@ class AllianceTermOut(ma.Schema):
     plan_status = fields.Enum(PlanStatus, by_value=True, allow_none=True)
     plan_status_label = fields.String(allow_none=True)
     assembly_on = fields.Date(allow_none=True, metadata={"description": "联盟大会"})
+
+
+class TermOpenIn(ma.Schema):
+    """Opening the half year's term now (``coop.terms.service.open_current_term``)."""
+
+    assembly_on = Date(required=True, metadata={"description": "联盟大会: today … the term's end"})
 
 
 class PlanEvidenceOut(ma.Schema):

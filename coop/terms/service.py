@@ -36,7 +36,7 @@ from coop.badges import service as badges
 from coop.badges.catalog import TERM_LEAD
 from coop.badges.models import Badge, HolderType
 from coop.dbtypes import utcnow
-from coop.errors import Forbidden
+from coop.errors import Forbidden, Invalid
 from coop.extensions import db
 from coop.jobruns.periods import Cadence
 from coop.jobruns.periods import end as period_end
@@ -52,6 +52,7 @@ from coop.terms.errors import (
     EvidenceNotFound,
     NoCurrentTerm,
     NotAMember,
+    TermAlreadyOpen,
     WrongEvidenceType,
 )
 from coop.terms.models import (
@@ -94,8 +95,11 @@ def open_terms(period: str, *, now: datetime) -> dict:
     return counts
 
 
-def open_term_for(alliance_id: int, period: str, *, now: datetime) -> dict:
-    """Open the half year for one alliance; returns what it created. Idempotent."""
+def open_term_for(
+    alliance_id: int, period: str, *, now: datetime, assembly_on: date | None = None
+) -> dict:
+    """Open the half year for one alliance; returns what it created. Idempotent. The 联盟大会
+    is booked on ``assembly_on``, by default the rule's day (``assembly_date``)."""
     counts = {"terms": 0, "plans": 0, "notices": 0}
     alliance = db.session.get(Alliance, alliance_id)
     starts_on = period_start(Cadence.HALF_YEARLY, period).date()
@@ -125,7 +129,7 @@ def open_term_for(alliance_id: int, period: str, *, now: datetime) -> dict:
     counts["plans"] += 1
     from coop.meetings.service import book_assembly  # meetings builds on terms
 
-    book_assembly(term, alliance.community_id, day=assembly_date(starts_on))
+    book_assembly(term, alliance.community_id, day=assembly_on or assembly_date(starts_on))
     if not chosen:
         for user_id in queries.secretary_ids(alliance.community_id):
             notify(
@@ -141,6 +145,42 @@ def open_term_for(alliance_id: int, period: str, *, now: datetime) -> dict:
             )
             counts["notices"] += 1
     return counts
+
+
+def suggested_assembly_day(today: date, ends_on: date) -> date:
+    """For a term opened mid-way: the first Saturday at least two weeks ahead (time to
+    prepare, as the rule's day gives), or the term's last day if that comes first."""
+    day = today + timedelta(days=14)
+    return min(day + timedelta(days=(SATURDAY - day.weekday()) % 7), ends_on)
+
+
+def open_current_term(actor: User, alliance_id: int, *, assembly_on: date, now: datetime) -> Term:
+    """The secretary opens the half year's term now, for an alliance that has none today (a
+    community set up mid-term, which the clock reaches only at the next half year): the term,
+    its plan and the 联盟大会 on the day she chooses, as ``open_term_for`` does.
+
+    :raise NotFound: not an alliance she sees. :raise Forbidden: she is not its secretary.
+    :raise TermAlreadyOpen: the half year's term exists. :raise Invalid: the assembly's day
+    is not between today and the term's last day.
+    """
+    alliance = queries.get_alliance(actor, alliance_id)
+    permissions.require(permissions.can_manage_term(actor, alliance.community_id))
+    # Two secretaries opening at once: the second waits here, then finds the term.
+    db.session.execute(sa.select(Alliance.id).where(Alliance.id == alliance.id).with_for_update())
+    today = queries.local_day(now)
+    if queries.term_at(alliance.id, today) is not None:
+        raise TermAlreadyOpen()
+    period = queries.half_year_of(today)
+    ends_on = period_end(Cadence.HALF_YEARLY, period).date() - timedelta(days=1)
+    if not today <= assembly_on <= ends_on:
+        message = _(
+            "联盟大会的日期应在今天（%(today)s）到本届任期结束（%(end)s）之间。",
+            today=today.isoformat(),
+            end=ends_on.isoformat(),
+        )
+        raise Invalid(errors={"assembly_on": [message]})
+    open_term_for(alliance.id, period, now=now, assembly_on=assembly_on)
+    return queries.term_at(alliance.id, today)
 
 
 # ---------------------------------------------------------------- the deputy

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -5,7 +7,7 @@ from coop.alliance import queries as alliance_queries
 from coop.apidoc import PageArgs
 from coop.auth.current import login_required, require_actor
 from coop.dbtypes import utcnow
-from coop.errors import Invalid, retry_form
+from coop.errors import Invalid, NotFound, retry_form
 from coop.forms import submit_once
 from coop.htmx import is_htmx, render
 from coop.meetings import queries as meetings_queries
@@ -15,7 +17,7 @@ from coop.photos import service as photos_service
 from coop.schemas import load_form
 from coop.terms import permissions, queries, service
 from coop.terms.models import EvidenceType, PlanStatus
-from coop.terms.schemas import EvidenceIn, ProposalIn
+from coop.terms.schemas import EvidenceIn, ProposalIn, TermOpenIn
 from coop.timeutil import local_today
 from coop.uow import unit_of_work
 
@@ -78,12 +80,49 @@ def current(community_id: int):
     if alliance is not None:
         term = queries.term_at(alliance.id, today) or queries.latest_term(alliance.id)
     if term is None:
-        return render(
-            "terms/none.html",
-            community=community,
-            opens_on=queries.next_half_year_start(today),
-        )
+        context = _none_context(community, today)
+        form = {"assembly_on": service.suggested_assembly_day(today, context["ends_on"])}
+        return render("terms/none.html", form=form, errors={}, **context)
     return redirect(url_for("terms.term", term_id=term.id))
+
+
+def _none_context(community, today) -> dict:
+    """Before the first term: when the clock opens one, and whether she may open this half
+    year's now (the secretary)."""
+    ends_on = queries.next_half_year_start(today) - timedelta(days=1)
+    can_open = community.alliance is not None and permissions.can_manage_term(
+        require_actor(), community.id
+    )
+    return {
+        "community": community,
+        "opens_on": ends_on + timedelta(days=1),
+        "ends_on": ends_on,
+        "can_open": can_open,
+    }
+
+
+@bp.post("/communities/<int:community_id>/term")
+@login_required
+def open_current(community_id: int):
+    """The secretary opens the half year's term now (``service.open_current_term``)."""
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
+    if community.alliance is None:
+        raise NotFound()
+    retry_form("terms/none.html", **_none_context(community, local_today()))
+    data, errors = load_form(TermOpenIn(), request.form)
+    if errors:
+        raise Invalid(errors=errors)
+
+    def create():
+        term = service.open_current_term(
+            actor, community.alliance.id, assembly_on=data["assembly_on"], now=utcnow()
+        )
+        day = data["assembly_on"].isoformat()
+        flash(_("%(term)s已开启，联盟大会定于 %(date)s。", term=term.name, date=day), "success")
+        return redirect(url_for("terms.term", term_id=term.id))
+
+    return submit_once(actor, create)
 
 
 @bp.get("/terms/<int:term_id>")

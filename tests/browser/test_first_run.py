@@ -136,6 +136,21 @@ def test_a_street_sets_up_coop_from_nothing_and_its_secretary_signs_in(
     expect(nav(secretary, "需求清单")).to_be_visible()
     expect(nav(secretary, "社区设置")).to_have_count(0)
 
+    # 六个一 from the menu: no term yet this half year, so she opens it now, the 联盟大会 on
+    # the suggested day (a Saturday about two weeks ahead), and lands on the term's page.
+    secretary.get_by_text("更多").click()
+    nav(secretary, "六个一").click()
+    expect(secretary.get_by_text("本社区的联盟还没有任期")).to_be_visible()
+    day = secretary.get_by_label(re.compile(r"^联盟大会日期")).input_value()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", day), day
+    axe(secretary)
+    fits_the_phone(secretary)
+    shot(secretary, f"first-term-{viewport}")
+    secretary.get_by_role("button", name="开启本届任期").click()
+    expect(secretary.get_by_role("status").filter(has_text=f"联盟大会定于 {day}")).to_be_visible()
+    expect(secretary.get_by_role("heading", level=1)).to_contain_text("春华社区")
+    expect(secretary.get_by_text("待联盟大会推选")).to_be_visible()
+
     # The code worked once; the set-up page is gone.
     page.goto(f"/invite/{code}")
     expect(page.get_by_text("邀请码不正确或已失效")).to_be_visible()
