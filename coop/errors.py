@@ -133,8 +133,9 @@ def _webargs_messages(exc: HTTPException) -> dict:
 
 
 def retry_form(template: str, **context) -> None:
-    """Name the form page this POST came from: an Invalid or Conflict raised while handling it
-    re-renders that page with the submitted values and the messages beside their fields."""
+    """Name the form page this request came from: an Invalid or Conflict raised while handling
+    it re-renders that page with the submitted values (the body of a POST, the query of a GET
+    form such as an export's range) and the messages beside their fields."""
     request.environ["coop.retry_form"] = (template, context)
 
 
@@ -165,8 +166,9 @@ def respond(error: DomainError):
     if retry and error.status in (400, 401, 409, 422, 429, 503):
         template, context = retry
         form_message = None if error.errors else error.message
+        submitted = request.form if request.method == "POST" else request.args
         return render(
-            template, form=request.form, errors=error.errors, form_message=form_message, **context
+            template, form=submitted, errors=error.errors, form_message=form_message, **context
         ), error.status
     if error.status == 401:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -273,7 +273,7 @@ def export_verified(community_id: int):
     actor = require_actor()
     community = _managed(actor, community_id)
     # A refused range comes back as the form she sent, each message beside its field.
-    retry_form("hours/export.html", community=community, export_values=request.args)
+    retry_form("hours/export.html", community=community)
     args, errors = load_form(hours_export.HoursExportArgs(), request.args)
     if errors:
         raise Invalid(errors=errors)
