@@ -8,7 +8,9 @@ Rules written down here:
   weeks to prepare, on a day the units' staff are free). The plan waits for the deputy; the
   community's secretaries get one notice asking them to record whom the assembly chose. Opening
   again finds the plan and does nothing, so no second notice. A term whose deputy is already
-  recorded opens its plan ``open`` and sends no notice.
+  recorded opens its plan ``open`` and sends no notice. An alliance with no term today (a
+  community set up mid-term) may have its secretary open the half year at once
+  (``open_current_term``), the 联盟大会 on a day she picks between today and the term's end.
 - **The deputy** is chosen (推选) by the alliance at its assembly (coop.meetings records the
   candidates and the votes or the 协商一致); certifying that choice calls ``choose_deputy``, and
   the clock never picks. Setting it again would replace the choice until the first evidence is
