@@ -4,7 +4,6 @@ Nobody types another person's password: a person the street admin adds gets a on
 invitation code (``coop.auth.invitations``), shown once, with which she sets her own.
 """
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,10 +14,8 @@ from coop.auth import invitations
 from coop.auth.models import User
 from coop.errors import Invalid
 from coop.extensions import db
+from coop.people.service import generated_username, taken_usernames
 from coop.setup import errors
-
-# Generated usernames: "u" and six characters nobody misreads (the invitation's alphabet).
-_USERNAME_ALPHABET = invitations.ALPHABET.lower()
 
 
 @dataclass
@@ -66,17 +63,10 @@ def find_or_invite(
     if username:
         if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
             raise errors.UsernameTaken()
-    else:
-        username = _free_username()
+    else:  # her phone, as when people are added or imported (coop.people.service)
+        username = phone if not taken_usernames([phone]) else generated_username(set())
     user = User(username=username, display_name=display_name, phone=phone)
     invitations.without_password(user)
     db.session.add(user)
     db.session.flush()
     return Person(user, invitations.issue_invitation(user, by=actor, now=now))
-
-
-def _free_username() -> str:
-    while True:
-        candidate = "u" + "".join(secrets.choice(_USERNAME_ALPHABET) for _ in range(6))
-        if db.session.scalar(sa.select(User.id).where(User.username == candidate)) is None:
-            return candidate

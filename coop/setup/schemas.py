@@ -86,7 +86,7 @@ class _NewPersonIn(ma.Schema):
     username = Trimmed(
         load_default=None,
         validate=USERNAME,
-        metadata={"description": "for a new person; blank: one is made up"},
+        metadata={"description": "for a new person; blank: her phone (made up if that is taken)"},
     )
 
 

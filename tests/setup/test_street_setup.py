@@ -1,6 +1,8 @@
 """The street admin sets up communities, their grids and staff; her powers end at her street,
 and a secretary has none of them."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -244,9 +246,16 @@ def test_a_new_person_needs_a_name(admin, street):
     assert count(RoleGrant) == 1  # the admin's own
 
 
-def test_a_new_person_without_a_username_gets_one_made_up(admin, street):
+def test_a_new_person_without_a_username_signs_in_with_her_phone(admin, street):
+    """As when people are added or imported: the phone is the login name, the one thing an
+    appointed secretary surely knows; a made-up one only when the phone is someone's name."""
     _grant, person = appoint(admin, make_community(street), display_name="钱书记")
-    assert person.user.username.startswith("u") and len(person.user.username) == 7
+    assert person.user.username == "13600000001"
+    make_user(username="13600000002")
+    _grant, other = appoint(
+        admin, make_community(street), display_name="孙书记", phone="13600000002"
+    )
+    assert re.fullmatch(r"u\d{8}", other.user.username), other.user.username
 
 
 def test_a_person_is_appointed_to_a_community_once(admin, street):
