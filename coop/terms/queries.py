@@ -48,6 +48,11 @@ def next_half_year_start(day: date) -> date:
     return date(day.year, 7, 1) if day.month <= 6 else date(day.year + 1, 1, 1)
 
 
+def half_year_end(day: date) -> date:
+    """The last day of the half year (the term) ``day`` falls in."""
+    return next_half_year_start(day) - timedelta(days=1)
+
+
 def local_day(moment: datetime) -> date:
     return moment.astimezone(COMMUNITY_TZ).date()
 

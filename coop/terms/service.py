@@ -172,8 +172,7 @@ def open_current_term(actor: User, alliance_id: int, *, assembly_on: date, now: 
     today = queries.local_day(now)
     if queries.term_at(alliance.id, today) is not None:
         raise TermAlreadyOpen()
-    period = queries.half_year_of(today)
-    ends_on = period_end(Cadence.HALF_YEARLY, period).date() - timedelta(days=1)
+    ends_on = queries.half_year_end(today)
     if not today <= assembly_on <= ends_on:
         message = _(
             "联盟大会的日期应在今天（%(today)s）到本届任期结束（%(end)s）之间。",
@@ -181,7 +180,7 @@ def open_current_term(actor: User, alliance_id: int, *, assembly_on: date, now: 
             end=ends_on.isoformat(),
         )
         raise Invalid(errors={"assembly_on": [message]})
-    open_term_for(alliance.id, period, now=now, assembly_on=assembly_on)
+    open_term_for(alliance.id, queries.half_year_of(today), now=now, assembly_on=assembly_on)
     return queries.term_at(alliance.id, today)
 
 

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -73,30 +71,28 @@ def _term_context(actor, term) -> dict:
 def current(community_id: int):
     """The community page's link: the alliance's current term, else its latest; before its
     first (a community set up mid-term), when the clock will open it."""
-    community = alliance_queries.get_community(require_actor(), community_id)
+    actor = require_actor()
+    community = alliance_queries.get_community(actor, community_id)
     alliance = community.alliance
     today = local_today()
     term = None
     if alliance is not None:
         term = queries.term_at(alliance.id, today) or queries.latest_term(alliance.id)
     if term is None:
-        context = _none_context(community, today)
+        context = _none_context(actor, community, today)
         form = {"assembly_on": service.suggested_assembly_day(today, context["ends_on"])}
         return render("terms/none.html", form=form, errors={}, **context)
     return redirect(url_for("terms.term", term_id=term.id))
 
 
-def _none_context(community, today) -> dict:
+def _none_context(actor, community, today) -> dict:
     """Before the first term: when the clock opens one, and whether she may open this half
     year's now (the secretary)."""
-    ends_on = queries.next_half_year_start(today) - timedelta(days=1)
-    can_open = community.alliance is not None and permissions.can_manage_term(
-        require_actor(), community.id
-    )
+    can_open = community.alliance is not None and permissions.can_manage_term(actor, community.id)
     return {
         "community": community,
-        "opens_on": ends_on + timedelta(days=1),
-        "ends_on": ends_on,
+        "opens_on": queries.next_half_year_start(today),
+        "ends_on": queries.half_year_end(today),
         "can_open": can_open,
     }
 
@@ -109,7 +105,7 @@ def open_current(community_id: int):
     community = alliance_queries.get_community(actor, community_id)
     if community.alliance is None:
         raise NotFound()
-    retry_form("terms/none.html", **_none_context(community, local_today()))
+    retry_form("terms/none.html", **_none_context(actor, community, local_today()))
     data, errors = load_form(TermOpenIn(), request.form)
     if errors:
         raise Invalid(errors=errors)

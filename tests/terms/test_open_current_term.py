@@ -27,6 +27,8 @@ def _count(model) -> int:
 
 
 def test_the_suggested_day_is_a_saturday_two_weeks_ahead_within_the_term():
+    assert queries.half_year_end(TODAY) == date(2026, 12, 31)
+    assert queries.half_year_end(date(2027, 3, 1)) == date(2027, 6, 30)
     assert service.suggested_assembly_day(TODAY, date(2026, 12, 31)) == date(2026, 12, 26)
     assert service.suggested_assembly_day(date(2026, 12, 20), date(2026, 12, 31)) == date(
         2026, 12, 31
