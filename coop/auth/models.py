@@ -124,7 +124,8 @@ class RoleGrant(db.Model):
     street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("streets.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    # 社区书记 or 社区工作者 on a secretary grant (None: granted before titles, read as 社区书记).
+    # 社区书记 or 社区工作者 on a secretary grant (None: read as 社区书记; appointments always
+    # name the title, and migration a1c3e5f7b9d2 gave every earlier grant one).
     title: Mapped[StaffTitle | None] = mapped_column(enum_type(StaffTitle, "title"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -142,6 +143,14 @@ class RoleGrant(db.Model):
             name="scope_matches_role",
         ),
         sa.CheckConstraint("title IS NULL OR role = 'secretary'", name="title_only_for_staff"),
+        # One 社区书记 a community (appointing a second is refused; 社区工作者 are many).
+        sa.Index(
+            "uq_role_grants_community_secretary",
+            "community_id",
+            unique=True,
+            postgresql_where=sa.text("role = 'secretary' AND title = 'secretary'"),
+            sqlite_where=sa.text("role = 'secretary' AND title = 'secretary'"),
+        ),
         # A community's people counted from the index alone (user_id rides along).
         sa.Index("ix_role_grants_community_id_user_id", "community_id", "user_id"),
         # The supermarket's few staff among a community's 20,000 grants (its staff page).

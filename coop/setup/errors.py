@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from coop.errors import Conflict, DomainError, Invalid
@@ -43,6 +44,18 @@ class UsernameTaken(Invalid):
 class AlreadyAppointed(Conflict):
     code = "already_appointed"
     default_message = _l("此人已担任这一职务；如需改任，请先免去原职务。")
+
+
+class SecretaryTaken(Conflict):
+    code = "secretary_taken"
+    default_message = _l("本社区已有社区书记；如需更换，请先免去现任书记。")
+
+    def __init__(self, incumbent: str):
+        message = _(
+            "本社区已有社区书记%(name)s；如需更换，请先免去现任书记，或将此人任命为社区工作者。",
+            name=incumbent,
+        )
+        super().__init__(message, errors={"title": [message]})
 
 
 class GridLeaderTaken(Conflict):

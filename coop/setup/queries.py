@@ -24,6 +24,19 @@ def staff_grants(community_id: int) -> list[RoleGrant]:
     return sorted(grants, key=lambda g: g.title is StaffTitle.STAFF)  # stable: names stay sorted
 
 
+def community_secretary(community_id: int) -> User | None:
+    """Whoever is appointed the community's 社区书记 (one at most: a unique index says so)."""
+    return db.session.scalar(
+        sa.select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(
+            RoleGrant.role == Role.SECRETARY,
+            RoleGrant.community_id == community_id,
+            RoleGrant.title == StaffTitle.SECRETARY,
+        )
+    )
+
+
 def street_admin_grants(street_id: int) -> list[RoleGrant]:
     return list(
         db.session.scalars(

@@ -14,7 +14,7 @@ from coop.alliance.permissions import require
 from coop.auth.models import Role, RoleGrant, StaffTitle, User
 from coop.errors import NotFound
 from coop.extensions import db
-from coop.setup import errors, permissions
+from coop.setup import errors, permissions, queries
 from coop.setup.people import Person, find_or_invite
 from coop.setup.service import community_to_set_up, street_for
 
@@ -33,15 +33,22 @@ def appoint_staff(
 
     :raise NotFound: not a community of her street. :raise Forbidden: she is no street admin.
     :raise AlreadyAppointed: the person already works for this community.
+    :raise SecretaryTaken: a 社区书记 is wanted and the community has one.
     :raise Invalid: a new person without a name, a taken username, an ambiguous phone.
     """
     community = community_to_set_up(actor, community_id)
+    # The community's row lock: two appointments to it are decided one after the other.
+    db.session.refresh(community, with_for_update=True)
     person = find_or_invite(
         actor, phone=phone, display_name=display_name, username=username, now=now
     )
     user = person.user
     if any(g.role is Role.SECRETARY and g.community_id == community.id for g in user.grants):
         raise errors.AlreadyAppointed()
+    if title is StaffTitle.SECRETARY:
+        incumbent = queries.community_secretary(community.id)
+        if incumbent is not None:
+            raise errors.SecretaryTaken(incumbent.display_name)
     grant = RoleGrant(role=Role.SECRETARY, community_id=community.id, title=title)
     user.grants.append(grant)
     db.session.flush()

@@ -115,6 +115,7 @@ def community(community_id: int):
         community=community,
         grids=queries.grids(community),
         staff=queries.staff_grants(community.id),
+        has_secretary=queries.community_secretary(community.id) is not None,
         invitation=_take_invitation(),
     )
 
@@ -243,7 +244,9 @@ def new_staff(community_id: int):
         "title_options": [(t.value, t.label) for t in StaffTitle],
     }
     if request.method == "GET":
-        title = request.args.get("title", StaffTitle.SECRETARY.value)
+        taken = queries.community_secretary(community.id) is not None
+        default = StaffTitle.STAFF if taken else StaffTitle.SECRETARY
+        title = request.args.get("title", default.value)
         return render("setup/staff_form.html", form={"title": title}, errors={}, **context)
     retry_form("setup/staff_form.html", **context)
     data, errors = load_form(CommunityStaffIn(), request.form)

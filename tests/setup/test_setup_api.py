@@ -268,3 +268,41 @@ def test_the_staff_title_shows_in_me(client, admin, community):
 
     assert response.json["grants"][0]["role_label"] == "社区工作者"
     assert response.json["grants"][0]["title"] == "staff"
+
+
+def appoint(client, admin, community, title, phone, name):
+    return client.post(
+        f"/api/v1/communities/{community.id}/staff",
+        json={"title": title, "phone": phone, "display_name": name},
+        headers=bearer(admin),
+    )
+
+
+def test_a_community_has_one_secretary_and_any_number_of_staff(client, admin, community):
+    assert appoint(client, admin, community, "secretary", "13600000001", "钱书记").status_code == 201
+    before = count(RoleGrant)
+
+    second = appoint(client, admin, community, "secretary", "13600000002", "孙书记")
+
+    assert second.status_code == 409, second.json
+    assert second.json["code"] == "secretary_taken"
+    assert "钱书记" in second.json["message"] and second.json["errors"]["title"]
+    assert count(RoleGrant) == before
+    assert appoint(client, admin, community, "staff", "13600000002", "孙干事").status_code == 201
+    assert appoint(client, admin, community, "staff", "13600000003", "李干事").status_code == 201
+
+
+def test_once_the_secretary_is_removed_another_can_be_appointed(client, admin, community):
+    grant_id = appoint(client, admin, community, "secretary", "13600000001", "钱书记").json["id"]
+    client.delete(f"/api/v1/communities/{community.id}/staff/{grant_id}", headers=bearer(admin))
+
+    response = appoint(client, admin, community, "secretary", "13600000002", "孙书记")
+
+    assert response.status_code == 201, response.json
+
+
+def test_each_community_has_its_own_secretary(client, admin, community, street):
+    other = make_community(street)
+    appoint(client, admin, community, "secretary", "13600000001", "钱书记")
+
+    assert appoint(client, admin, other, "secretary", "13600000002", "孙书记").status_code == 201

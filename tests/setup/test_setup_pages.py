@@ -92,6 +92,30 @@ def test_a_refused_appointment_shows_the_form_again_and_changes_nothing(client, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == before
 
 
+def test_a_second_secretary_is_refused_beside_the_post_and_the_page_offers_staff(
+    client, admin, street
+):
+    community = make_community(street)
+    incumbent = make_secretary(community, display_name="钱书记")
+    incumbent.grants[0].title = StaffTitle.SECRETARY
+    db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(RoleGrant))
+    path = f"/settings/communities/{community.id}/staff/new"
+
+    response = post_form(
+        client, path, {"title": "secretary", "phone": "13600000002", "display_name": "孙书记"}
+    )
+
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "本社区已有社区书记钱书记" in html and 'value="孙书记"' in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RoleGrant)) == before
+    page = client.get(f"/settings/communities/{community.id}").get_data(as_text=True)
+    assert "任命社区书记</a>" not in page and "任命社区工作者</a>" in page
+    blank = client.get(path).get_data(as_text=True)
+    assert re.search(r'<option value="staff"[^>]*selected', blank)
+
+
 def test_removing_staff_asks_first(client, admin, street):
     community = make_community(street)
     secretary = make_secretary(community, display_name="钱书记")
