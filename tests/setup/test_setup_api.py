@@ -279,7 +279,9 @@ def appoint(client, admin, community, title, phone, name):
 
 
 def test_a_community_has_one_secretary_and_any_number_of_staff(client, admin, community):
-    assert appoint(client, admin, community, "secretary", "13600000001", "钱书记").status_code == 201
+    assert (
+        appoint(client, admin, community, "secretary", "13600000001", "钱书记").status_code == 201
+    )
     before = count(RoleGrant)
 
     second = appoint(client, admin, community, "secretary", "13600000002", "孙书记")
