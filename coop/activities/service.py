@@ -55,7 +55,8 @@ def schedule_activity(
     """The secretary (or the project's lead unit) schedules a session of a project, or the
     secretary a stand-alone themed activity.
 
-    :raise Forbidden: neither. :raise Invalid: the times are out of order or the project closed.
+    :raise Forbidden: neither. :raise Invalid: the times are out of order, the project closed,
+    or the theme of another month than the session's.
     """
     community = alliance_queries.get_community(actor, community_id)
     project = None
@@ -74,6 +75,7 @@ def schedule_activity(
         raise Invalid(errors={"ends_at": [_("结束时间必须晚于开始时间。")]})
     if project is not None:
         _within_project(project, starts_at, ends_at)
+    _theme_of_its_month(theme_month, starts_at)
     activity = Activity(
         community_id=community.id,
         project_id=project_id,
@@ -93,6 +95,18 @@ def schedule_activity(
 
 def _local_day(moment: datetime) -> date:
     return moment.astimezone(COMMUNITY_TZ).date()
+
+
+def _theme_of_its_month(theme_month: str | None, starts_at: datetime) -> None:
+    """An activity carries the 月月红 theme of the month it is held in, no other: a theme
+    month's badge goes to those who served that month.
+
+    :raise Invalid: another month's theme.
+    """
+    month = f"{_local_day(starts_at):%Y-%m}"
+    if theme_month is not None and theme_month != month:
+        message = _("月月红主题月应为活动所在的月份（%(month)s），或不填。", month=month)
+        raise Invalid(errors={"theme_month": [message]})
 
 
 def _project_days(project, starts_at: datetime, ends_at: datetime) -> tuple[date, date]:
@@ -176,6 +190,7 @@ def edit_activity(
         raise Invalid(errors={"ends_at": [_("结束时间必须晚于开始时间。")]})
     if activity.project is not None:
         _within_project(activity.project, starts_at, ends_at)
+    _theme_of_its_month(changes.get("theme_month", activity.theme_month), starts_at)
     if changes.get("capacity", activity.capacity) < activity.confirmed_count:
         message = _("名额不能少于已确认报名的人数（%(n)d 人）。", n=activity.confirmed_count)
         raise Invalid(errors={"capacity": [message]})

@@ -217,6 +217,22 @@ def export(community_id: int):
 # --- Scheduling ----------------------------------------------------------------------------
 
 
+def _scheduled_message(activity, now) -> str:
+    """What scheduling opened: sign-ups for a session ahead; for one already over (recorded
+    afterwards), 补录 of the hours of those who came."""
+    if activity.ends_at <= now:
+        return _(
+            "已登记已结束的活动“%(title)s”：请在时长核实页为参加的志愿者补录时长。",
+            title=activity.title,
+        )
+    if activity.starts_at <= now:
+        return _(
+            "已安排活动“%(title)s”，活动已经开始：志愿者可以报名签到，工作人员也可代签到。",
+            title=activity.title,
+        )
+    return _("已安排活动“%(title)s”，志愿者现在可以报名。", title=activity.title)
+
+
 def _schedule(actor, community, project):
     context = {"community": community, "project": project}
     if request.method == "GET":
@@ -231,7 +247,7 @@ def _schedule(actor, community, project):
         activity = service.schedule_activity(
             actor, community.id, project_id=project.id if project else None, **data
         )
-        flash(_("已安排活动“%(title)s”，志愿者现在可以报名。", title=activity.title), "success")
+        flash(_scheduled_message(activity, utcnow()), "success")
         return redirect(url_for("activities.detail", activity_id=activity.id))
 
     return submit_once(actor, create)

@@ -52,10 +52,11 @@ class Meetings(MethodView):
 
     @blp.arguments(MeetingIn)
     @blp.response(201, MeetingDetailOut)
-    @documents_errors(blp, 401, 403, 404, 422)
+    @documents_errors(blp, 401, 403, 404, 409, 422)
     def post(self, fields, community_id):
         """Schedule a 联盟大会 or 联席会议 (secretary). Every member unit is invited and its
-        liaison told. 422 meeting_in_past for a time already past."""
+        liaison told. 422 meeting_in_past for a time already past; 409 assembly_exists for a
+        second 联盟大会 in a half year (one a half year; cancel it to move it)."""
         actor = require_actor()
         with unit_of_work(actor):
             meeting = service.schedule_meeting(actor, community_id, now=utcnow(), **fields)

@@ -1,5 +1,8 @@
 """Refusals of the meeting and 推选 rules: 409 for a state that forbids it, 422 for bad input."""
 
+from datetime import date
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from coop.errors import Conflict, Invalid
@@ -8,6 +11,21 @@ from coop.errors import Conflict, Invalid
 class MeetingInPast(Invalid):
     code = "meeting_in_past"
     default_message = _l("会议时间已经过去，不能再安排；请填写今后的时间。")
+
+
+class AssemblyExists(Conflict):
+    """联盟大会 is held once a half year: a second one in the same half year is refused."""
+
+    code = "assembly_exists"
+    default_message = _l("这半年已经安排了联盟大会。")
+
+    def __init__(self, day: date):
+        message = _(
+            "这半年已安排联盟大会（%(day)s）。联盟大会每半年一次：如需改期，请先取消原定的大会"
+            "再重新安排；其他议题请安排联席会议。",
+            day=day.isoformat(),
+        )
+        super().__init__(message, errors={"kind": [message]})
 
 
 class MeetingNotOpen(Conflict):

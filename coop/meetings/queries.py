@@ -1,7 +1,7 @@
 """Named reads of meetings, attendance, 决议 and 推选, scoped to what the actor sees."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -19,6 +19,8 @@ from coop.meetings.models import (
     MeetingStatus,
     Resolution,
 )
+from coop.terms.queries import half_year_end, half_year_start
+from coop.timeutil import local_midnight
 
 
 def get_meeting(actor: User | None, meeting_id: int, *, for_update: bool = False) -> Meeting:
@@ -57,6 +59,23 @@ def meetings_select(community_id: int, *, kind: MeetingKind | None = None) -> sa
     if kind is not None:
         query = query.where(Meeting.kind == kind)
     return query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+
+
+def half_year_assembly(community_id: int, day: date) -> Meeting | None:
+    """The community's 联盟大会 not cancelled in the half year ``day`` falls in, whether or not
+    that half year's term is open yet (one is scheduled a half year ahead before it is)."""
+    return db.session.scalar(
+        sa.select(Meeting)
+        .where(
+            Meeting.community_id == community_id,
+            Meeting.kind == MeetingKind.ASSEMBLY,
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.starts_at >= local_midnight(half_year_start(day)),
+            Meeting.starts_at < local_midnight(half_year_end(day) + timedelta(days=1)),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+    )
 
 
 def term_assembly(term_id: int | None) -> Meeting | None:

@@ -5,8 +5,10 @@ Rules written down here:
 - **Scheduling** (secretary): a 联盟大会 or 联席会议 at a time still ahead (a time already past is
   refused: a meeting is scheduled, not back-filled), with a place and an agenda. Every member unit
   of the community is invited (one attendance row each) and each unit's liaison gets a notice.
-  The meeting belongs to the alliance's term its day falls in. The clock books each term's
-  assembly itself when it opens the term (``book_assembly``, no liaison notice that early).
+  The meeting belongs to the alliance's term its day falls in (one scheduled before its term
+  opened joins it when it does). The clock books each term's assembly itself when it opens the
+  term (``book_assembly``, no liaison notice that early), unless the secretary has scheduled
+  it: a 联盟大会 is held once a half year, so a second one not cancelled is refused.
 - **Attendance**: from an hour before the start to the end of the meeting's day, a liaison of an
   invited unit scans the QR shown on the meeting page (the code is in the link) and signs in; her
   unit is marked present. The secretary may tick or untick a unit from the start on. The first
@@ -115,11 +117,14 @@ def schedule_meeting(
 
     :raise NotFound, Forbidden: not her community / not its secretary.
     :raise MeetingInPast: the time has already passed (422).
+    :raise AssemblyExists: a 联盟大会 when the half year has one not cancelled (409).
     """
     community = _managed_community(actor, community_id)
     if starts_at <= now:
         raise errors.MeetingInPast()
     day = starts_at.astimezone(COMMUNITY_TZ).date()
+    if kind is MeetingKind.ASSEMBLY:
+        _refuse_second_assembly(community, day)
     alliance = community.alliance
     term = terms_queries.term_at(alliance.id, day) if alliance else None
     meeting = Meeting(
@@ -152,10 +157,46 @@ def schedule_meeting(
     return meeting
 
 
+def _lock_community(community_id: int) -> None:
+    """The community's row lock: two schedulings of its 联盟大会 (the clock's booking among
+    them) are decided one after the other."""
+    db.session.execute(
+        sa.select(Community.id).where(Community.id == community_id).with_for_update()
+    )
+
+
+def _refuse_second_assembly(community: Community, day: date) -> None:
+    """:raise AssemblyExists: the half year of ``day`` has its 联盟大会."""
+    _lock_community(community.id)
+    existing = queries.half_year_assembly(community.id, day)
+    if existing is not None:
+        raise errors.AssemblyExists(existing.local_day)
+
+
+def adopt_meetings(term: Term, community_id: int) -> int:
+    """The community's meetings scheduled in the term's half year before it opened (a 联盟大会
+    booked a half year ahead, say) become the term's; how many did."""
+    adopted = db.session.execute(
+        sa.update(Meeting)
+        .where(
+            Meeting.community_id == community_id,
+            Meeting.term_id.is_(None),
+            Meeting.starts_at >= local_midnight(term.starts_on),
+            Meeting.starts_at < local_midnight(term.ends_on + timedelta(days=1)),
+        )
+        .values(term_id=term.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return adopted.rowcount
+
+
 def book_assembly(term: Term, community_id: int, *, day: date) -> Meeting:
     """The clock's booking of the term's 联盟大会 when it opens the term (09:00 on ``day``);
     member units are invited. No liaison notice this early: the secretary's own notice asks her
-    to prepare it. Idempotent: an existing assembly of the term is returned."""
+    to prepare it. Idempotent: an existing assembly of the term is returned, the one she
+    scheduled before the term opened too (``adopt_meetings`` made it the term's)."""
+    _lock_community(community_id)
+    adopt_meetings(term, community_id)
     existing = queries.term_assembly(term.id)
     if existing is not None:
         return existing

@@ -43,6 +43,11 @@ def half_year_of(day: date) -> str:
     return f"{day.year}H{1 if day.month <= 6 else 2}"
 
 
+def half_year_start(day: date) -> date:
+    """The first day of the half year (the term) ``day`` falls in: 1 January or 1 July."""
+    return date(day.year, 1 if day.month <= 6 else 7, 1)
+
+
 def next_half_year_start(day: date) -> date:
     """The day the next term opens after ``day``: 1 July or 1 January."""
     return date(day.year, 7, 1) if day.month <= 6 else date(day.year + 1, 1, 1)

@@ -33,7 +33,13 @@ class AllianceTermOut(ma.Schema):
 class TermOpenIn(ma.Schema):
     """Opening the half year's term now (``coop.terms.service.open_current_term``)."""
 
-    assembly_on = Date(required=True, metadata={"description": "联盟大会: today … the term's end"})
+    assembly_on = Date(
+        load_default=None,
+        metadata={
+            "description": "联盟大会: today … the term's end; leave out when the half year's "
+            "assembly is scheduled already (it becomes the term's)"
+        },
+    )
 
 
 class PlanEvidenceOut(ma.Schema):

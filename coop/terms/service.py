@@ -156,15 +156,20 @@ def suggested_assembly_day(today: date, ends_on: date) -> date:
     return min(day + timedelta(days=(SATURDAY - day.weekday()) % 7), ends_on)
 
 
-def open_current_term(actor: User, alliance_id: int, *, assembly_on: date, now: datetime) -> Term:
+def open_current_term(
+    actor: User, alliance_id: int, *, assembly_on: date | None, now: datetime
+) -> Term:
     """The secretary opens the half year's term now, for an alliance that has none today (a
     community set up mid-term, which the clock reaches only at the next half year): the term,
-    its plan and the 联盟大会 on the day she chooses, as ``open_term_for`` does.
+    its plan and the 联盟大会 on the day she chooses, as ``open_term_for`` does. A 联盟大会 she
+    has already scheduled in this half year becomes the term's, and no day is asked for.
 
     :raise NotFound: not an alliance she sees. :raise Forbidden: she is not its secretary.
-    :raise TermAlreadyOpen: the half year's term exists. :raise Invalid: the assembly's day
-    is not between today and the term's last day.
+    :raise TermAlreadyOpen: the half year's term exists. :raise Invalid: no assembly day, one
+    not between today and the term's last day, or one other than the scheduled assembly's.
     """
+    from coop.meetings.queries import half_year_assembly  # meetings builds on terms
+
     alliance = queries.get_alliance(actor, alliance_id)
     permissions.require(permissions.can_manage_term(actor, alliance.community_id))
     # Two secretaries opening at once: the second waits here, then finds the term.
@@ -173,7 +178,18 @@ def open_current_term(actor: User, alliance_id: int, *, assembly_on: date, now: 
     if queries.term_at(alliance.id, today) is not None:
         raise TermAlreadyOpen()
     ends_on = queries.half_year_end(today)
-    if not today <= assembly_on <= ends_on:
+    scheduled = half_year_assembly(alliance.community_id, today)
+    if scheduled is not None:
+        if assembly_on is not None and assembly_on != scheduled.local_day:
+            message = _(
+                "这半年的联盟大会已安排在 %(day)s，开启任期后就是本届的联盟大会；"
+                "如需改期，请先取消它。",
+                day=scheduled.local_day.isoformat(),
+            )
+            raise Invalid(errors={"assembly_on": [message]})
+    elif assembly_on is None:
+        raise Invalid(errors={"assembly_on": [_("请选择联盟大会的日期。")]})
+    elif not today <= assembly_on <= ends_on:
         message = _(
             "联盟大会的日期应在今天（%(today)s）到本届任期结束（%(end)s）之间。",
             today=today.isoformat(),

@@ -94,6 +94,9 @@ def _none_context(actor, community, today) -> dict:
         "opens_on": queries.next_half_year_start(today),
         "ends_on": queries.half_year_end(today),
         "can_open": can_open,
+        "scheduled_assembly": (
+            meetings_queries.half_year_assembly(community.id, today) if can_open else None
+        ),
     }
 
 
@@ -114,7 +117,7 @@ def open_current(community_id: int):
         term = service.open_current_term(
             actor, community.alliance.id, assembly_on=data["assembly_on"], now=utcnow()
         )
-        day = data["assembly_on"].isoformat()
+        day = queries.plan_of(term.id).assembly_on.isoformat()
         flash(_("%(term)s已开启，联盟大会定于 %(date)s。", term=term.name, date=day), "success")
         return redirect(url_for("terms.term", term_id=term.id))
 

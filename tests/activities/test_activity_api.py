@@ -12,6 +12,7 @@ from coop.activities.models import Activity, ActivityStatus, Feedback, Signup, S
 from coop.dbtypes import utcnow
 from coop.extensions import db
 from coop.hours.models import ServiceRecord
+from coop.timeutil import COMMUNITY_TZ
 from tests.factories import (
     bearer,
     make_activity,
@@ -53,8 +54,12 @@ def _signups() -> list[Signup]:
     return db.session.scalars(sa.select(Signup)).all()
 
 
+SESSION_START = utcnow() + timedelta(days=12)
+SESSION_MONTH = f"{SESSION_START.astimezone(COMMUNITY_TZ):%Y-%m}"  # its 月月红 theme's month
+
+
 def session_body(**overrides) -> dict:
-    start = utcnow() + timedelta(days=12)
+    start = SESSION_START
     return {
         "title": "助餐服务第一场",
         "description": "为独居老人送餐",
@@ -93,13 +98,13 @@ def test_the_secretary_schedules_a_session_of_a_project(client, community, secre
     project = make_project(community)
     response = client.post(
         f"/api/v1/projects/{project.id}/activities",
-        json=session_body(theme_month="2026-07"),
+        json=session_body(theme_month=SESSION_MONTH),
         headers=bearer(secretary),
     )
     assert response.status_code == 201
     body = response.json
     assert body["project_id"] == project.id and body["project_title"] == project.title
-    assert body["community_id"] == community.id and body["theme_month"] == "2026-07"
+    assert body["community_id"] == community.id and body["theme_month"] == SESSION_MONTH
     assert body["capacity"] == 8 and body["free_seats"] == 8 and body["confirmed_count"] == 0
     assert body["hours"] == 2.0 and body["status"] == "scheduled"
     assert body["starts_at"].endswith("+08:00") and body["my_signup"] is None
@@ -125,12 +130,12 @@ def test_the_lead_units_liaison_schedules_for_her_project(client, community):
 def test_the_secretary_schedules_a_themed_activity_of_her_own(client, community, secretary):
     response = client.post(
         f"/api/v1/communities/{community.id}/activities",
-        json=session_body(title="月月红·七一主题党日", theme_month="2026-07"),
+        json=session_body(title="月月红·主题党日", theme_month=SESSION_MONTH),
         headers=bearer(secretary),
     )
     assert response.status_code == 201
     assert response.json["project_id"] is None and response.json["project_title"] is None
-    assert response.json["theme_month"] == "2026-07"
+    assert response.json["theme_month"] == SESSION_MONTH
 
 
 @pytest.mark.parametrize("make", [make_volunteer, make_resident])
@@ -156,6 +161,7 @@ def test_only_organisers_schedule(client, community, make, where):
         ({"capacity": "十"}, "capacity"),
         ({"theme_month": "2026-13"}, "theme_month"),
         ({"theme_month": "202607"}, "theme_month"),
+        ({"theme_month": "2026-05"}, "theme_month"),  # another month's theme
         ({"starts_at": "明天上午"}, "starts_at"),
         ({"ends_at": (utcnow() + timedelta(days=11)).isoformat()}, "ends_at"),
     ],

@@ -211,13 +211,30 @@ def test_patch_answers_the_activity_with_its_new_version(client, session, secret
 
 
 def test_patch_keeps_the_theme_month_it_was_not_sent(client, community, secretary):
-    activity = make_activity(community, theme_month="2030-03", starts_at=STARTS)
+    activity = make_activity(community, theme_month="2030-12", starts_at=STARTS)
     response = client.patch(
         f"/api/v1/activities/{activity.id}",
         json={"capacity": 20, "version": 1},
         headers=bearer(secretary),
     )
-    assert response.json["theme_month"] == "2030-03" and response.json["capacity"] == 20
+    assert response.json["theme_month"] == "2030-12" and response.json["capacity"] == 20
+
+
+def test_moving_a_themed_session_to_another_month_needs_its_theme_changed(
+    client, community, secretary
+):
+    activity = make_activity(community, theme_month="2030-12", starts_at=STARTS)
+    path, headers = f"/api/v1/activities/{activity.id}", bearer(secretary)
+    moved = {"starts_at": "2031-01-05T09:00", "ends_at": "2031-01-05T11:00"}
+
+    refused = client.patch(path, json={**moved, "version": 1}, headers=headers)
+
+    assert refused.status_code == 422 and "2031-01" in refused.json["errors"]["theme_month"][0]
+    assert _stored(activity.id).starts_at == STARTS
+    both = client.patch(
+        path, json={**moved, "theme_month": "2031-01", "version": 1}, headers=headers
+    )
+    assert both.status_code == 200 and both.json["theme_month"] == "2031-01"
 
 
 def test_patch_with_a_stale_version_is_409_and_changes_nothing(client, session, secretary):

@@ -291,6 +291,31 @@ def test_a_bad_schedule_form_shows_every_error(client, community):
     assert db.session.scalars(sa.select(Activity)).all() == []
 
 
+def test_another_months_theme_is_refused_beside_the_field(client, community):
+    login(client, make_secretary(community))
+    path = f"/communities/{community.id}/activities/new"
+    response = client.post(path, data=_schedule_form(client, path, theme_month="2031-05"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="e-theme_month"' in html and "应为活动所在的月份（2031-10）" in html
+    assert db.session.scalars(sa.select(Activity)).all() == []
+
+
+@pytest.mark.parametrize(
+    "days, said",
+    [(1, "志愿者现在可以报名"), (-1, "请在时长核实页为参加的志愿者补录时长")],
+)
+def test_the_message_after_scheduling_says_what_comes_next(client, community, days, said):
+    """A session held already is recorded so its hours can be entered; nobody signs up."""
+    login(client, make_secretary(community))
+    path = f"/communities/{community.id}/activities/new"
+    day = (utcnow() + timedelta(days=days)).astimezone(COMMUNITY_TZ).date()
+    when = {"starts_at": f"{day}T09:00", "ends_at": f"{day}T11:30"}
+    response = client.post(path, data=_schedule_form(client, path, **when), follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert said in html and ("现在可以报名" in html) == (days > 0)
+
+
 # --- The organiser's desk -------------------------------------------------------------------
 
 

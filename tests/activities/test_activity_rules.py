@@ -6,6 +6,7 @@ from coop.activities import errors, service
 from coop.activities.models import SignupStatus
 from coop.errors import Forbidden, Invalid
 from coop.notices.inbox import latest
+from coop.timeutil import COMMUNITY_TZ
 from tests.factories import (
     make_activity,
     make_community,
@@ -42,7 +43,7 @@ def test_secretary_schedules_a_session_with_a_checkin_code(community):
         starts_at=project.starts_at,
         ends_at=project.starts_at + timedelta(hours=2),
         capacity=8,
-        theme_month="2026-03",
+        theme_month=f"{project.starts_at.astimezone(COMMUNITY_TZ):%Y-%m}",
     )
     assert len(activity.checkin_code) == 6 and activity.checkin_code.isdigit()
 

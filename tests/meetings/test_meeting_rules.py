@@ -13,6 +13,7 @@ from coop.meetings import errors, queries, service
 from coop.meetings.models import AttendanceVia, Meeting, MeetingKind, MeetingStatus, Resolution
 from coop.notices.models import Notice
 from coop.projects.models import ProjectStatus
+from coop.timeutil import local_midnight
 from tests.factories import make_community, make_liaison, make_secretary, make_unit, make_volunteer
 from tests.meetings.conftest import NOW, rows, schedule
 
@@ -230,9 +231,60 @@ def test_assemblies_held_count_the_current_and_the_previous_term(secretary, comm
     assembly.status = MeetingStatus.HELD
     db.session.flush()
     assert queries.assemblies_held(community.id, today) == 1
-    extra = schedule(
-        secretary, community, kind=MeetingKind.ASSEMBLY, starts_in=-timedelta(minutes=5)
+    # A second assembly in a half year is refused now; one stored before that counts once.
+    db.session.add(
+        Meeting(
+            community_id=community.id,
+            term_id=term.id,
+            kind=MeetingKind.ASSEMBLY,
+            title="第二次联盟大会",
+            starts_at=NOW - timedelta(minutes=5),
+            place="党群服务中心",
+            status=MeetingStatus.HELD,
+        )
     )
-    service.mark_attendance(secretary, extra.id, unit_id=units[0].id, present=True, now=NOW)
+    db.session.flush()
     assert queries.assemblies_held(community.id, today) == 1  # the term held its assembly once
     assert queries.assemblies_held(community.id, term.starts_on - timedelta(days=1)) == 0
+
+
+def test_an_assembly_scheduled_a_half_year_ahead_is_the_one_the_clock_opens_the_term_with(
+    secretary, community, units
+):
+    from coop.terms import queries as terms_queries
+    from coop.terms import service as terms_service
+
+    today = terms_queries.local_day(NOW)
+    next_start = terms_queries.next_half_year_start(today)
+    ahead = schedule(
+        secretary,
+        community,
+        kind=MeetingKind.ASSEMBLY,
+        starts_in=local_midnight(next_start + timedelta(days=15)) - NOW + timedelta(hours=14),
+    )
+    assert ahead.term_id is None  # its term is not open yet
+
+    terms_service.open_term_for(
+        community.alliance.id, terms_queries.half_year_of(next_start), now=NOW
+    )
+
+    term = terms_queries.term_at(community.alliance.id, next_start)
+    assert ahead.term_id == term.id
+    assert queries.term_assembly(term.id).id == ahead.id
+    assert rows(Meeting) == 1  # the clock booked no second assembly
+
+
+def test_a_second_assembly_in_a_half_year_is_refused_until_the_first_is_cancelled(
+    secretary, community, units, term
+):
+    booked = queries.term_assembly(term.id)  # the clock's, when it opened the term
+    soon = timedelta(hours=1)  # within the term's half year
+    with pytest.raises(errors.AssemblyExists) as refused:
+        schedule(secretary, community, kind=MeetingKind.ASSEMBLY, starts_in=soon)
+    assert booked.local_day.isoformat() in refused.value.message
+    assert rows(Meeting) == 1
+
+    service.cancel_meeting(secretary, booked.id, reason="改期", now=NOW)
+    moved = schedule(secretary, community, kind=MeetingKind.ASSEMBLY, starts_in=soon)
+
+    assert moved.term_id == term.id and queries.term_assembly(term.id).id == moved.id

@@ -44,6 +44,23 @@ def test_a_past_time_is_422_and_nothing_is_written(client, secretary, community,
     assert rows(Meeting) == 0
 
 
+def test_a_second_assembly_in_the_half_year_is_409_and_nothing_is_written(
+    client, secretary, community, units
+):
+    first = _schedule(client, secretary, community)
+    assert first.status_code == 201
+    day = terms_queries.local_day(NOW + timedelta(days=5)).isoformat()
+
+    second = _schedule(client, secretary, community)
+
+    assert second.status_code == 409
+    body = second.get_json()
+    assert body["code"] == "assembly_exists" and day in body["errors"]["kind"][0]
+    assert rows(Meeting) == 1
+    joint = _schedule(client, secretary, community, kind="joint")
+    assert joint.status_code == 201  # 联席会议 are as many as needed
+
+
 def test_a_liaison_cannot_schedule(client, liaison, community):
     assert _schedule(client, liaison, community).status_code == 403
 

@@ -64,6 +64,30 @@ def test_a_past_time_on_the_page_says_so_and_writes_nothing(client, secretary, c
     assert rows(Meeting) == 0
 
 
+def test_a_second_assembly_on_the_page_is_refused_beside_the_kind(
+    client, secretary, community, units, term
+):
+    login(client, secretary)
+    path = f"/communities/{community.id}/meetings/new"
+    response = client.post(
+        path,
+        data={
+            "kind": "assembly",
+            "title": "再开一次联盟大会",
+            "starts_at": (NOW + timedelta(hours=1))
+            .astimezone(terms_queries.COMMUNITY_TZ)
+            .strftime("%Y-%m-%dT%H:%M"),
+            "place": "二楼会议室",
+            "csrf_token": csrf(client, path),
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'id="e-kind"' in html and "联盟大会每半年一次" in html
+    assert 'value="再开一次联盟大会"' in html
+    assert rows(Meeting) == 1  # the clock's, when it opened the term
+
+
 def test_the_secretary_sees_the_qr_and_the_liaison_does_not(client, secretary, liaison, meeting):
     login(client, secretary)
     html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)

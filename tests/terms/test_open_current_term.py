@@ -126,11 +126,74 @@ def test_a_volunteer_sees_when_the_term_opens_but_no_form(client, community):
 def test_the_api_opens_the_term_once(client, community, secretary):
     path = f"/api/v1/alliances/{community.alliance.id}/terms"
     day = local_today().isoformat()
+    missing = client.post(path, json={}, headers=bearer(secretary))
+    assert missing.status_code == 422 and "assembly_on" in missing.json["errors"]
+    assert _count(Term) == 0
     created = client.post(path, json={"assembly_on": day}, headers=bearer(secretary))
     assert created.status_code == 201, created.json
     assert created.json["assembly_on"] == day and created.json["plan_status"] == "awaiting_deputy"
     again = client.post(path, json={"assembly_on": day}, headers=bearer(secretary))
     assert again.status_code == 409 and again.json["code"] == "term_already_open"
-    missing = client.post(path, json={}, headers=bearer(secretary))
-    assert missing.status_code == 422 and "assembly_on" in missing.json["errors"]
     assert _count(Term) == 1
+
+
+# --- a 联盟大会 the secretary scheduled before the term opened -----------------------------------
+
+
+def _schedule_assembly(secretary, community, day: date) -> Meeting:
+    from coop.meetings.models import MeetingKind
+    from coop.meetings.service import schedule_meeting
+
+    return schedule_meeting(
+        secretary,
+        community.id,
+        kind=MeetingKind.ASSEMBLY,
+        title="联盟大会",
+        starts_at=datetime.combine(day, datetime.min.time(), COMMUNITY_TZ) + timedelta(hours=14),
+        place="党群服务中心",
+        now=NOW,
+    )
+
+
+def test_the_scheduled_assembly_becomes_the_terms_and_no_day_is_asked(community, secretary):
+    scheduled = _schedule_assembly(secretary, community, date(2026, 12, 20))
+    assert scheduled.term_id is None
+
+    term = service.open_current_term(secretary, community.alliance.id, assembly_on=None, now=NOW)
+
+    assert scheduled.term_id == term.id and _count(Meeting) == 1
+    assert queries.require_plan(term.id).assembly_on == date(2026, 12, 20)
+
+
+def test_another_day_than_the_scheduled_assemblys_is_refused(community, secretary):
+    _schedule_assembly(secretary, community, date(2026, 12, 20))
+    with pytest.raises(Invalid) as refused:
+        service.open_current_term(
+            secretary, community.alliance.id, assembly_on=date(2026, 12, 26), now=NOW
+        )
+    assert "2026-12-20" in refused.value.errors["assembly_on"][0]
+    assert _count(Term) == 0 and _count(Meeting) == 1
+
+
+def test_without_a_scheduled_assembly_the_day_is_needed(community, secretary):
+    with pytest.raises(Invalid) as refused:
+        service.open_current_term(secretary, community.alliance.id, assembly_on=None, now=NOW)
+    assert refused.value.errors["assembly_on"]
+    assert _count(Term) == 0
+
+
+def test_the_page_names_the_scheduled_assembly_instead_of_asking(client, community, secretary):
+    today = local_today()
+    day = min(today + timedelta(days=1), queries.half_year_end(today))  # in today's half year
+    scheduled = _schedule_assembly(secretary, community, day)
+    db.session.commit()
+    login(client, secretary)
+    path = f"/communities/{community.id}/term"
+    html = client.get(path).get_data(as_text=True)
+    assert 'name="assembly_on"' not in html and f"/meetings/{scheduled.id}" in html
+
+    response = client.post(path, data={"csrf_token": csrf(client, path)})
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (term,) = db.session.scalars(sa.select(Term))
+    assert _count(Meeting) == 1 and db.session.get(Meeting, scheduled.id).term_id == term.id
