@@ -36,9 +36,11 @@ ROLE_LABELS = {
 
 
 class StaffTitle(enum.StrEnum):
-    """What a ``secretary`` grant's holder is called: the same powers, two posts."""
+    """What a ``secretary`` grant's holder is called: the same powers, three posts (one 书记 a
+    community, any number of 副书记 and 社区工作者), in the order staff lists show them."""
 
     SECRETARY = "secretary"
+    DEPUTY = "deputy"
     STAFF = "staff"
 
     @property
@@ -48,6 +50,7 @@ class StaffTitle(enum.StrEnum):
 
 STAFF_TITLE_LABELS = {
     StaffTitle.SECRETARY: _l("社区书记"),
+    StaffTitle.DEPUTY: _l("社区副书记"),
     StaffTitle.STAFF: _l("社区工作者"),
 }
 

@@ -52,7 +52,8 @@ class SecretaryTaken(Conflict):
 
     def __init__(self, incumbent: str):
         message = _(
-            "本社区已有社区书记%(name)s；如需更换，请先免去现任书记，或将此人任命为社区工作者。",
+            "本社区已有社区书记%(name)s；如需更换，请先免去现任书记，或将此人任命为副书记或"
+            "社区工作者。",
             name=incumbent,
         )
         super().__init__(message, errors={"title": [message]})

@@ -13,7 +13,7 @@ from coop.setup.models import GridAssignment, GridPost, grid_members_needed
 
 
 def staff_grants(community_id: int) -> list[RoleGrant]:
-    """The community's 社区书记 first, then its 社区工作者, each by name."""
+    """The community's 社区书记 first, then its 副书记, then its 社区工作者, each by name."""
     grants = db.session.scalars(
         sa.select(RoleGrant)
         .join(User, User.id == RoleGrant.user_id)
@@ -21,7 +21,9 @@ def staff_grants(community_id: int) -> list[RoleGrant]:
         .options(selectinload(RoleGrant.user))
         .order_by(User.display_name, RoleGrant.id)
     ).all()
-    return sorted(grants, key=lambda g: g.title is StaffTitle.STAFF)  # stable: names stay sorted
+    order = list(StaffTitle)  # an untitled grant reads 社区书记
+    # sorted is stable: names stay in order within a post
+    return sorted(grants, key=lambda g: order.index(g.title or StaffTitle.SECRETARY))
 
 
 def community_secretary(community_id: int) -> User | None:

@@ -1,13 +1,15 @@
-"""One 社区书记 a community: every secretary grant gets its title, then a unique index
+"""One 社区书记 a community, 社区副书记 a post: every secretary grant titled, a unique index
 
-A community has one 社区书记 and any number of 社区工作者 (both are the ``secretary`` grant; its
-``title`` tells them apart). Nothing stopped a street admin from appointing a second 书记, and
-grants made before titles existed read as 书记 too. Each community keeps its earliest 书记
-(an explicit title first, then the earliest untitled grant); every other secretary grant of it
-becomes 社区工作者 with the same powers, so nobody loses access. The partial unique index then
-refuses a second 书记; ``coop.setup.staff.appoint_staff`` says so first, naming her.
+A community has one 社区书记 and any number of 社区副书记 and 社区工作者 (all three are the
+``secretary`` grant, with the same powers; its ``title`` tells them apart). Nothing stopped a
+street admin from appointing a second 书记, since there was no other title for a deputy, and
+grants made before titles existed read as 书记 too. ``title`` may now be ``deputy``. Each
+community keeps its earliest 书记 (an explicit title first, then the earliest untitled grant);
+another appointed 书记 becomes 副书记, an untitled grant 社区工作者 — nobody loses access. The
+partial unique index then refuses a second 书记; ``coop.setup.staff.appoint_staff`` says so
+first, naming her.
 
-The downgrade drops the index and leaves the titles as they are (they were all valid before).
+The downgrade drops the index, makes 副书记 社区工作者 again and narrows the titles back.
 
 Revision ID: a1c3e5f7b9d2
 Revises: f4b8d2a6c0e3
@@ -35,8 +37,13 @@ SELECT (SELECT ranked.id FROM role_grants AS ranked
 
 
 def upgrade():
+    with op.batch_alter_table("role_grants") as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_role_grants_title"), type_="check")
+        batch_op.create_check_constraint("title", "title IN ('secretary', 'deputy', 'staff')")
     op.execute(
-        "UPDATE role_grants SET title = CASE WHEN id IN (" + KEPT + ") THEN 'secretary'"
+        "UPDATE role_grants SET title = CASE"
+        " WHEN id IN (" + KEPT + ") THEN 'secretary'"
+        " WHEN title = 'secretary' THEN 'deputy'"
         " ELSE 'staff' END"
         " WHERE role = 'secretary' AND (title IS NULL OR title = 'secretary')"
     )
@@ -52,3 +59,7 @@ def upgrade():
 
 def downgrade():
     op.drop_index("uq_role_grants_community_secretary", table_name="role_grants")
+    op.execute("UPDATE role_grants SET title = 'staff' WHERE title = 'deputy'")
+    with op.batch_alter_table("role_grants") as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_role_grants_title"), type_="check")
+        batch_op.create_check_constraint("title", "title IN ('secretary', 'staff')")

@@ -1,6 +1,6 @@
 """The migration to one 社区书记 a community keeps each community's earliest 书记 (an explicit
-title before an untitled grant) and makes every other secretary grant 社区工作者; afterwards the
-database refuses a second 书记."""
+title before an untitled grant), makes another appointed 书记 副书记 and an untitled grant
+社区工作者; afterwards the database refuses a second 书记 and takes 副书记."""
 
 import pytest
 import sqlalchemy as sa
@@ -73,10 +73,11 @@ def test_each_community_keeps_one_secretary_and_the_others_become_staff(old_app)
             untitled_a: "secretary",
             untitled_b: "staff",
             explicit_a: "secretary",
-            explicit_b: "staff",
+            explicit_b: "deputy",
         }
         with pytest.raises(sa.exc.IntegrityError):
             grant(u[0], second, "secretary")
         db.session.rollback()
         grant(u[0], second, "staff")  # 社区工作者 are many
+        grant(u[1], second, "deputy")  # and 副书记
         db.session.commit()

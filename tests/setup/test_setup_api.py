@@ -278,7 +278,9 @@ def appoint(client, admin, community, title, phone, name):
     )
 
 
-def test_a_community_has_one_secretary_and_any_number_of_staff(client, admin, community):
+def test_a_community_has_one_secretary_and_any_number_of_deputies_and_staff(
+    client, admin, community
+):
     assert (
         appoint(client, admin, community, "secretary", "13600000001", "钱书记").status_code == 201
     )
@@ -290,8 +292,16 @@ def test_a_community_has_one_secretary_and_any_number_of_staff(client, admin, co
     assert second.json["code"] == "secretary_taken"
     assert "钱书记" in second.json["message"] and second.json["errors"]["title"]
     assert count(RoleGrant) == before
-    assert appoint(client, admin, community, "staff", "13600000002", "孙干事").status_code == 201
+    assert appoint(client, admin, community, "deputy", "13600000002", "孙副书记").status_code == 201
     assert appoint(client, admin, community, "staff", "13600000003", "李干事").status_code == 201
+    assert appoint(client, admin, community, "staff", "13600000004", "周干事").status_code == 201
+    listed = client.get(f"/api/v1/communities/{community.id}/staff", headers=bearer(admin))
+    assert [(i["title"], i["title_label"]) for i in listed.json["items"]] == [
+        ("secretary", "社区书记"),
+        ("deputy", "社区副书记"),
+        ("staff", "社区工作者"),
+        ("staff", "社区工作者"),
+    ]
 
 
 def test_once_the_secretary_is_removed_another_can_be_appointed(client, admin, community):
