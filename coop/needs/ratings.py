@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from coop.auth.models import User
 from coop.errors import Forbidden, Invalid
 from coop.extensions import db
-from coop.needs import permissions, queries
+from coop.needs import permissions, queries, service
 from coop.needs.errors import AlreadyRated, NeedNotRateable
-from coop.needs.models import NEED_FLOW, Need, NeedRating, NeedStatus
+from coop.needs.models import Need, NeedRating, NeedStatus
 from coop.notices import recipients
 from coop.notices.service import notify
 from coop.timeutil import local_midnight, month_start, next_month
@@ -116,10 +116,9 @@ def rate(
     except sa.exc.IntegrityError as error:
         raise AlreadyRated() from error
     if reopen:
-        NEED_FLOW.move(need, "reopen")
-        # Back on the list means out of the finished project, as ``release`` does; the rating
-        # and the resolution text still name what was tried.
-        need.project_id = None
+        # Open again everywhere, due afresh from the rating; the rating and the need's record
+        # keep what was tried.
+        service.reopen_need(need, now=now)
     db.session.flush()
     if reopen:
         _tell_staff(actor, need, rating)

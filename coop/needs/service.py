@@ -1,5 +1,7 @@
 """The demand list's rules: recording, residents' own needs, and moving a need along."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -11,7 +13,7 @@ from coop.auth.models import User
 from coop.dbtypes import utcnow
 from coop.errors import Forbidden, Invalid
 from coop.extensions import db
-from coop.needs import permissions, queries
+from coop.needs import permissions, queries, time_limits
 from coop.needs.errors import NeedFinished, NeedNotEditable
 from coop.needs.models import (
     NEED_FLOW,
@@ -22,7 +24,6 @@ from coop.needs.models import (
     NeedStatus,
     commitment_for,
 )
-from coop.needs.time_limits import OPEN
 from coop.notices import recipients
 from coop.notices.changes import moment_text
 from coop.notices.service import notify
@@ -127,13 +128,14 @@ def edit_need(actor: User, need_id: int, *, version: int, **changes) -> Need:
             reclassified |= name in ("category", "urgency")
     if public is not None and need.public != public:  # after a new group, which may hide it
         need.public = public
-    if reclassified and need.status in OPEN:
-        # A corrected urgency or category is what it always was: its commitment, from arrival.
+    if reclassified and need.status in time_limits.OPEN:
+        # A corrected urgency or category is what it always was: its commitment, from arrival
+        # (the time to solve a reopened need from its reopening).
         respond, resolve = commitment_for(
             db.session.connection(), need.community_id, need.category, need.urgency
         )
         need.respond_by = need.created_at + respond
-        need.resolve_by = need.created_at + resolve
+        need.resolve_by = time_limits.clock_start(need) + resolve
     db.session.flush()
     return need
 
@@ -271,6 +273,22 @@ def compile_into(project, need_ids: list[int]) -> list[Need]:
     return needs
 
 
+def reopen_need(need: Need, *, now: datetime) -> None:
+    """A low rating sends a solved (or archived) need back to the list (回访; the ratings
+    service calls this): open again, as if this solution had not been, until solved again.
+    It leaves its finished project, loses the solution's stamps and text, and is due afresh
+    from ``now`` by the commitment in force (docs/decisions.md, "A reopened need"). The earlier
+    solution stays in its record (the audit log) and the rating that reopened it."""
+    NEED_FLOW.move(need, "reopen")
+    need.project_id = None  # out of the finished project, as ``release`` does
+    need.in_project_at = need.resolved_at = need.closed_at = None
+    need.resolution = ""
+    _respond, resolve = commitment_for(
+        db.session.connection(), need.community_id, need.category, need.urgency
+    )
+    need.resolve_by = now + resolve
+
+
 def release_need(need: Need) -> None:
     """Take a need out of its project and put it back on the list."""
     if need.status is NeedStatus.IN_PROJECT:
@@ -319,7 +337,7 @@ def hand_over_need(actor: User, need_id: int, *, to_id: int, reason: str) -> Nee
     """
     need = queries.get_need(actor, need_id, for_update=True)
     require(permissions.can_manage_needs(actor, need.community))
-    if need.status not in OPEN:
+    if need.status not in time_limits.OPEN:
         raise NeedFinished()
     if to_id not in recipients.secretaries(need.community_id):
         raise Invalid(errors={"to_id": [_("请选择本社区的工作人员。")]})

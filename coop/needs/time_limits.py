@@ -1,16 +1,19 @@
 """Whether an open need is within its community's 服务承诺, read from its stored deadlines.
 
 Each need carries ``respond_by`` (the first answer: listed or rejected) and ``resolve_by``
-(solved), fixed when it came in (coop.needs.models, ``_fix_deadlines``). A need is open while
-it is submitted, listed or in a project. It is overdue once past ``resolve_by``, or while still
-unanswered (submitted) past ``respond_by``.
+(solved), fixed when it came in (coop.needs.models, ``_fix_deadlines``). A low rating that
+reopens a solved need (回访) starts its time to solve again from the reopening, by the
+commitment then in force (``clock_start``; docs/decisions.md, "A reopened need"). A need is
+open while it is submitted, listed or in a project. It is overdue once past ``resolve_by``, or
+while still unanswered (submitted) past ``respond_by``.
 """
 
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from coop.needs.models import Need, NeedStatus
+from coop.extensions import db
+from coop.needs.models import Need, NeedRating, NeedStatus
 
 OPEN = (NeedStatus.SUBMITTED, NeedStatus.LISTED, NeedStatus.IN_PROJECT)
 
@@ -18,6 +21,21 @@ OPEN = (NeedStatus.SUBMITTED, NeedStatus.LISTED, NeedStatus.IN_PROJECT)
 def deadline(need: Need) -> datetime | None:
     """When the need must be solved (its 办结时限)."""
     return need.resolve_by
+
+
+def clock_start(need: Need) -> datetime:
+    """When the need's time to solve runs from: when it came in, or, once a low rating of its
+    latest solution reopened it, when that rating was given."""
+    if need.resolution_round < 1 or need.status not in OPEN:
+        return need.created_at
+    reopened = db.session.scalar(
+        sa.select(NeedRating.created_at).where(
+            NeedRating.need_id == need.id,
+            NeedRating.round == need.resolution_round,
+            NeedRating.reopened,
+        )
+    )
+    return reopened or need.created_at
 
 
 def due_before(moment: datetime) -> sa.ColumnElement[bool]:

@@ -160,24 +160,20 @@ class Board:
 
 
 def rating_for(need_ids: list[int]) -> dict[int, tuple[int, date]]:
-    """Each rated need's latest rating (1–5) and the day it was given, for the 评价 step; never
-    the comment or who rated (a comment can name people)."""
+    """Each need's rating (1–5) of the solution the board shows and the day it was given, for
+    the 评价 step; never the comment or who rated (a comment can name people). A rating that
+    reopened the need rated a solution that no longer stands, and an earlier solution's rating
+    is not the latest one's: neither is shown."""
     if not need_ids:
         return {}
-    latest = (
-        sa.select(
-            NeedRating.need_id,
-            NeedRating.stars,
-            NeedRating.created_at,
-            sa.func.row_number()
-            .over(partition_by=NeedRating.need_id, order_by=NeedRating.round.desc())
-            .label("newest"),
-        )
-        .where(NeedRating.need_id.in_(need_ids))
-        .subquery()
-    )
     rows = db.session.execute(
-        sa.select(latest.c.need_id, latest.c.stars, latest.c.created_at).where(latest.c.newest == 1)
+        sa.select(NeedRating.need_id, NeedRating.stars, NeedRating.created_at)
+        .join(Need, Need.id == NeedRating.need_id)
+        .where(
+            NeedRating.need_id.in_(need_ids),
+            NeedRating.round == Need.resolution_round,
+            NeedRating.reopened.is_(False),
+        )
     )
     return {need_id: (stars, _local_day(at)) for need_id, stars, at in rows}
 

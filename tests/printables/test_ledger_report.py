@@ -2,6 +2,7 @@
 are the dashboard's (coop.stats_monthly) and its activities carry their photos."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -20,6 +21,8 @@ from tests.factories import (
     login,
     make_activity,
     make_community,
+    make_need,
+    make_resident,
     make_secretary,
     make_volunteer,
 )
@@ -89,6 +92,28 @@ def test_the_figures_are_the_dashboards(community, secretary):
     period = stats_monthly.month(_last_month())
     held = stats_monthly.figures([community.id], [period], utcnow())["activities_held"]
     assert stats_monthly.by_community(held, 0)[community.id] == 1
+
+
+def test_a_need_reopened_by_its_rating_is_not_solved_in_the_months_ledger(
+    client, community, secretary
+):
+    from coop.needs.models import NeedStatus
+
+    solved_on = local_midnight(_last_month()) + timedelta(days=9, hours=9)
+    resident = make_resident(community)
+    make_need(community, status=NeedStatus.RESOLVED, resolved_at=solved_on)
+    reopened = make_need(
+        community, requester_id=resident.id, status=NeedStatus.RESOLVED, resolved_at=solved_on
+    )
+    rated = client.post(
+        f"/api/v1/needs/{reopened.id}/rating", json={"stars": 1}, headers=bearer(resident)
+    )
+    assert rated.status_code == 201, rated.json
+    job = client.get(
+        f"/api/v1/ledger-reports/{_ask(client, community, secretary)}", headers=bearer(secretary)
+    )
+    text = _text(client.get(job.json["pdf_url"], headers=bearer(secretary)).data)
+    assert re.search(r"解决需求（件）(\d+)", re.sub(r"\s", "", text))[1] == "1"
 
 
 def test_a_month_still_to_come_is_422_and_nothing_is_written(client, community, secretary):
