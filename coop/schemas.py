@@ -8,9 +8,11 @@ or a lone surrogate (``unstorable_text``, applied to every request by ``coop.edg
 API's argument parser)."""
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 
 import marshmallow as ma
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
@@ -141,11 +143,36 @@ def length(*, min: int = 0, max: int) -> validate.Length:
     return validate.Length(max=max, error=f"最多 {max} 个字。")
 
 
+# Characters that carry nothing wherever they stand, pasted along from chat apps and web pages:
+# the zero-width space, the word joiner and U+FEFF (a byte order mark, or the old word joiner).
+# Other format characters (category Cf: the joiners U+200C/U+200D, direction marks, the soft
+# hyphen) shape the text around them (a family emoji is three emoji joined by two U+200D), so
+# only the ends of a text lose those.
+_NOTHING = re.compile("[\u200b\u2060\ufeff]")
+
+
+def _unseen(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def trim(text: str) -> str:
+    """``text`` as people see it: no ``_NOTHING`` anywhere, no whitespace or other format
+    characters at its ends (so "a" and a zero-width space is one character, not two)."""
+    text = _NOTHING.sub("", text)
+    start, end = 0, len(text)
+    while start < end and _unseen(text[start]):
+        start += 1
+    while end > start and _unseen(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 class Trimmed(fields.String):
-    """A string with surrounding whitespace removed; blank counts as missing when required."""
+    """A string with surrounding whitespace and invisible characters removed (``trim``); blank
+    counts as missing when required."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        text = trim(super()._deserialize(value, attr, data, **kwargs))
         if not text and self.required:
             raise self.make_error("required")
         return text
@@ -157,8 +184,9 @@ LIST_SEPARATORS = re.compile("[,，、;；]")
 
 
 def split_list(text: str) -> list[str]:
-    """The items typed in ``text``: split on ``LIST_SEPARATORS``, trimmed, blanks dropped."""
-    return [part.strip() for part in LIST_SEPARATORS.split(text) if part.strip()]
+    """The items typed in ``text``: split on ``LIST_SEPARATORS``, trimmed (``trim``), blanks
+    dropped."""
+    return [trim(part) for part in LIST_SEPARATORS.split(text) if trim(part)]
 
 
 class CommaList(fields.List):
@@ -216,18 +244,46 @@ def form_values(schema: ma.Schema, form: MultiDict) -> dict:
             values[name] = [value for value in form.getlist(name) if value.strip()]
             continue
         value = form.get(name, "")
-        if value.strip():  # blank counts as missing, so a required field says 此项必填
+        if trim(value):  # blank counts as missing, so a required field says 此项必填
             values[name] = value
     return values
 
 
+def emptied_numbers(schema: ma.Schema, form: MultiDict) -> dict[str, list[str]]:
+    """Field name → the field's 此项必填 message, for each number box the form sends blank
+    whose field always holds a number (it has a number for a default and cannot be null).
+
+    Left out, such a field takes its default: what the API wants when a client sends no
+    ``slots``, but on a page the box was there and she emptied it, and a project saved with 1
+    名额 (or a reward's low-stock mark back at 3) is not what she asked for."""
+    emptied = {}
+    for name, field in schema.fields.items():
+        if (
+            isinstance(field, fields.Number)
+            and not field.dump_only
+            and not field.allow_none
+            and field.load_default not in (ma.missing, None)
+            and name in form
+            and not trim(form.get(name, ""))
+        ):
+            emptied[name] = [field.error_messages["required"]]
+    return emptied
+
+
 def load_form(schema: ma.Schema, form: MultiDict) -> tuple[dict, dict]:
     """(data, errors): errors maps field name → messages, empty when the form is valid.
-    The schema is the one the JSON API loads; the form's strings go through the same rules."""
+    The schema is the one the JSON API loads; the form's strings go through the same rules.
+
+    A number box sent blank is 此项必填 (``emptied_numbers``), except in the query string:
+    a link or a filter form with ``?page=`` means the first page."""
+    emptied = {}
+    if not (has_request_context() and form is request.args):
+        emptied = emptied_numbers(schema, form)
     try:
-        return schema.load(form_values(schema, form)), {}
+        data = schema.load(form_values(schema, form))
     except ma.ValidationError as error:
-        return {}, error.normalized_messages()
+        return {}, {**error.normalized_messages(), **emptied}
+    return ({}, emptied) if emptied else (data, {})
 
 
 class LocalDateTime(fields.AwareDateTime):

@@ -140,7 +140,7 @@ def new(community_id: int):
     require(can_manage_community(actor, community))
     context = _form_context(actor, community)
     if request.method == "GET":
-        form = {"mode": ProjectMode.TEAM.value, "slots": "2"}
+        form = {"mode": ProjectMode.TEAM.value, "slots": "2", "volunteer_capacity": "0"}
         if request.args.get("need_id"):
             form["need_ids"] = [request.args["need_id"]]
         return render("projects/form.html", form=form, errors={}, **context)

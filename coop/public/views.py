@@ -51,18 +51,25 @@ def _render(template: str, **context) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
-def _filters() -> dict:
+def _filters() -> tuple[dict, bool]:
+    """The page's filters, and whether some were ignored: a link from before (a printed QR
+    code, a shared address) may carry a filter the page no longer offers (?status=submitted);
+    its reader gets the board without it, with a note, not an error page. The API says 422."""
     data, errors = load_form(BoardPageArgs(), request.args)
-    if errors:
-        raise Invalid(errors=errors)
-    return data
+    if not errors:
+        return data, False
+    refused = [name for name in errors if name in BoardPageArgs().fields]
+    data, _errors = load_form(BoardPageArgs(exclude=refused), request.args)
+    return {"page": 1, **data}, True
 
 
 @bp.get("/board/<int:community_id>")
 def page(community_id: int):
     locale = _language()
-    args = _filters()
+    args, ignored = _filters()
     variant = f"page:{locale}:{args.get('status')}:{args.get('category')}:{args['page']}"
+    if ignored:
+        variant += ":ignored"
 
     def build() -> bytes:
         with force_locale(locale):
@@ -74,6 +81,7 @@ def page(community_id: int):
                 statuses=[(s.value, s.label) for s in SHOWN_STATUSES],
                 categories=[(c.value, c.label) for c in Category],
                 chosen={k: (v.value if v is not None else "") for k, v in board.filters.items()},
+                ignored=ignored,
             ).encode()
 
     return cacheable(make_response(cache.cached(community_id, variant, build)))

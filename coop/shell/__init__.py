@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import NamedTuple
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -142,6 +142,18 @@ def plain_number(value) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
+def autofocus() -> Markup:
+    """``autofocus`` for the first element of the response that asks for it, nothing after.
+
+    The form macros ask for it on a field with a message and on a form's message, so a refused
+    form comes back with the keyboard (and a screen reader) on the first thing to fix, without
+    JavaScript; a page has at most one autofocus, or the browser's choice is no one's."""
+    if g.get("coop_autofocus_given"):
+        return Markup("")
+    g.coop_autofocus_given = True
+    return Markup(" autofocus")
+
+
 def register_template_helpers(app) -> None:
     htmx_file, htmx_sri = _vendored("htmx-")
 
@@ -157,6 +169,7 @@ def register_template_helpers(app) -> None:
             "current_endpoint": request.endpoint,
         }
 
+    app.add_template_global(autofocus)
     app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_filter(html_date, "date")
     # Hours as 1小时30分钟 wherever a person reads them, never 1.5 or 0.04.

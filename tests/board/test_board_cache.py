@@ -62,3 +62,10 @@ def test_the_cache_keeps_filters_and_languages_apart(client, cached_board):
     assert (
         client.get(f"/api/v1/public/communities/{community.id}/board").json["needs"]["total"] == 1
     )
+
+
+def test_the_cache_keeps_a_link_with_a_stale_filter_apart(client, cached_board):
+    community = make_community()
+    note = "链接中有已不再提供的筛选条件，已忽略。"
+    assert note in client.get(f"/board/{community.id}?status=submitted").get_data(as_text=True)
+    assert note not in client.get(f"/board/{community.id}").get_data(as_text=True)

@@ -169,14 +169,34 @@ def test_the_board_filters_by_status_and_category(client, community):
     assert html.count('class="card"') == 1
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{"status": "submitted"}, {"status": "nonsense"}, {"category": "x"}, {"page": "0"}],
-)
-def test_a_bad_filter_is_422(client, community, params):
+BAD_FILTERS = [{"status": "submitted"}, {"status": "nonsense"}, {"category": "x"}, {"page": "0"}]
+IGNORED = "链接中有已不再提供的筛选条件，已忽略。"
+
+
+@pytest.mark.parametrize("params", BAD_FILTERS)
+def test_a_bad_filter_is_422_to_the_api(client, community, params):
     api = client.get(f"/api/v1/public/communities/{community.id}/board", query_string=params)
     assert api.status_code == 422 and set(api.json["errors"]) == set(params)
-    assert client.get(f"/board/{community.id}", query_string=params).status_code == 422
+
+
+@pytest.mark.parametrize("params", BAD_FILTERS)
+def test_the_page_ignores_a_filter_it_no_longer_offers(client, community, params):
+    """A QR code or a shared link from before (?status=submitted) still opens the board."""
+    make_need(community, status=NeedStatus.RESOLVED, category="便民服务")
+    make_need(community, status=NeedStatus.LISTED, category="关心关爱")
+    html = page_text(client, community, **params)
+    assert IGNORED in html
+    assert html.count('class="card"') == 2
+    assert "selected" not in html  # the filters show 全部
+
+
+def test_the_page_keeps_the_filters_it_still_offers(client, community):
+    make_need(community, status=NeedStatus.RESOLVED, category="便民服务")
+    make_need(community, status=NeedStatus.LISTED, category="关心关爱")
+    html = page_text(client, community, status="submitted", category="便民服务")
+    assert IGNORED in html and html.count('class="card"') == 1
+    assert 'value="便民服务" selected' in html
+    assert IGNORED not in page_text(client, community, category="便民服务")
 
 
 def test_a_needs_timeline_follows_its_stamps_the_claim_and_the_sessions(client, community):
