@@ -32,13 +32,21 @@ class NavLink(NamedTuple):
     label: str
     # "todo" or "notices": the count htmx loads beside the link (coop/todo/views.py badge).
     badge: str = ""
+    # Kept on a phone's bar: the role's everyday pages; the others fold under 更多 there, so
+    # the bar stays two rows of a 390px screen instead of four.
+    phone: bool = False
 
 
 class Nav(NamedTuple):
-    """The menu: the links every page shows, and the rest behind 更多 (a <details>)."""
+    """The menu: the links every page shows, and the rest behind 更多 (a <details>); on a
+    phone, main links not marked ``phone`` join 更多, first."""
 
     main: list[NavLink]
     more: list[NavLink]
+
+    @property
+    def folded_on_phone(self) -> list[NavLink]:
+        return [link for link in self.main if not link.phone]
 
 
 def nav_items(actor) -> Nav:
@@ -46,15 +54,17 @@ def nav_items(actor) -> Nav:
     her grants and the communities she sees (one query at most, shared with the page)."""
     if actor is None:
         return Nav([NavLink(url_for("shell.home"), _("首页"))], [])
-    main = [NavLink(url_for("shell.home"), _("待办"), "todo")]
+    main = [NavLink(url_for("shell.home"), _("待办"), "todo", phone=True)]
     more: list[NavLink] = []
     communities = sorted(permissions.visible_community_ids(actor))
     if actor.has_role(Role.STREET_ADMIN):
-        main.append(NavLink(url_for("alliance.communities"), _("街道")))
+        main.append(NavLink(url_for("alliance.communities"), _("街道"), phone=True))
         main.append(NavLink(url_for("setup.communities"), _("社区设置")))
         main.append(NavLink(url_for("setup.people"), _("人员与职务")))
         street = min(g.street_id for g in actor.grants_of(Role.STREET_ADMIN))
-        main.append(NavLink(url_for("escalations.queue", street_id=street), _("街道吹哨")))
+        main.append(
+            NavLink(url_for("escalations.queue", street_id=street), _("街道吹哨"), phone=True)
+        )
         main.append(NavLink(url_for("alliance.comparison", street_id=street), _("社区对比")))
         more.append(NavLink(url_for("honours.street_queue", street_id=street), _("评选审批")))
     elif communities:
@@ -62,12 +72,12 @@ def nav_items(actor) -> Nav:
     managed = sorted(g.community_id for g in actor.grants_of(Role.SECRETARY))
     if managed:
         c = managed[0]
-        main.append(NavLink(url_for("needs.index", community_id=c), _("需求清单")))
+        main.append(NavLink(url_for("needs.index", community_id=c), _("需求清单"), phone=True))
         main.append(NavLink(url_for("projects.index", community_id=c), _("项目清单")))
         main.append(NavLink(url_for("claims.queue", community_id=c), _("认领审核")))
         main.append(NavLink(url_for("matching.board", community_id=c), _("智能匹配")))
-        main.append(NavLink(url_for("activities.index", community_id=c), _("活动")))
-        main.append(NavLink(url_for("hours.queue", community_id=c), _("时长核实")))
+        main.append(NavLink(url_for("activities.index", community_id=c), _("活动"), phone=True))
+        main.append(NavLink(url_for("hours.queue", community_id=c), _("时长核实"), phone=True))
         more.append(NavLink(url_for("resources.index", community_id=c), _("资源清单")))
         more.append(NavLink(url_for("alliance.units", community_id=c), _("联盟单位")))
         more.append(NavLink(url_for("terms.current", community_id=c), _("六个一")))
@@ -87,10 +97,12 @@ def nav_items(actor) -> Nav:
         main.append(NavLink(url_for("alliance.unit", unit_id=unit_id), _("我的单位")))
     claimant = liaison_units or actor.has_role(Role.VOLUNTEER)
     if claimant and communities and not managed:
-        main.append(NavLink(url_for("claims.menu", community_id=communities[0]), _("项目菜单")))
+        main.append(
+            NavLink(url_for("claims.menu", community_id=communities[0]), _("项目菜单"), phone=True)
+        )
     if liaison_units:
         main.append(NavLink(url_for("claims.orders"), _("点单")))
-        main.append(NavLink(url_for("claims.mine"), _("我的认领")))
+        main.append(NavLink(url_for("claims.mine"), _("我的认领"), phone=True))
         if communities and not managed:
             more.append(
                 NavLink(url_for("resources.index", community_id=communities[0]), _("资源清单"))
@@ -104,7 +116,9 @@ def nav_items(actor) -> Nav:
     serves = sorted(g.community_id for g in actor.grants_of(Role.VOLUNTEER))
     if serves:
         if not managed:
-            main.append(NavLink(url_for("activities.index", community_id=serves[0]), _("活动")))
+            main.append(
+                NavLink(url_for("activities.index", community_id=serves[0]), _("活动"), phone=True)
+            )
         main.append(NavLink(url_for("activities.mine"), _("我的活动")))
         main.append(NavLink(url_for("ledger.points"), _("我的积分")))
         more.append(NavLink(url_for("rewards.mine"), _("我的兑换")))
@@ -112,19 +126,19 @@ def nav_items(actor) -> Nav:
     # 积分超市: staff work at the counter; volunteers shop the shelf.
     staffed = sorted(rewards_permissions.staff_community_ids(actor))
     if staffed:
-        main.append(NavLink(url_for("rewards.counter"), _("积分超市")))
+        main.append(NavLink(url_for("rewards.counter"), _("积分超市"), phone=True))
         if not managed:
             more.append(
                 NavLink(url_for("rewards_manage.items", community_id=staffed[0]), _("兑换物品管理"))
             )
     elif serves:
-        main.append(NavLink(url_for("rewards.shelf"), _("积分超市")))
+        main.append(NavLink(url_for("rewards.shelf"), _("积分超市"), phone=True))
     residence = sorted(g.community_id for g in actor.grants_of(Role.RESIDENT))
     if residence:
-        main.append(NavLink(url_for("needs.mine"), _("我的需求")))
+        main.append(NavLink(url_for("needs.mine"), _("我的需求"), phone=True))
         more.append(NavLink(url_for("needs.submit", community_id=residence[0]), _("提交需求")))
-    main.append(NavLink(url_for("notices.index"), _("消息"), "notices"))
-    main.append(NavLink(url_for("people.me"), _("我的")))
+    main.append(NavLink(url_for("notices.index"), _("消息"), "notices", phone=True))
+    main.append(NavLink(url_for("people.me"), _("我的"), phone=True))
     return Nav(main, more)
 
 
