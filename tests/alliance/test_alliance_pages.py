@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -106,7 +108,7 @@ def test_liaison_lands_on_her_todo_with_her_unit_in_the_menu(client, community):
     unit = make_unit(community, name="康达物业")
     login(client, make_liaison(unit))
     home = client.get("/").get_data(as_text=True)
-    assert "<h1>待办" in home and f'<a href="/units/{unit.id}" >我的单位' in home
+    assert "<h1>待办" in home and re.search(rf'<a href="/units/{unit.id}"[^>]*>我的单位', home)
     assert "康达物业" in client.get(f"/units/{unit.id}").get_data(as_text=True)
 
 
