@@ -290,10 +290,12 @@ def reopen_need(need: Need, *, now: datetime) -> None:
 
 
 def release_need(need: Need) -> None:
-    """Take a need out of its project and put it back on the list."""
+    """Take a need out of its project and put it back on the list; the stamp of entering it
+    goes too (the 公示栏 would show 纳入项目 reached), and a next project stamps anew."""
     if need.status is NeedStatus.IN_PROJECT:
         NEED_FLOW.move(need, "release")
     need.project_id = None
+    need.in_project_at = None
 
 
 def release_from(project) -> None:

@@ -1,4 +1,4 @@
-"""Needs a low rating reopened are open again: no solution, solved in no month, due afresh
+"""Needs back on the list are open again: no solution, solved in no month, due afresh
 
 A rating of 2 stars or fewer sends a solved need back to the list (回访). Until now the reopened
 need kept its solution: ``resolved_at`` (so the 公示栏, the dashboards, the 台账 and 三率 still
@@ -14,7 +14,9 @@ stamps of entering a project and of archiving are cleared when they are older th
 (one given since, by a new project or closing after a refusal, stays); ``resolve_by`` becomes
 the rating's moment plus the time to solve of the community's commitment for its category and
 urgency (the commitment in force now; which one was in force then is not kept). The earlier
-values stay in the audit log. The downgrade leaves the needs as they are.
+values stay in the audit log. Needs a cancelled project (or an edit) released back to the list
+lose the stamp of entering it too, as ``release_need`` now does: on the list, without a
+project, no need has entered one. The downgrade leaves the needs as they are.
 
 Revision ID: b5d7e9f1a3c6
 Revises: a1c3e5f7b9d2
@@ -41,6 +43,8 @@ DEFAULT_RESOLVE_DAYS = {"urgent": 3, "soon": 7, "normal": 30}
 needs = sa.table(
     "needs",
     sa.column("id", sa.Integer),
+    sa.column("status", sa.String),
+    sa.column("project_id", sa.Integer),
     sa.column("community_id", sa.Integer),
     sa.column("category", sa.String),
     sa.column("urgency", sa.String),
@@ -69,6 +73,15 @@ commitments = sa.table(
 
 def upgrade():
     bind = op.get_bind()
+    bind.execute(
+        sa.update(needs)
+        .where(
+            needs.c.status == "listed",
+            needs.c.project_id.is_(None),
+            needs.c.in_project_at.is_not(None),
+        )
+        .values(in_project_at=None)
+    )
     reopened = bind.execute(
         sa.select(
             needs.c.id,

@@ -192,6 +192,16 @@ def test_the_board_shows_a_reopened_need_open_without_its_old_solution(community
     ]
 
 
+def test_a_need_released_from_a_cancelled_project_shows_no_project_step(community, secretary):
+    need = make_need(community, status=NeedStatus.LISTED)
+    project = make_project(community, needs=[need])
+    assert need.in_project_at is not None
+    service.release_from(project)
+    assert need.status is NeedStatus.LISTED and need.in_project_at is None
+    (shown,) = board_queries.board(community.id, utcnow()).needs
+    assert "in_project" not in [s.code for s in shown.timeline]
+
+
 def test_the_board_shows_the_rating_of_the_solution_it_shows(community, resident, secretary):
     need = make_need(community, requester_id=resident.id, status=NeedStatus.RESOLVED)
     ratings.rate(resident, need.id, stars=1, now=utcnow())

@@ -94,6 +94,8 @@ def old_app(request, tmp_path):
         )
         solved_again.resolved_at = REOPENED_AT + timedelta(days=3)
         rated_well = _need(community, **{**old, "status": NeedStatus.RESOLVED})
+        # Released back to the list by a cancelled project, before release cleared the stamp.
+        released = _need(community, status=NeedStatus.LISTED, in_project_at=SOLVED_AT)
         for need in (archived, urgent, recompiled, solved_again):
             _rating(need, resident)
         _rating(rated_well, resident, stars=5)
@@ -106,6 +108,7 @@ def old_app(request, tmp_path):
                 "recompiled": recompiled,
                 "solved_again": solved_again,
                 "rated_well": rated_well,
+                "released": released,
             }.items()
         }
         app.before = {
@@ -137,6 +140,7 @@ def test_reopened_needs_lose_their_solution_and_are_due_from_the_reopening(old_a
         assert urgent.resolve_by == REOPENED_AT + timedelta(days=2)  # the community's own
         assert recompiled.in_project_at == REOPENED_AT + timedelta(days=1)
         assert recompiled.project_id is not None
+        assert needs["released"].in_project_at is None
 
 
 def test_needs_solved_again_or_rated_well_are_left_alone(old_app):
