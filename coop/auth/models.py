@@ -127,8 +127,8 @@ class RoleGrant(db.Model):
     street_id: Mapped[int | None] = mapped_column(sa.ForeignKey("streets.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    # 社区书记 or 社区工作者 on a secretary grant (None: read as 社区书记; appointments always
-    # name the title, and migration a1c3e5f7b9d2 gave every earlier grant one).
+    # 社区书记, 副书记 or 社区工作者 on a secretary grant (None: read as 社区书记; appointments
+    # always name the title, and migration a1c3e5f7b9d2 gave every earlier grant one).
     title: Mapped[StaffTitle | None] = mapped_column(enum_type(StaffTitle, "title"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -146,7 +146,7 @@ class RoleGrant(db.Model):
             name="scope_matches_role",
         ),
         sa.CheckConstraint("title IS NULL OR role = 'secretary'", name="title_only_for_staff"),
-        # One 社区书记 a community (appointing a second is refused; 社区工作者 are many).
+        # One 社区书记 a community (appointing a second is refused; 副书记 and 工作者 are many).
         sa.Index(
             "uq_role_grants_community_secretary",
             "community_id",

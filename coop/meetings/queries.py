@@ -61,6 +61,14 @@ def meetings_select(community_id: int, *, kind: MeetingKind | None = None) -> sa
     return query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
 
 
+def held_within(first: date, last: date) -> sa.ColumnElement[bool]:
+    """Meetings starting on a day from ``first`` to ``last`` (community time)."""
+    return sa.and_(
+        Meeting.starts_at >= local_midnight(first),
+        Meeting.starts_at < local_midnight(last + timedelta(days=1)),
+    )
+
+
 def half_year_assembly(community_id: int, day: date) -> Meeting | None:
     """The community's 联盟大会 not cancelled in the half year ``day`` falls in, whether or not
     that half year's term is open yet (one is scheduled a half year ahead before it is)."""
@@ -70,8 +78,7 @@ def half_year_assembly(community_id: int, day: date) -> Meeting | None:
             Meeting.community_id == community_id,
             Meeting.kind == MeetingKind.ASSEMBLY,
             Meeting.status != MeetingStatus.CANCELLED,
-            Meeting.starts_at >= local_midnight(half_year_start(day)),
-            Meeting.starts_at < local_midnight(half_year_end(day) + timedelta(days=1)),
+            held_within(half_year_start(day), half_year_end(day)),
         )
         .order_by(Meeting.starts_at, Meeting.id)
         .limit(1)

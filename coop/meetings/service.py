@@ -173,21 +173,19 @@ def _refuse_second_assembly(community: Community, day: date) -> None:
         raise errors.AssemblyExists(existing.local_day)
 
 
-def adopt_meetings(term: Term, community_id: int) -> int:
+def adopt_meetings(term: Term, community_id: int) -> None:
     """The community's meetings scheduled in the term's half year before it opened (a 联盟大会
-    booked a half year ahead, say) become the term's; how many did."""
-    adopted = db.session.execute(
+    booked a half year ahead, say) become the term's."""
+    db.session.execute(
         sa.update(Meeting)
         .where(
             Meeting.community_id == community_id,
             Meeting.term_id.is_(None),
-            Meeting.starts_at >= local_midnight(term.starts_on),
-            Meeting.starts_at < local_midnight(term.ends_on + timedelta(days=1)),
+            queries.held_within(term.starts_on, term.ends_on),
         )
         .values(term_id=term.id)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session="fetch")  # her Meeting in the session too
     )
-    return adopted.rowcount
 
 
 def book_assembly(term: Term, community_id: int, *, day: date) -> Meeting:

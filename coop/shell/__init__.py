@@ -44,9 +44,10 @@ class Nav(NamedTuple):
     main: list[NavLink]
     more: list[NavLink]
 
-    @property
-    def folded_on_phone(self) -> list[NavLink]:
-        return [link for link in self.main if not link.phone]
+    def folded_on_phone(self, path: str) -> list[NavLink]:
+        """The main links a phone shows under 更多: not marked ``phone``, and not the page
+        she is on (the bar shows where she is)."""
+        return [link for link in self.main if not link.phone and link.url != path]
 
 
 def nav_items(actor) -> Nav:

@@ -302,18 +302,26 @@ def test_another_months_theme_is_refused_beside_the_field(client, community):
 
 
 @pytest.mark.parametrize(
-    "days, said",
-    [(1, "志愿者现在可以报名"), (-1, "请在时长核实页为参加的志愿者补录时长")],
+    "starts_in, said",
+    [
+        (timedelta(days=1), "志愿者现在可以报名"),
+        (timedelta(hours=-1), "活动已经开始：志愿者可以报名签到"),
+        (timedelta(days=-1), "请在时长核实页为参加的志愿者补录时长"),
+    ],
 )
-def test_the_message_after_scheduling_says_what_comes_next(client, community, days, said):
+def test_the_message_after_scheduling_says_what_comes_next(client, community, starts_in, said):
     """A session held already is recorded so its hours can be entered; nobody signs up."""
     login(client, make_secretary(community))
     path = f"/communities/{community.id}/activities/new"
-    day = (utcnow() + timedelta(days=days)).astimezone(COMMUNITY_TZ).date()
-    when = {"starts_at": f"{day}T09:00", "ends_at": f"{day}T11:30"}
+    starts = (utcnow() + starts_in).astimezone(COMMUNITY_TZ)
+    when = {
+        "starts_at": f"{starts:%Y-%m-%dT%H:%M}",
+        "ends_at": f"{starts + timedelta(hours=2):%Y-%m-%dT%H:%M}",
+    }
     response = client.post(path, data=_schedule_form(client, path, **when), follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert said in html and ("现在可以报名" in html) == (days > 0)
+    assert said in html
+    assert ("现在可以报名" in html) == (starts_in > timedelta(0))
 
 
 # --- The organiser's desk -------------------------------------------------------------------
